@@ -1,0 +1,320 @@
+package io.github.djlgan.nn.core;
+
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.github.djlgan.util.BlockChecks;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Network-in-network layer: a dense layer applied along axis 1 and broadcast over every trailing
+ * axis, i.e. a 1×1 convolution for inputs of any rank ≥ 2.
+ *
+ * <p>For an input {@code x} of shape (N, C, d<sub>1</sub>, …, d<sub>k</sub>), k ≥ 0:
+ *
+ * <pre>
+ *   y[n, u, p] = Σ_c W[u, c] · x[n, c, p] + b[u]        (tied biases, the default)
+ *   y[n, u, p] = Σ_c W[u, c] · x[n, c, p] + b[u, p]     (untied biases)
+ * </pre>
+ *
+ * <p>where p runs over every trailing position (d<sub>1</sub>, …, d<sub>k</sub>). The output has
+ * shape (N, units, d<sub>1</sub>, …, d<sub>k</sub>).
+ *
+ * <p>Parameters:
+ *
+ * <ul>
+ *   <li>{@code weight} (units, C) — DJL's {@code Linear} layout; Lasagne's {@code NINLayer.W} is
+ *       its transpose (C, units).
+ *   <li>{@code bias} (units), or (units, d<sub>1</sub>, …, d<sub>k</sub>) when biases are untied
+ *       (which needs the trailing sizes to be known at initialization); absent with {@code
+ *       optBias(false)}.
+ * </ul>
+ *
+ * <p>The whole layer is one matrix product over a reshaped view of the input: (units, C) × (N, C,
+ * P) → (N, units, P), with P = d<sub>1</sub>⋯d<sub>k</sub>; no loop over positions.
+ *
+ * <p>References: M. Lin, Q. Chen, S. Yan, "Network In Network", ICLR 2014; Lasagne's {@code
+ * lasagne.layers.NINLayer}.
+ */
+public class NetworkInNetwork extends AbstractBlock {
+
+    private static final String NAME = "NetworkInNetwork";
+    private static final byte VERSION = 1;
+
+    private final long units;
+    private final boolean untieBiases;
+    private final Parameter weight;
+    private final Parameter bias;
+
+    NetworkInNetwork(Builder builder) {
+        super(VERSION);
+        units = builder.units;
+        untieBiases = builder.untieBiases;
+        weight =
+                addParameter(
+                        Parameter.builder()
+                                .setName("weight")
+                                .setType(Parameter.Type.WEIGHT)
+                                .build());
+        bias =
+                builder.bias
+                        ? addParameter(
+                                Parameter.builder()
+                                        .setName("bias")
+                                        .setType(Parameter.Type.BIAS)
+                                        .build())
+                        : null;
+    }
+
+    /**
+     * Creates a builder to build a {@code NetworkInNetwork}.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Applies the network-in-network transformation with the given weight and optional bias.
+     *
+     * @param input the input (N, C, d<sub>1</sub>, …, d<sub>k</sub>), k ≥ 0
+     * @param weight the weight (units, C)
+     * @param bias the bias, (units) or (units, d<sub>1</sub>, …, d<sub>k</sub>), or {@code null}
+     * @return the output (N, units, d<sub>1</sub>, …, d<sub>k</sub>)
+     */
+    public static NDArray nin(NDArray input, NDArray weight, NDArray bias) {
+        Shape in = input.getShape();
+        long units = weight.getShape().get(0);
+        Shape trailing = in.slice(2);
+        NDArray y =
+                weight.matMul(input.reshape(in.get(0), in.get(1), trailing.size()))
+                        .reshape(new Shape(in.get(0), units).addAll(trailing));
+        if (bias == null) {
+            return y;
+        }
+        if (bias.getShape().dimension() == 1) {
+            // tied: (units) -> (units, 1, ..., 1) broadcasts over the trailing axes
+            long[] ones = new long[trailing.dimension()];
+            Arrays.fill(ones, 1L);
+            bias = bias.reshape(new Shape(units).add(ones));
+        }
+        return y.add(bias);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow();
+        checkInput(x.getShape());
+        NDArray w = parameterStore.getValue(weight, x.getDevice(), training);
+        NDArray b = parameterStore.getValue(bias, x.getDevice(), training);
+        return new NDList(nin(x, w, b));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape in = inputShapes[0];
+        return new Shape[] {new Shape(in.get(0), units).addAll(in.slice(2))};
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void beforeInitialize(Shape... inputShapes) {
+        BlockChecks.checkArgument(
+                inputShapes.length == 1, NAME, "expected 1 input, got %d", inputShapes.length);
+        Shape in = inputShapes[0];
+        BlockChecks.checkShape(
+                in.dimension() >= 2 && in.get(1) > 0,
+                NAME,
+                "input (N, C, d1, ..., dk) of rank >= 2 with a known channel count C",
+                in);
+        if (untieBiases && bias != null) {
+            Shape trailing = in.slice(2);
+            BlockChecks.checkShape(
+                    trailing.getUnknownValueCount() == 0,
+                    NAME,
+                    "untied biases need specified input sizes for every trailing axis (N, C, d1,"
+                            + " ..., dk)",
+                    in);
+        }
+        super.beforeInitialize(inputShapes);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void prepare(Shape[] inputShapes) {
+        Shape in = inputShapes[0];
+        weight.setShape(new Shape(units, in.get(1)));
+        if (bias != null) {
+            bias.setShape(untieBiases ? new Shape(units).addAll(in.slice(2)) : new Shape(units));
+        }
+    }
+
+    private void checkInput(Shape in) {
+        BlockChecks.checkState(
+                weight.isInitialized(),
+                NAME,
+                "parameters are not initialized; call initialize(manager, dataType, inputShape)"
+                        + " or train it in a Trainer first");
+        BlockChecks.checkShape(in.dimension() >= 2, NAME, "input (N, C, ...) of rank >= 2", in);
+        long channels = weight.getArray().getShape().get(1);
+        BlockChecks.checkShape(
+                in.get(1) == channels,
+                NAME,
+                "input (N, " + channels + ", ...) with the channel count it was initialized with",
+                in);
+        if (untieBiases && bias != null) {
+            Shape trailing = bias.getArray().getShape().slice(1);
+            BlockChecks.checkShape(
+                    in.slice(2).equals(trailing),
+                    NAME,
+                    "input with trailing sizes " + trailing + " matching the untied bias",
+                    in);
+        }
+    }
+
+    /**
+     * Returns the number of output channels.
+     *
+     * @return the number of output channels
+     */
+    /**
+     * Returns the number of output channels.
+     *
+     * @return the number of output channels
+     */
+    public long getUnits() {
+        return units;
+    }
+
+    /**
+     * Returns whether the block has a bias.
+     *
+     * @return whether the block has a bias
+     */
+    public boolean hasBias() {
+        return bias != null;
+    }
+
+    /**
+     * Returns whether the biases are untied (one per output channel and position).
+     *
+     * @return whether the biases are untied
+     */
+    public boolean isUntiedBiases() {
+        return untieBiases;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void saveMetadata(DataOutputStream os) throws IOException {
+        saveInputShapes(os);
+        os.writeLong(units);
+        os.writeBoolean(bias != null);
+        os.writeBoolean(untieBiases);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void loadMetadata(byte loadVersion, DataInputStream is)
+            throws IOException, MalformedModelException {
+        if (loadVersion != VERSION) {
+            throw new MalformedModelException(
+                    NAME
+                            + ": unsupported parameter file version "
+                            + loadVersion
+                            + ", expected "
+                            + VERSION);
+        }
+        readInputShapes(is);
+        long savedUnits = is.readLong();
+        boolean savedBias = is.readBoolean();
+        boolean savedUntied = is.readBoolean();
+        if (savedUnits != units || savedBias != (bias != null) || savedUntied != untieBiases) {
+            throw new MalformedModelException(
+                    String.format(
+                            Locale.ROOT,
+                            "%s: saved with units=%d, bias=%b, untieBiases=%b; this block has"
+                                    + " units=%d, bias=%b, untieBiases=%b",
+                            NAME,
+                            savedUnits,
+                            savedBias,
+                            savedUntied,
+                            units,
+                            bias != null,
+                            untieBiases));
+        }
+    }
+
+    /** The builder for a {@link NetworkInNetwork}. */
+    public static final class Builder {
+
+        private long units;
+        private boolean bias = true;
+        private boolean untieBiases;
+
+        Builder() {}
+
+        /**
+         * Sets the number of output channels (required).
+         *
+         * @param units the number of output channels, &gt; 0
+         * @return this builder
+         */
+        public Builder setUnits(long units) {
+            this.units = units;
+            return this;
+        }
+
+        /**
+         * Sets whether the block has a bias (default {@code true}).
+         *
+         * @param bias whether to add a bias
+         * @return this builder
+         */
+        public Builder optBias(boolean bias) {
+            this.bias = bias;
+            return this;
+        }
+
+        /**
+         * Sets whether to learn one bias per output channel and trailing position instead of one
+         * per output channel (default {@code false}). Untied biases need every trailing input size
+         * to be known at initialization.
+         *
+         * @param untieBiases whether to untie the biases
+         * @return this builder
+         */
+        public Builder optUntieBiases(boolean untieBiases) {
+            this.untieBiases = untieBiases;
+            return this;
+        }
+
+        /**
+         * Builds the block.
+         *
+         * @return a new {@link NetworkInNetwork}
+         * @throws IllegalArgumentException if the units were not set to a positive number
+         */
+        public NetworkInNetwork build() {
+            BlockChecks.checkArgument(
+                    units > 0, NAME, "setUnits(long) needs units > 0, got %d", units);
+            return new NetworkInNetwork(this);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.github.djlgan.util;
+
+import ai.djl.ndarray.types.Shape;
+import java.util.Locale;
+
+/**
+ * Argument and state checks that produce the project's uniform error messages.
+ *
+ * <p>Every message starts with the name of the block that rejected the input and states what was
+ * expected and what was received, e.g. {@code "NetworkInNetwork: expected input (N, 3, ...) as
+ * initialized, got (2, 4, 5)"}.
+ */
+public final class BlockChecks {
+
+    private BlockChecks() {}
+
+    /**
+     * Throws an {@link IllegalArgumentException} about an input shape unless {@code ok}.
+     *
+     * @param ok the condition that must hold
+     * @param block the name of the block doing the check
+     * @param expected a description of the expected shape, e.g. {@code "input of rank >= 2"}
+     * @param actual the shape that was received
+     * @throws IllegalArgumentException if {@code ok} is false
+     */
+    public static void checkShape(boolean ok, String block, String expected, Shape actual) {
+        if (!ok) {
+            throw new IllegalArgumentException(
+                    block + ": expected " + expected + ", got shape " + actual);
+        }
+    }
+
+    /**
+     * Throws an {@link IllegalArgumentException} with a formatted message unless {@code ok}.
+     *
+     * @param ok the condition that must hold
+     * @param block the name of the block doing the check
+     * @param format a {@link String#format(String, Object...)} format for the rest of the message
+     * @param args the format arguments
+     * @throws IllegalArgumentException if {@code ok} is false
+     */
+    public static void checkArgument(boolean ok, String block, String format, Object... args) {
+        if (!ok) {
+            throw new IllegalArgumentException(
+                    block + ": " + String.format(Locale.ROOT, format, args));
+        }
+    }
+
+    /**
+     * Throws an {@link IllegalStateException} with a formatted message unless {@code ok}.
+     *
+     * @param ok the condition that must hold
+     * @param block the name of the block doing the check
+     * @param format a {@link String#format(String, Object...)} format for the rest of the message
+     * @param args the format arguments
+     * @throws IllegalStateException if {@code ok} is false
+     */
+    public static void checkState(boolean ok, String block, String format, Object... args) {
+        if (!ok) {
+            throw new IllegalStateException(
+                    block + ": " + String.format(Locale.ROOT, format, args));
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** Small helpers shared by the blocks: argument checks with uniform error messages. */
+package io.github.djlgan.util;

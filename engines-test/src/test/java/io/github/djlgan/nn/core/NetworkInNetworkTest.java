@@ -1,0 +1,318 @@
+package io.github.djlgan.nn.core;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertThrows;
+import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
+
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.github.djlgan.testing.EngineTest;
+import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.GradientCheck;
+import io.github.djlgan.testing.NDAssert;
+import io.github.djlgan.testing.RoundTrip;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.testng.annotations.Factory;
+import org.testng.annotations.Test;
+
+public class NetworkInNetworkTest extends EngineTest {
+
+    @Factory(dataProvider = "engines", dataProviderClass = Engines.class)
+    public NetworkInNetworkTest(String engine) {
+        super(engine);
+    }
+
+    /**
+     * Independent expectation: y[n,u,p] = Σ_c w[u,c]·x[n,c,p] + b, written as plain loops over the
+     * row-major buffers.
+     */
+    static double[] expected(
+            double[] x, Shape s, double[] w, long units, double[] b, boolean untied) {
+        int n = (int) s.get(0);
+        int c = (int) s.get(1);
+        int p = (int) s.slice(2).size();
+        double[] y = new double[n * (int) units * p];
+        for (int i = 0; i < n; i++) {
+            for (int u = 0; u < units; u++) {
+                for (int q = 0; q < p; q++) {
+                    double sum = 0;
+                    for (int k = 0; k < c; k++) {
+                        sum += w[u * c + k] * x[(i * c + k) * p + q];
+                    }
+                    if (b != null) {
+                        sum += untied ? b[u * p + q] : b[u];
+                    }
+                    y[(i * (int) units + u) * p + q] = sum;
+                }
+            }
+        }
+        return y;
+    }
+
+    @Test
+    public void seedWorkedExample() {
+        // seed 002: Lasagne W = [[1,2,3],[2,2,2]] is (C=2, units=3); DJL's weight is its transpose.
+        NetworkInNetwork nin = NetworkInNetwork.builder().setUnits(3).optBias(false).build();
+        init(nin, DataType.FLOAT32, new Shape(1, 2, 5, 5));
+        NDArray lasagneW = manager.create(new float[][] {{1, 2, 3}, {2, 2, 2}});
+        setParameter(nin, "weight", lasagneW.transpose());
+        NDArray x = manager.ones(new Shape(1, 2, 5, 5)).mul(0.1f);
+
+        NDArray y = forward(nin, false, x);
+
+        assertEquals(y.getShape(), new Shape(1, 3, 5, 5));
+        NDAssert.assertAllClose(y.get(":, 0"), 0.3, 1e-6, 1e-7);
+        NDAssert.assertAllClose(y.get(":, 1"), 0.4, 1e-6, 1e-7);
+        NDAssert.assertAllClose(y.get(":, 2"), 0.5, 1e-6, 1e-7);
+    }
+
+    @Test
+    public void outputShapesForEveryRank() {
+        long[][] shapes = {{4, 3}, {4, 3, 7}, {2, 3, 5, 6}, {2, 3, 2, 3, 4}, {1, 3, 1, 1, 1, 1}};
+        for (long[] dims : shapes) {
+            Shape in = new Shape(dims);
+            NetworkInNetwork nin = NetworkInNetwork.builder().setUnits(5).build();
+            init(nin, DataType.FLOAT32, in);
+            Shape expected = new Shape(dims[0], 5).addAll(in.slice(2));
+            assertEquals(nin.getOutputShapes(new Shape[] {in})[0], expected);
+            assertEquals(forward(nin, false, randn(1, dims)).getShape(), expected);
+            assertEquals(nin.getParameters().get("weight").getArray().getShape(), new Shape(5, 3));
+            assertEquals(nin.getParameters().get("bias").getArray().getShape(), new Shape(5));
+        }
+    }
+
+    @Test
+    public void randomValuesForEveryRank() {
+        long[][] shapes = {{6, 4}, {3, 4, 9}, {2, 4, 5, 3}, {2, 4, 3, 2, 3}};
+        for (long[] dims : shapes) {
+            for (boolean training : new boolean[] {false, true}) {
+                Shape in = new Shape(dims);
+                NetworkInNetwork nin = NetworkInNetwork.builder().setUnits(7).build();
+                init(nin, DataType.FLOAT32, in);
+                NDArray w = randn(11, 7, 4);
+                NDArray b = randn(12, 7);
+                setParameter(nin, "weight", w);
+                setParameter(nin, "bias", b);
+                NDArray x = randn(13, dims);
+
+                NDArray y = forward(nin, training, x);
+
+                double[] want =
+                        expected(
+                                NDAssert.toDoubles(x),
+                                in,
+                                NDAssert.toDoubles(w),
+                                7,
+                                NDAssert.toDoubles(b),
+                                false);
+                NDAssert.assertClose(
+                        y, want, new Shape(dims[0], 7).addAll(in.slice(2)), 1e-5, 1e-5);
+            }
+        }
+    }
+
+    @Test
+    public void float64Values() {
+        Shape in = new Shape(2, 3, 4, 4);
+        NetworkInNetwork nin = NetworkInNetwork.builder().setUnits(2).build();
+        init(nin, DataType.FLOAT64, in);
+        NDArray w = randn(21, DataType.FLOAT64, 2, 3);
+        NDArray b = randn(22, DataType.FLOAT64, 2);
+        setParameter(nin, "weight", w);
+        setParameter(nin, "bias", b);
+        NDArray x = randn(23, DataType.FLOAT64, 2, 3, 4, 4);
+
+        NDArray y = forward(nin, false, x);
+
+        assertEquals(y.getDataType(), DataType.FLOAT64);
+        double[] want =
+                expected(
+                        NDAssert.toDoubles(x),
+                        in,
+                        NDAssert.toDoubles(w),
+                        2,
+                        NDAssert.toDoubles(b),
+                        false);
+        NDAssert.assertClose(y, want, new Shape(2, 2, 4, 4), 1e-12, 1e-12);
+    }
+
+    @Test
+    public void untiedBiases() {
+        Shape in = new Shape(3, 2, 4, 5);
+        NetworkInNetwork nin = NetworkInNetwork.builder().setUnits(3).optUntieBiases(true).build();
+        init(nin, DataType.FLOAT32, in);
+        assertTrue(nin.isUntiedBiases());
+        assertEquals(nin.getParameters().get("bias").getArray().getShape(), new Shape(3, 4, 5));
+        NDArray w = randn(31, 3, 2);
+        NDArray b = randn(32, 3, 4, 5);
+        setParameter(nin, "weight", w);
+        setParameter(nin, "bias", b);
+        NDArray x = randn(33, 3, 2, 4, 5);
+
+        NDArray y = forward(nin, false, x);
+
+        double[] want =
+                expected(
+                        NDAssert.toDoubles(x),
+                        in,
+                        NDAssert.toDoubles(w),
+                        3,
+                        NDAssert.toDoubles(b),
+                        true);
+        NDAssert.assertClose(y, want, new Shape(3, 3, 4, 5), 1e-5, 1e-5);
+    }
+
+    @Test
+    public void untiedBiasesOnRank2AreTied() {
+        // with no trailing axes the untied bias is (units), the same as a tied one
+        NetworkInNetwork nin = NetworkInNetwork.builder().setUnits(3).optUntieBiases(true).build();
+        init(nin, DataType.FLOAT32, new Shape(4, 2));
+        assertEquals(nin.getParameters().get("bias").getArray().getShape(), new Shape(3));
+        assertEquals(forward(nin, false, randn(1, 4, 2)).getShape(), new Shape(4, 3));
+    }
+
+    @Test
+    public void gradientsTiedRank4() {
+        NetworkInNetwork nin = NetworkInNetwork.builder().setUnits(3).build();
+        init(nin, DataType.FLOAT64, new Shape(2, 4, 3, 3));
+        int checked = GradientCheck.of(nin).check(manager, randn(41, DataType.FLOAT64, 2, 4, 3, 3));
+        assertEquals(checked, 24 + 12 + 3, "input, weight, bias coordinates");
+    }
+
+    @Test
+    public void gradientsUntiedRank3() {
+        NetworkInNetwork nin = NetworkInNetwork.builder().setUnits(2).optUntieBiases(true).build();
+        init(nin, DataType.FLOAT64, new Shape(3, 3, 5));
+        GradientCheck.of(nin).check(manager, randn(42, DataType.FLOAT64, 3, 3, 5));
+    }
+
+    @Test
+    public void gradientsRank2() {
+        NetworkInNetwork nin = NetworkInNetwork.builder().setUnits(4).build();
+        init(nin, DataType.FLOAT64, new Shape(5, 3));
+        GradientCheck.of(nin).check(manager, randn(43, DataType.FLOAT64, 5, 3));
+    }
+
+    @Test
+    public void saveLoadRoundTrip() {
+        NetworkInNetwork trained = NetworkInNetwork.builder().setUnits(4).build();
+        init(trained, DataType.FLOAT32, new Shape(2, 3, 4, 4));
+        setParameter(trained, "bias", randn(51, 4));
+        RoundTrip.assertSameAfterReload(
+                manager,
+                trained,
+                NetworkInNetwork.builder().setUnits(4).build(),
+                randn(52, 2, 3, 4, 4));
+    }
+
+    @Test
+    public void saveLoadRoundTripUntied() {
+        NetworkInNetwork trained =
+                NetworkInNetwork.builder().setUnits(2).optUntieBiases(true).build();
+        init(trained, DataType.FLOAT32, new Shape(2, 3, 5));
+        setParameter(trained, "bias", randn(53, 2, 5));
+        RoundTrip.assertSameAfterReload(
+                manager,
+                trained,
+                NetworkInNetwork.builder().setUnits(2).optUntieBiases(true).build(),
+                randn(54, 2, 3, 5));
+    }
+
+    @Test
+    public void loadIntoDifferentArchitectureFails() throws IOException {
+        NetworkInNetwork trained = NetworkInNetwork.builder().setUnits(4).build();
+        init(trained, DataType.FLOAT32, new Shape(2, 3));
+        Path dir = Files.createTempDirectory("djlgan-nin");
+        try (Model saving = Model.newInstance("nin", manager.getDevice(), engineName)) {
+            saving.setBlock(trained);
+            saving.save(dir, "nin");
+        }
+        try (Model loading = Model.newInstance("nin", manager.getDevice(), engineName)) {
+            loading.setBlock(NetworkInNetwork.builder().setUnits(5).build());
+            MalformedModelException e =
+                    expectThrows(MalformedModelException.class, () -> loading.load(dir, "nin"));
+            assertTrue(e.getMessage().contains("NetworkInNetwork"), e.getMessage());
+            assertTrue(e.getMessage().contains("units=4"), e.getMessage());
+            assertTrue(e.getMessage().contains("units=5"), e.getMessage());
+        }
+    }
+
+    @Test
+    public void rank1InputIsRejected() {
+        NetworkInNetwork nin = NetworkInNetwork.builder().setUnits(3).build();
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> nin.initialize(manager, DataType.FLOAT32, new Shape(5)));
+        assertMessage(e, "NetworkInNetwork", "rank >= 2", "(5)");
+        assertFalse(nin.isInitialized());
+
+        NetworkInNetwork ready = NetworkInNetwork.builder().setUnits(3).build();
+        init(ready, DataType.FLOAT32, new Shape(2, 5));
+        e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> forward(ready, false, manager.ones(new Shape(5))));
+        assertMessage(e, "NetworkInNetwork", "rank >= 2", "(5)");
+    }
+
+    @Test
+    public void wrongChannelCountIsRejected() {
+        NetworkInNetwork nin = NetworkInNetwork.builder().setUnits(3).build();
+        init(nin, DataType.FLOAT32, new Shape(2, 4, 5));
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> forward(nin, false, manager.ones(new Shape(2, 6, 5))));
+        assertMessage(e, "NetworkInNetwork", "(N, 4, ...)", "(2, 6, 5)");
+    }
+
+    @Test
+    public void untiedBiasesNeedKnownTrailingSizes() {
+        NetworkInNetwork nin = NetworkInNetwork.builder().setUnits(3).optUntieBiases(true).build();
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> nin.initialize(manager, DataType.FLOAT32, new Shape(-1, 2, -1, 5)));
+        assertMessage(e, "NetworkInNetwork", "specified input sizes", "(-1, 2, -1, 5)");
+    }
+
+    @Test
+    public void untiedBiasesRejectOtherTrailingSizes() {
+        NetworkInNetwork nin = NetworkInNetwork.builder().setUnits(3).optUntieBiases(true).build();
+        init(nin, DataType.FLOAT32, new Shape(2, 2, 4, 5));
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> forward(nin, false, manager.ones(new Shape(2, 2, 5, 4))));
+        assertMessage(e, "NetworkInNetwork", "(4, 5)", "(2, 2, 5, 4)");
+    }
+
+    @Test
+    public void forwardBeforeInitializeIsRejected() {
+        NetworkInNetwork nin = NetworkInNetwork.builder().setUnits(3).build();
+        IllegalStateException e =
+                expectThrows(
+                        IllegalStateException.class,
+                        () -> forward(nin, false, manager.ones(new Shape(2, 2))));
+        assertMessage(e, "NetworkInNetwork", "not initialized");
+    }
+
+    @Test
+    public void builderNeedsUnits() {
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class, () -> NetworkInNetwork.builder().build());
+        assertMessage(e, "NetworkInNetwork", "units");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> NetworkInNetwork.builder().setUnits(-2).build());
+    }
+}

@@ -1,0 +1,80 @@
+package io.github.djlgan.testing;
+
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/** Save → load round trips through DJL's {@link Model} files. */
+public final class RoundTrip {
+
+    private RoundTrip() {}
+
+    /**
+     * Saves {@code trained} with {@link Model#save}, loads the file into {@code fresh} (a newly
+     * built block of the same architecture, not initialized) with {@link Model#load}, and asserts
+     * that every parameter and the inference output on {@code inputs} are bit-for-bit equal.
+     *
+     * @param manager the manager of the test (its engine saves and loads)
+     * @param trained an initialized block
+     * @param fresh a new, uninitialized block of the same architecture
+     * @param inputs the inputs for the output comparison
+     */
+    public static void assertSameAfterReload(
+            NDManager manager, Block trained, Block fresh, NDArray... inputs) {
+        String engine = manager.getEngine().getEngineName();
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("djlgan-roundtrip");
+            NDArray expected =
+                    trained.forward(new ParameterStore(manager, false), new NDList(inputs), false)
+                            .head();
+            try (Model saving = Model.newInstance("roundtrip", manager.getDevice(), engine)) {
+                saving.setBlock(trained);
+                saving.save(dir, "roundtrip");
+            }
+            try (Model loading = Model.newInstance("roundtrip", manager.getDevice(), engine)) {
+                loading.setBlock(fresh);
+                loading.load(dir, "roundtrip");
+                for (Pair<String, Parameter> p : trained.getParameters()) {
+                    Parameter loaded = fresh.getParameters().get(p.getKey());
+                    if (loaded == null) {
+                        throw new AssertionError("parameter " + p.getKey() + " missing after load");
+                    }
+                    NDAssert.assertEqual(loaded.getArray(), p.getValue().getArray());
+                }
+                NDArray actual =
+                        fresh.forward(new ParameterStore(manager, false), new NDList(inputs), false)
+                                .head();
+                NDAssert.assertEqual(actual, expected);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (MalformedModelException e) {
+            throw new AssertionError("reload failed: " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(dir);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // temporary directory; nothing to do
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.github.djlgan.testing;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.expectThrows;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.LambdaBlock;
+import org.testng.annotations.Factory;
+import org.testng.annotations.Test;
+
+/** The shared test utilities must be able to fail: each is shown a wrong answer here. */
+public class TestUtilitiesTest extends EngineTest {
+
+    @Factory(dataProvider = "engines", dataProviderClass = Engines.class)
+    public TestUtilitiesTest(String engine) {
+        super(engine);
+    }
+
+    @Test
+    public void managerBelongsToTheEngine() {
+        assertEquals(manager.getEngine().getEngineName(), engineName);
+        assertEquals(
+                manager.ones(new Shape(2)).getManager().getEngine().getEngineName(), engineName);
+    }
+
+    @Test
+    public void gradientCheckPassesACorrectGradient() {
+        LambdaBlock square = LambdaBlock.singleton(x -> x.mul(x));
+        square.initialize(manager, DataType.FLOAT64, new Shape(3, 4));
+        assertEquals(GradientCheck.of(square).check(manager, randn(1, DataType.FLOAT64, 3, 4)), 12);
+    }
+
+    @Test
+    public void gradientCheckCatchesAWrongGradient() {
+        // d/dx (x · stopGradient(x)) is x for autograd but 2x for finite differences
+        LambdaBlock wrong = LambdaBlock.singleton(x -> x.mul(x.stopGradient()));
+        wrong.initialize(manager, DataType.FLOAT64, new Shape(3, 4));
+        AssertionError e =
+                expectThrows(
+                        AssertionError.class,
+                        () ->
+                                GradientCheck.of(wrong)
+                                        .check(manager, randn(2, DataType.FLOAT64, 3, 4)));
+        assertMessage(e, "input0", "analytic", "numeric");
+    }
+
+    @Test
+    public void gradientCheckRejectsAVacuousCheck() {
+        LambdaBlock constant = LambdaBlock.singleton(x -> x.mul(0));
+        constant.initialize(manager, DataType.FLOAT64, new Shape(2, 2));
+        AssertionError e =
+                expectThrows(
+                        AssertionError.class,
+                        () ->
+                                GradientCheck.of(constant)
+                                        .check(manager, randn(3, DataType.FLOAT64, 2, 2)));
+        assertMessage(e, "proves nothing");
+    }
+
+    @Test
+    public void assertClosePrintsBothArrays() {
+        NDArray a = manager.create(new float[] {1, 2, 3});
+        AssertionError e =
+                expectThrows(
+                        AssertionError.class,
+                        () ->
+                                NDAssert.assertClose(
+                                        a, new double[] {1, 2, 4}, new Shape(3), 0, 1e-6));
+        assertMessage(
+                e,
+                "1 of 3 values differ",
+                "[1.00000, 2.00000, 3.00000]",
+                "[1.00000, 2.00000, 4.00000]");
+        expectThrows(
+                AssertionError.class,
+                () -> NDAssert.assertClose(a, new double[] {1, 2, 3}, new Shape(1, 3), 0, 0));
+        NDArray nan = manager.create(new float[] {Float.NaN});
+        expectThrows(
+                AssertionError.class,
+                () -> NDAssert.assertClose(nan, new double[] {Double.NaN}, new Shape(1), 1, 1));
+    }
+}

@@ -1,0 +1,32 @@
+package io.github.djlgan.examples;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The examples program: one command with a subcommand per example. */
+@Command(
+        name = "djl-gan-examples",
+        mixinStandardHelpOptions = true,
+        description = "Runnable examples of djl-gan-blocks.",
+        subcommands = {NinDemo.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    /**
+     * Runs the program.
+     *
+     * @param args the command line
+     */
+    public static void main(String[] args) {
+        // the examples never download anything: natives come from the jars in lib/
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+}
