@@ -1,0 +1,205 @@
+package io.github.djlgan.init;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.Trainer;
+import ai.djl.util.Pair;
+import io.github.djlgan.util.BlockChecks;
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Data-dependent initialization of a whole network, after Salimans &amp; Kingma, "Weight
+ * Normalization" (NIPS 2016), §2.2, and improved-gan's {@code init=True} pass.
+ *
+ * <p>One batch is run through the network once. Every {@link DataInitializable} block, in the order
+ * the data reaches it, looks at its own output on the batch, sets its parameters (for {@code
+ * WeightNorm}: g ← s₀/s and b ← −m·s₀/s, from the per-channel mean m and standard deviation s of
+ * its pre-activation) and passes on the output it produces with the new values, so the next layer
+ * is initialized on normalised inputs.
+ *
+ * <p>The pass travels as a {@link DataInitPass} parameter store; DJL's containers ({@code
+ * SequentialBlock}, {@code ParallelBlock}, ...) and any {@code AbstractBlock} that forwards its
+ * parameter store to its children carry it to every depth. (Forward {@code params} would not do:
+ * {@code SequentialBlock} drops them.)
+ *
+ * <p>Guarantees:
+ *
+ * <ul>
+ *   <li>The pass runs outside any gradient collector and records no gradients; it runs in training
+ *       mode (noise layers are active, batch statistics are used), as improved-gan's init pass.
+ *   <li>Only the parameters the data-initializable blocks assign change. Non-trainable state that a
+ *       training-mode forward would update (e.g. running averages of batch norm) is restored.
+ *   <li>All or nothing: a batch with NaN or infinity is rejected before anything runs, and if any
+ *       block fails, every parameter assigned so far is restored.
+ *   <li>Temporaries live in a sub-manager of the batch's manager and are closed; only the returned
+ *       output remains (attached to the batch's manager).
+ * </ul>
+ */
+public final class DataInit {
+
+    private static final String NAME = "DataInit";
+
+    private DataInit() {}
+
+    /**
+     * Runs the data-dependent initialization pass of a network.
+     *
+     * <p>Afterwards the device copies that {@code store} holds of the assigned parameters equal the
+     * new values, so {@code store} can be used for the next forward.
+     *
+     * @param block the network; must already be initialized with its input shapes
+     * @param store the parameter store the network is used with afterwards, or {@code null}
+     * @param batch the batch; its statistics determine the parameters
+     * @return the network's output on the batch after initialization, attached to the batch's
+     *     manager
+     * @throws IllegalStateException if the block is not initialized
+     * @throws IllegalArgumentException if the batch holds NaN or infinity, or a block cannot be
+     *     initialized from it (nothing is changed then)
+     */
+    public static NDList initialize(Block block, ParameterStore store, NDList batch) {
+        BlockChecks.checkArgument(!batch.isEmpty(), NAME, "the batch is empty (no arrays)");
+        Run run = run(block, batch);
+        if (store != null) {
+            copyToDevices(store, run.assigned, batch.head().getDevice());
+        }
+        return run.output;
+    }
+
+    /**
+     * Runs the data-dependent initialization pass of the network a {@link Trainer} trains.
+     *
+     * <p>The statistics are those of the whole batch on one device (the batch's), not of per-device
+     * shards. Afterwards every device copy the trainer holds of every assigned parameter equals the
+     * new value.
+     *
+     * @param trainer the trainer; {@link Trainer#initialize} must have been called
+     * @param batch the batch
+     * @throws IllegalStateException if the network is not initialized
+     * @throws IllegalArgumentException if the batch holds NaN or infinity, or a block cannot be
+     *     initialized from it (nothing is changed then)
+     */
+    public static void initialize(Trainer trainer, NDList batch) {
+        BlockChecks.checkArgument(!batch.isEmpty(), NAME, "the batch is empty (no arrays)");
+        Run run = run(trainer.getModel().getBlock(), batch);
+        run.output.close();
+        copyToDevices(parameterStoreOf(trainer), run.assigned, trainer.getDevices());
+    }
+
+    /**
+     * Makes every device copy of the given parameters held by {@code store} equal to the
+     * parameter's own array. Copies that are the parameter's array itself are left alone.
+     *
+     * @param store the parameter store
+     * @param parameters the parameters to propagate
+     * @param devices the devices whose copies are updated
+     */
+    public static void copyToDevices(
+            ParameterStore store, Collection<Parameter> parameters, Device... devices) {
+        for (Parameter parameter : parameters) {
+            NDArray master = parameter.getArray();
+            for (Device device : devices) {
+                NDArray copy = store.getValue(parameter, device, true);
+                if (copy != master) {
+                    master.copyTo(copy);
+                }
+            }
+        }
+    }
+
+    private static Run run(Block block, NDList batch) {
+        BlockChecks.checkState(
+                block.isInitialized(),
+                NAME,
+                "the network must be initialized with its input shapes before data-dependent"
+                        + " init (block.initialize(manager, dataType, shapes) or"
+                        + " trainer.initialize(shapes))");
+        for (int i = 0; i < batch.size(); i++) {
+            NDArray x = batch.get(i);
+            BlockChecks.checkArgument(
+                    !x.getDataType().isFloating()
+                            || !x.isNaN().logicalOr(x.isInfinite()).any().getBoolean(),
+                    NAME,
+                    "batch array %d of shape %s holds NaN or infinity; no parameter was changed",
+                    i,
+                    x.getShape());
+        }
+        NDManager owner = batch.head().getManager();
+        try (NDManager scope = owner.newSubManager()) {
+            List<Pair<Parameter, NDArray>> state = snapshotState(block, scope);
+            DataInitPass pass = new DataInitPass(scope);
+            NDList output;
+            try {
+                batch.tempAttach(scope);
+                output = block.forward(pass, batch, true);
+            } catch (RuntimeException e) {
+                pass.rollback();
+                throw e;
+            } finally {
+                restoreState(state, pass.getAssigned());
+            }
+            output.attach(owner);
+            return new Run(output, pass.getAssigned());
+        }
+    }
+
+    /** Copies of the non-trainable parameters, which a training-mode forward may update. */
+    private static List<Pair<Parameter, NDArray>> snapshotState(Block block, NDManager scope) {
+        List<Pair<Parameter, NDArray>> state = new ArrayList<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            Parameter parameter = p.getValue();
+            if (!parameter.requiresGradient()) {
+                NDArray copy = parameter.getArray().duplicate();
+                copy.attach(scope);
+                state.add(new Pair<>(parameter, copy));
+            }
+        }
+        return state;
+    }
+
+    private static void restoreState(List<Pair<Parameter, NDArray>> state, Set<Parameter> keep) {
+        for (Pair<Parameter, NDArray> s : state) {
+            if (!keep.contains(s.getKey())) {
+                s.getValue().copyTo(s.getKey().getArray());
+            }
+        }
+    }
+
+    /**
+     * DJL 0.35.1's {@link Trainer} keeps its parameter store private; data-dependent init has to
+     * update the trainer's device copies, so it reads the field.
+     */
+    private static ParameterStore parameterStoreOf(Trainer trainer) {
+        try {
+            Field field = Trainer.class.getDeclaredField("parameterStore");
+            field.setAccessible(true);
+            return (ParameterStore) field.get(trainer);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException(
+                    NAME
+                            + ": cannot reach the parameter store of "
+                            + trainer.getClass().getName()
+                            + " (written for DJL 0.35.1's Trainer.parameterStore field)",
+                    e);
+        }
+    }
+
+    /** The result of one pass. */
+    private static final class Run {
+        final NDList output;
+        final Set<Parameter> assigned;
+
+        Run(NDList output, Set<Parameter> assigned) {
+            this.output = output;
+            this.assigned = assigned;
+        }
+    }
+}

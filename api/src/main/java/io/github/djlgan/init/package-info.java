@@ -1,0 +1,6 @@
+/**
+ * Data-dependent initialization (Salimans &amp; Kingma 2016, §2.2): one pass of a real batch sets
+ * the scale and offset parameters of every {@link io.github.djlgan.init.DataInitializable} block so
+ * that its output on that batch is normalised.
+ */
+package io.github.djlgan.init;
