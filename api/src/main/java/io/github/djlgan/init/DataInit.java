@@ -10,6 +10,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import ai.djl.util.Pair;
 import io.github.djlgan.util.BlockChecks;
+import io.github.djlgan.util.Tensors;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -43,6 +44,11 @@ import java.util.Set;
  *   <li>Temporaries live in a sub-manager of the batch's manager and are closed; only the returned
  *       output remains (attached to the batch's manager).
  * </ul>
+ *
+ * <p>Call it outside a {@code GradientCollector}. One DJL limitation shows through: on the MXNet
+ * engine, DJL's own {@code BatchNorm} refuses a training-mode forward outside a gradient collector,
+ * so a network containing it cannot be data-initialized on MXNet; this project's {@code
+ * LasagneBatchNorm} has no such restriction.
  */
 public final class DataInit {
 
@@ -122,23 +128,23 @@ public final class DataInit {
                 "the network must be initialized with its input shapes before data-dependent"
                         + " init (block.initialize(manager, dataType, shapes) or"
                         + " trainer.initialize(shapes))");
-        for (int i = 0; i < batch.size(); i++) {
-            NDArray x = batch.get(i);
-            BlockChecks.checkArgument(
-                    !x.getDataType().isFloating()
-                            || !x.isNaN().logicalOr(x.isInfinite()).any().getBoolean(),
-                    NAME,
-                    "batch array %d of shape %s holds NaN or infinity; no parameter was changed",
-                    i,
-                    x.getShape());
-        }
         NDManager owner = batch.head().getManager();
         try (NDManager scope = owner.newSubManager()) {
+            batch.tempAttach(scope);
+            for (int i = 0; i < batch.size(); i++) {
+                NDArray x = batch.get(i);
+                BlockChecks.checkArgument(
+                        !x.getDataType().isFloating() || Tensors.allFinite(x),
+                        NAME,
+                        "batch array %d of shape %s holds NaN or infinity; no parameter was"
+                                + " changed",
+                        i,
+                        x.getShape());
+            }
             List<Pair<Parameter, NDArray>> state = snapshotState(block, scope);
             DataInitPass pass = new DataInitPass(scope);
             NDList output;
             try {
-                batch.tempAttach(scope);
                 output = block.forward(pass, batch, true);
             } catch (RuntimeException e) {
                 pass.rollback();

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import io.github.djlgan.util.BlockChecks;
+import io.github.djlgan.util.Tensors;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -50,7 +51,7 @@ public final class DataInitPass extends ParameterStore {
                 "data-init value for " + parameter.getName() + " of shape " + target.getShape(),
                 value.getShape());
         BlockChecks.checkArgument(
-                !value.isNaN().logicalOr(value.isInfinite()).any().getBoolean(),
+                Tensors.allFinite(value),
                 block,
                 "data-dependent init computed a non-finite %s (is the batch finite and does every"
                         + " channel vary?)",

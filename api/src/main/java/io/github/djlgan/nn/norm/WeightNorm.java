@@ -1,0 +1,480 @@
+package io.github.djlgan.nn.norm;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Convolution;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.github.djlgan.init.DataInitPass;
+import io.github.djlgan.init.DataInitializable;
+import io.github.djlgan.nn.core.NetworkInNetwork;
+import io.github.djlgan.util.BlockChecks;
+import io.github.djlgan.util.Tensors;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.IntStream;
+
+/**
+ * Weight normalization: wraps a block with a {@code weight} parameter and reparameterises that
+ * weight as
+ *
+ * <pre>
+ *   w = g · v / ‖v‖
+ * </pre>
+ *
+ * <p>with the norm taken per output channel over all other weight axes; v is the wrapped block's
+ * own {@code weight} (the direction, under its own name), g a new parameter of shape (out
+ * channels), initialised to 1. The bias is the wrapped block's {@code bias}; if it has none,
+ * WeightNorm adds its own {@code bias} (out channels) on the output-channel axis.
+ *
+ * <p>Supported blocks and the output-channel axis of their weight: DJL's {@link Linear} (weight
+ * (out, in), output channels on the last axis), {@code Conv1d}/{@code Conv2d}/{@code Conv3d}
+ * (weight (out, in/groups, k…)), this project's {@link NetworkInNetwork} (weight (out, in)). Any
+ * other block is rejected.
+ *
+ * <p>Mechanism: the wrapped block runs unchanged, but receives a view of the parameter store that
+ * answers its request for {@code weight} with g · v/‖v‖ (computed on the fly, so gradients reach v
+ * and g through autograd). No layer is re-implemented. ‖v‖ is computed as sqrt(Σv² + 1e-12): the
+ * tiny constant only keeps an all-zero direction from giving 0/0.
+ *
+ * <p>Data-dependent initialization ({@link DataInitializable}, run by {@link
+ * io.github.djlgan.init.DataInit}): on the init batch the block computes its pre-activation t =
+ * block(x; v/‖v‖, no bias), the per-channel mean m and (biased) standard deviation s of t over
+ * every axis but the output-channel axis, and sets
+ *
+ * <pre>
+ *   g ← initScale / s,    b ← −m · initScale / s
+ * </pre>
+ *
+ * <p>so that its output on that batch has mean 0 and standard deviation initScale per channel; it
+ * returns (t − m) · initScale / s. The variance is guarded as s = sqrt(var + 1e-6), so a channel
+ * that is constant on the batch gets g = 1000 · initScale instead of infinity. Because t uses the
+ * unit-norm direction, running the init again gives the same result.
+ *
+ * <p>References: T. Salimans, D. P. Kingma, "Weight Normalization: A Simple Reparameterization to
+ * Accelerate Training of Deep Neural Networks", NIPS 2016; improved-gan's {@code WeightNormLayer}.
+ * The forward pass equals PyTorch's {@code torch.nn.utils.weight_norm} for the same v, g and b.
+ */
+public class WeightNorm extends AbstractBlock implements DataInitializable {
+
+    private static final byte VERSION = 1;
+    private static final float NORM_EPSILON = 1e-12f;
+    private static final float INIT_VARIANCE_EPSILON = 1e-6f;
+
+    private final Block block;
+    private final Kind kind;
+    private final String name;
+    private final float initScale;
+    private final boolean trainScale;
+    private final Parameter weight;
+    private final Parameter g;
+    private final Parameter bias;
+    private final boolean ownBias;
+
+    WeightNorm(Builder builder) {
+        super(VERSION);
+        block = builder.block;
+        kind = Kind.of(block);
+        name = "WeightNorm(" + block.getClass().getSimpleName() + ")";
+        initScale = builder.initScale;
+        trainScale = builder.trainScale;
+        weight = block.getDirectParameters().get("weight");
+        Parameter wrappedBias = block.getDirectParameters().get("bias");
+        ownBias = wrappedBias == null;
+        g =
+                addParameter(
+                        Parameter.builder()
+                                .setName("g")
+                                .setType(Parameter.Type.GAMMA)
+                                .optRequiresGrad(trainScale)
+                                .build());
+        bias =
+                ownBias
+                        ? addParameter(
+                                Parameter.builder()
+                                        .setName("bias")
+                                        .setType(Parameter.Type.BIAS)
+                                        .build())
+                        : wrappedBias;
+        addChildBlock(block.getClass().getSimpleName(), block);
+    }
+
+    /**
+     * Wraps a block with default options (initScale 1, trainable g).
+     *
+     * @param block the block to wrap: Linear, Conv1d/2d/3d or NetworkInNetwork
+     * @return the wrapped block
+     * @throws IllegalArgumentException if the block is not supported
+     */
+    public static WeightNorm wrap(Block block) {
+        return builder().setBlock(block).build();
+    }
+
+    /**
+     * Creates a builder to build a {@code WeightNorm}.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns the wrapped block.
+     *
+     * @return the wrapped block
+     */
+    public Block getBlock() {
+        return block;
+    }
+
+    /**
+     * Returns the target standard deviation of the data-dependent initialization.
+     *
+     * @return the init scale
+     */
+    public float getInitScale() {
+        return initScale;
+    }
+
+    /**
+     * Returns whether g is trained.
+     *
+     * @return whether g is trainable
+     */
+    public boolean isTrainScale() {
+        return trainScale;
+    }
+
+    /**
+     * Computes the effective weight g · v/‖v‖ from the current parameter values, e.g. to export the
+     * layer as a plain one.
+     *
+     * @param manager the manager the result is attached to
+     * @return the effective weight, of the wrapped block's weight shape
+     */
+    public NDArray getEffectiveWeight(NDManager manager) {
+        return normalize(weight.getArray(), g.getArray(), manager);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
+        if (parameterStore instanceof DataInitPass pass) {
+            return initializeFromData(pass, inputs);
+        }
+        NDArray x = checkInput(inputs);
+        NDList out =
+                block.forward(
+                        new NormalizedStore(parameterStore, x.getManager(), false),
+                        inputs,
+                        training,
+                        params);
+        if (!ownBias) {
+            return out;
+        }
+        NDArray y = out.head();
+        NDArray b = parameterStore.getValue(bias, x.getDevice(), training);
+        return new NDList(y.add(perChannel(b, y.getShape(), x.getManager())));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDList initializeFromData(DataInitPass pass, NDList inputs) {
+        NDArray x = checkInput(inputs);
+        NDManager scope = x.getManager();
+        NDArray t = block.forward(new NormalizedStore(pass, scope, true), inputs, true).head();
+        int axis = kind.outputAxis(t.getShape());
+        int[] others =
+                IntStream.range(0, t.getShape().dimension()).filter(a -> a != axis).toArray();
+        BlockChecks.checkArgument(
+                t.getShape().size(others) >= 2,
+                name,
+                "data-dependent init needs at least 2 values per output channel (axis %d), got a"
+                        + " pre-activation of shape %s; use a larger batch",
+                axis,
+                t.getShape());
+        NDArray m = Tensors.mean(t, others, true);
+        NDArray centered = t.sub(m);
+        NDArray s = Tensors.mean(centered.square(), others, true).add(INIT_VARIANCE_EPSILON).sqrt();
+        NDArray scale = s.pow(-1).mul(initScale);
+        Shape channels = new Shape(t.getShape().get(axis));
+        pass.assign(name, g, scale.reshape(channels));
+        pass.assign(name, bias, m.mul(scale).neg().reshape(channels));
+        return new NDList(centered.mul(scale));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return block.getOutputShapes(inputShapes);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void prepare(Shape[] inputShapes) {
+        Shape out = block.getOutputShapes(inputShapes)[0];
+        Shape channels = new Shape(out.get(kind.outputAxis(out)));
+        g.setShape(channels);
+        if (ownBias) {
+            bias.setShape(channels);
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
+        block.initialize(manager, dataType, inputShapes);
+    }
+
+    /** g · v/‖v‖, or v/‖v‖ when {@code gValue} is null; the result is attached to {@code scope}. */
+    private NDArray normalize(NDArray v, NDArray gValue, NDManager scope) {
+        Shape shape = v.getShape();
+        long out = shape.get(0);
+        NDArray view = v.reshape(out, -1);
+        view.attach(scope);
+        NDArray scale = view.square().sum(new int[] {1}, true).add(NORM_EPSILON).sqrt().pow(-1);
+        if (gValue != null) {
+            NDArray gColumn = gValue.reshape(out, 1);
+            gColumn.attach(scope);
+            scale = scale.mul(gColumn);
+        }
+        return view.mul(scale).reshape(shape);
+    }
+
+    /** A per-channel vector shaped to broadcast along the output-channel axis of {@code out}. */
+    private NDArray perChannel(NDArray vector, Shape out, NDManager scope) {
+        long[] dims = new long[out.dimension()];
+        Arrays.fill(dims, 1L);
+        dims[kind.outputAxis(out)] = vector.size();
+        NDArray view = vector.reshape(dims);
+        view.attach(scope);
+        return view;
+    }
+
+    private NDArray checkInput(NDList inputs) {
+        NDArray x = inputs.head();
+        BlockChecks.checkState(
+                weight.isInitialized() && g.isInitialized(),
+                name,
+                "parameters are not initialized; call initialize(manager, dataType, inputShape)"
+                        + " or train it in a Trainer first");
+        kind.checkInput(name, x.getShape(), weight.getArray().getShape(), block);
+        return x;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void saveMetadata(DataOutputStream os) throws IOException {
+        saveInputShapes(os);
+        os.writeUTF(kind.name());
+        os.writeBoolean(ownBias);
+        os.writeFloat(initScale);
+        os.writeBoolean(trainScale);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void loadMetadata(byte loadVersion, DataInputStream is)
+            throws IOException, MalformedModelException {
+        if (loadVersion != VERSION) {
+            throw new MalformedModelException(
+                    name
+                            + ": unsupported parameter file version "
+                            + loadVersion
+                            + ", expected "
+                            + VERSION);
+        }
+        readInputShapes(is);
+        String savedKind = is.readUTF();
+        boolean savedOwnBias = is.readBoolean();
+        float savedInitScale = is.readFloat();
+        boolean savedTrainScale = is.readBoolean();
+        if (!savedKind.equals(kind.name())
+                || savedOwnBias != ownBias
+                || savedInitScale != initScale
+                || savedTrainScale != trainScale) {
+            throw new MalformedModelException(
+                    String.format(
+                            Locale.ROOT,
+                            "%s: saved as %s with ownBias=%b, initScale=%s, trainScale=%b; this"
+                                    + " block is %s with ownBias=%b, initScale=%s, trainScale=%b",
+                            name,
+                            savedKind,
+                            savedOwnBias,
+                            savedInitScale,
+                            savedTrainScale,
+                            kind.name(),
+                            ownBias,
+                            initScale,
+                            trainScale));
+        }
+    }
+
+    /** The supported wrapped blocks: where their output channels are and what input they take. */
+    private enum Kind {
+        LINEAR,
+        CONVOLUTION,
+        NIN;
+
+        static Kind of(Block block) {
+            if (block instanceof Linear) {
+                return LINEAR;
+            }
+            if (block instanceof Convolution) {
+                return CONVOLUTION;
+            }
+            if (block instanceof NetworkInNetwork) {
+                return NIN;
+            }
+            throw new IllegalArgumentException(
+                    "WeightNorm: cannot wrap "
+                            + (block == null ? "null" : block.getClass().getName())
+                            + "; supported blocks are Linear, Conv1d, Conv2d, Conv3d and"
+                            + " NetworkInNetwork (blocks with a weight whose axis 0 is the output"
+                            + " channel)");
+        }
+
+        /** The output-channel axis of an output of the given shape. */
+        int outputAxis(Shape out) {
+            return this == LINEAR ? out.dimension() - 1 : 1;
+        }
+
+        /** Rejects an input whose feature/channel count does not match the weight. */
+        void checkInput(String name, Shape in, Shape weight, Block block) {
+            if (this == LINEAR) {
+                long features = weight.get(1);
+                BlockChecks.checkShape(
+                        in.dimension() >= 1 && in.get(in.dimension() - 1) == features,
+                        name,
+                        "input (..., " + features + ")",
+                        in);
+            } else if (this == CONVOLUTION) {
+                Convolution conv = (Convolution) block;
+                long channels = weight.get(1) * conv.getGroups();
+                int rank = conv.getKernelShape().dimension() + 2;
+                BlockChecks.checkShape(
+                        in.dimension() == rank && in.get(1) == channels,
+                        name,
+                        "input of rank " + rank + " with " + channels + " channels on axis 1",
+                        in);
+            }
+            // NetworkInNetwork checks its own input
+        }
+    }
+
+    /**
+     * The parameter store the wrapped block sees: its {@code weight} is answered with g · v/‖v‖ (or
+     * v/‖v‖ and no bias during data-dependent init); everything else comes from the real store.
+     */
+    private final class NormalizedStore extends ParameterStore {
+
+        private final ParameterStore parent;
+        private final NDManager scope;
+        private final boolean unitNormNoBias;
+
+        NormalizedStore(ParameterStore parent, NDManager scope, boolean unitNormNoBias) {
+            super(scope, false);
+            this.parent = parent;
+            this.scope = scope;
+            this.unitNormNoBias = unitNormNoBias;
+        }
+
+        @Override
+        public NDArray getValue(Parameter parameter, Device device, boolean training) {
+            if (parameter == weight) {
+                NDArray v = parent.getValue(weight, device, training);
+                NDArray gValue = unitNormNoBias ? null : parent.getValue(g, device, training);
+                return normalize(v, gValue, scope);
+            }
+            if (parameter == bias && unitNormNoBias) {
+                return null;
+            }
+            return parent.getValue(parameter, device, training);
+        }
+
+        @Override
+        public NDManager getManager() {
+            return parent.getManager();
+        }
+    }
+
+    /** The builder for a {@link WeightNorm}. */
+    public static final class Builder {
+
+        private Block block;
+        private float initScale = 1f;
+        private boolean trainScale = true;
+
+        Builder() {}
+
+        /**
+         * Sets the block to wrap (required): Linear, Conv1d/2d/3d or NetworkInNetwork.
+         *
+         * @param block the block
+         * @return this builder
+         */
+        public Builder setBlock(Block block) {
+            this.block = block;
+            return this;
+        }
+
+        /**
+         * Sets the standard deviation each output channel has after data-dependent initialization
+         * (default 1, improved-gan's {@code init_stdv}).
+         *
+         * @param initScale the target standard deviation, &gt; 0
+         * @return this builder
+         */
+        public Builder optInitScale(float initScale) {
+            this.initScale = initScale;
+            return this;
+        }
+
+        /**
+         * Sets whether g is trained (default true; false reproduces improved-gan's {@code
+         * train_g=False}, where g only changes in data-dependent init).
+         *
+         * @param trainScale whether g is trainable
+         * @return this builder
+         */
+        public Builder optTrainScale(boolean trainScale) {
+            this.trainScale = trainScale;
+            return this;
+        }
+
+        /**
+         * Builds the block.
+         *
+         * @return a new {@link WeightNorm}
+         * @throws IllegalArgumentException if no block was set, it is not supported, or the init
+         *     scale is not positive
+         */
+        public WeightNorm build() {
+            BlockChecks.checkArgument(block != null, "WeightNorm", "setBlock(Block) is required");
+            BlockChecks.checkArgument(
+                    initScale > 0 && Float.isFinite(initScale),
+                    "WeightNorm",
+                    "optInitScale needs a positive finite value, got %s",
+                    initScale);
+            return new WeightNorm(this);
+        }
+    }
+}

@@ -1,0 +1,527 @@
+package io.github.djlgan.init;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertNotSame;
+import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.ParallelBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.util.Pair;
+import ai.djl.util.PairList;
+import io.github.djlgan.nn.core.NetworkInNetwork;
+import io.github.djlgan.nn.norm.WeightNorm;
+import io.github.djlgan.testing.EngineTest;
+import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.NDAssert;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.testng.SkipException;
+import org.testng.annotations.Factory;
+import org.testng.annotations.Test;
+
+public class DataInitTest extends EngineTest {
+
+    @Factory(dataProvider = "engines", dataProviderClass = Engines.class)
+    public DataInitTest(String engine) {
+        super(engine);
+    }
+
+    /** Per-channel mean and biased standard deviation, computed in plain Java. */
+    static double[][] channelStats(double[] values, Shape shape, int axis) {
+        int channels = (int) shape.get(axis);
+        long inner = shape.slice(axis + 1).size();
+        double[] sum = new double[channels];
+        double[] count = new double[channels];
+        for (int i = 0; i < values.length; i++) {
+            int c = (int) ((i / inner) % channels);
+            sum[c] += values[i];
+            count[c]++;
+        }
+        double[] mean = new double[channels];
+        double[] var = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            mean[c] = sum[c] / count[c];
+        }
+        for (int i = 0; i < values.length; i++) {
+            int c = (int) ((i / inner) % channels);
+            var[c] += (values[i] - mean[c]) * (values[i] - mean[c]) / count[c];
+        }
+        double[] std = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            std[c] = Math.sqrt(var[c]);
+        }
+        return new double[][] {mean, std};
+    }
+
+    /** Asserts that a pre-activation has mean 0 and std {@code scale} in every channel. */
+    static void assertNormalised(NDArray y, int axis, double scale) {
+        double[][] stats = channelStats(NDAssert.toDoubles(y), y.getShape(), axis);
+        for (int c = 0; c < stats[0].length; c++) {
+            assertEquals(stats[0][c], 0, 1e-4 * scale, "mean of channel " + c);
+            assertEquals(stats[1][c], scale, 1e-4 * scale, "std of channel " + c);
+        }
+    }
+
+    /** A batch far from normalised: mean 3, standard deviation 5. */
+    private NDArray batch(long seed, long... dims) {
+        return randn(seed, dims).mul(5).add(3);
+    }
+
+    private Map<String, double[]> snapshot(Block block) {
+        Map<String, double[]> values = new HashMap<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            values.put(p.getKey(), NDAssert.toDoubles(p.getValue().getArray()));
+        }
+        return values;
+    }
+
+    @Test
+    public void singleLinearLayerMatchesHandComputedStatistics() {
+        WeightNorm wn =
+                WeightNorm.builder()
+                        .setBlock(Linear.builder().setUnits(7).build())
+                        .optInitScale(0.3f)
+                        .build();
+        init(wn, DataType.FLOAT32, new Shape(64, 20));
+        NDArray x = batch(1, 64, 20);
+
+        NDArray returned = DataInit.initialize(wn, null, new NDList(x)).head();
+
+        // independent derivation: t = x · (v/||v||)^T in plain Java, then per-channel statistics
+        double[] xs = NDAssert.toDoubles(x);
+        double[] v = NDAssert.toDoubles(wn.getParameters().get("01Linear_weight").getArray());
+        double[] unit = WeightNormTestSupport.unitRows(v, 7);
+        double[] t = new double[64 * 7];
+        for (int n = 0; n < 64; n++) {
+            for (int o = 0; o < 7; o++) {
+                for (int i = 0; i < 20; i++) {
+                    t[n * 7 + o] += xs[n * 20 + i] * unit[o * 20 + i];
+                }
+            }
+        }
+        double[][] stats = channelStats(t, new Shape(64, 7), 1);
+        double[] g = new double[7];
+        double[] b = new double[7];
+        for (int o = 0; o < 7; o++) {
+            double s = Math.sqrt(stats[1][o] * stats[1][o] + 1e-6);
+            g[o] = 0.3 / s;
+            b[o] = -stats[0][o] * 0.3 / s;
+        }
+        NDAssert.assertClose(wn.getParameters().get("g").getArray(), g, new Shape(7), 1e-4, 1e-6);
+        NDAssert.assertClose(
+                wn.getParameters().get("01Linear_bias").getArray(), b, new Shape(7), 1e-4, 1e-5);
+        NDArray y = forward(wn, false, x);
+        assertNormalised(y, 1, 0.3);
+        NDAssert.assertClose(returned, y, 1e-4, 1e-5);
+    }
+
+    @Test
+    public void conv2dStatisticsAreOverBatchAndSpace() {
+        WeightNorm wn =
+                WeightNorm.wrap(
+                        Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(4).build());
+        init(wn, DataType.FLOAT32, new Shape(2, 3, 8, 8));
+        NDArray x = batch(2, 2, 3, 8, 8);
+        NDArray returned = DataInit.initialize(wn, null, new NDList(x)).head();
+        NDArray y = forward(wn, false, x);
+        assertNormalised(y, 1, 1);
+        NDAssert.assertClose(returned, y, 1e-4, 1e-5);
+    }
+
+    @Test
+    public void linearOnSequencesUsesTheLastAxis() {
+        WeightNorm wn = WeightNorm.wrap(Linear.builder().setUnits(3).optBias(false).build());
+        init(wn, DataType.FLOAT32, new Shape(4, 5, 6));
+        NDArray x = batch(3, 4, 5, 6);
+        DataInit.initialize(wn, null, new NDList(x));
+        assertNormalised(forward(wn, false, x), 2, 1);
+    }
+
+    private static SequentialBlock fourLayerMlp() {
+        return new SequentialBlock()
+                .add(WeightNorm.wrap(Linear.builder().setUnits(32).build()))
+                .add(Activation::relu)
+                .add(WeightNorm.wrap(Linear.builder().setUnits(32).optBias(false).build()))
+                .add(x -> Activation.leakyRelu(x, 0.2f))
+                .add(WeightNorm.wrap(Linear.builder().setUnits(16).build()))
+                .add(Activation::tanh)
+                .add(
+                        WeightNorm.builder()
+                                .setBlock(Linear.builder().setUnits(4).build())
+                                .optInitScale(0.1f)
+                                .build());
+    }
+
+    @Test
+    public void fourLayerSequentialIsNormalisedInOnePass() {
+        SequentialBlock net = fourLayerMlp();
+        init(net, DataType.FLOAT32, new Shape(100, 10));
+        NDArray x = batch(4, 100, 10);
+
+        NDArray returned = DataInit.initialize(net, null, new NDList(x)).head();
+
+        // walk the layers in inference mode: every WeightNorm's output is its pre-activation
+        NDArray h = x;
+        for (Block layer : net.getChildren().values()) {
+            h = forward(layer, false, h);
+            if (layer instanceof WeightNorm wn) {
+                assertNormalised(h, 1, wn.getInitScale());
+            }
+        }
+        NDAssert.assertClose(returned, h, 1e-4, 1e-5);
+        NDAssert.assertClose(forward(net, false, x), h, 1e-5, 1e-6);
+    }
+
+    /** A user-written block that nests a ParallelBlock and forwards its parameter store. */
+    static final class TwoTowers extends AbstractBlock {
+        final WeightNorm left = WeightNorm.wrap(NetworkInNetwork.builder().setUnits(3).build());
+        final WeightNorm right =
+                WeightNorm.wrap(
+                        Conv2d.builder()
+                                .setKernelShape(new Shape(3, 3))
+                                .setFilters(2)
+                                .optPadding(new Shape(1, 1))
+                                .build());
+        final ParallelBlock towers;
+
+        TwoTowers() {
+            towers =
+                    addChildBlock(
+                            "towers",
+                            new ParallelBlock(
+                                    list ->
+                                            new NDList(
+                                                    NDArrays.concat(
+                                                            list.get(0).head(),
+                                                            list.get(1).head())),
+                                    Arrays.asList(
+                                            new SequentialBlock().add(left).add(Activation::relu),
+                                            new SequentialBlock()
+                                                    .add(LambdaBlock.singleton(x -> x.mul(2)))
+                                                    .add(right))));
+        }
+
+        @Override
+        protected NDList forwardInternal(
+                ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> p) {
+            return towers.forward(ps, inputs, training, p);
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] in) {
+            return towers.getOutputShapes(in);
+        }
+
+        @Override
+        protected void initializeChildBlocks(NDManager m, DataType t, Shape... in) {
+            towers.initialize(m, t, in);
+        }
+    }
+
+    /** concat along axis 1 without importing NDArrays into every lambda above. */
+    static final class NDArrays {
+        static NDArray concat(NDArray a, NDArray b) {
+            return a.concat(b, 1);
+        }
+    }
+
+    @Test
+    public void nestedCustomBlocksAreReached() {
+        TwoTowers towers = new TwoTowers();
+        SequentialBlock net =
+                new SequentialBlock()
+                        .add(towers)
+                        .add(WeightNorm.wrap(NetworkInNetwork.builder().setUnits(4).build()));
+        init(net, DataType.FLOAT32, new Shape(6, 2, 5, 5));
+        NDArray x = batch(5, 6, 2, 5, 5);
+
+        DataInit.initialize(net, null, new NDList(x));
+
+        assertNormalised(forward(towers.left, false, x), 1, 1);
+        assertNormalised(forward(towers.right, false, x.mul(2)), 1, 1);
+        assertNormalised(forward(net, false, x), 1, 1);
+    }
+
+    /**
+     * Identity with non-trainable state that a training forward updates in place, like the running
+     * averages of a batch norm. (DJL's own BatchNorm cannot be used here: on MXNet its training
+     * forward requires an active GradientCollector.)
+     */
+    static final class RunningMax extends AbstractBlock {
+        final Parameter max =
+                addParameter(
+                        Parameter.builder()
+                                .setName("max")
+                                .setType(Parameter.Type.RUNNING_MEAN)
+                                .optRequiresGrad(false)
+                                .optShape(new Shape(1))
+                                .build());
+
+        @Override
+        protected NDList forwardInternal(
+                ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> p) {
+            if (training) {
+                NDArray stored = ps.getValue(max, inputs.head().getDevice(), true);
+                inputs.head().max().reshape(1).maximum(stored).copyTo(stored);
+            }
+            return inputs;
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] in) {
+            return in;
+        }
+    }
+
+    @Test
+    public void onlyScaleAndBiasChange() {
+        SequentialBlock net =
+                new SequentialBlock()
+                        .add(WeightNorm.wrap(Linear.builder().setUnits(8).build()))
+                        .add(new RunningMax())
+                        .add(WeightNorm.wrap(Linear.builder().setUnits(3).optBias(false).build()));
+        init(net, DataType.FLOAT32, new Shape(16, 5));
+        Map<String, double[]> before = snapshot(net);
+
+        DataInit.initialize(net, null, new NDList(batch(6, 16, 5)));
+
+        Map<String, double[]> after = snapshot(net);
+        List<String> changed = new ArrayList<>();
+        for (String key : before.keySet()) {
+            if (!Arrays.equals(before.get(key), after.get(key))) {
+                changed.add(key);
+            }
+        }
+        changed.sort(null);
+        // RunningMax's state, updated in place by a training-mode forward, is restored
+        assertEquals(
+                changed,
+                List.of(
+                        "01WeightNorm_01Linear_bias",
+                        "01WeightNorm_g",
+                        "03WeightNorm_bias",
+                        "03WeightNorm_g"));
+    }
+
+    @Test
+    public void runningTwiceGivesTheSameParameters() {
+        SequentialBlock net = fourLayerMlp();
+        init(net, DataType.FLOAT32, new Shape(50, 10));
+        NDArray x = batch(7, 50, 10);
+        DataInit.initialize(net, null, new NDList(x));
+        Map<String, double[]> first = snapshot(net);
+        DataInit.initialize(net, null, new NDList(x));
+        Map<String, double[]> second = snapshot(net);
+        for (String key : first.keySet()) {
+            NDAssert.assertClose(
+                    manager.create(second.get(key)),
+                    first.get(key),
+                    new Shape(first.get(key).length),
+                    1e-4,
+                    1e-5);
+        }
+    }
+
+    @Test
+    public void trainerGetsTheSingleDeviceResult() {
+        Shape shape = new Shape(32, 10);
+        NDArray x = batch(8, 32, 10);
+        // reference: the same network, same initial values, initialized without a Trainer
+        SequentialBlock reference = fourLayerMlp();
+        init(reference, DataType.FLOAT32, shape);
+
+        try (Model model = Model.newInstance("datainit", manager.getDevice(), engineName)) {
+            model.setBlock(fourLayerMlp());
+            try (Trainer trainer =
+                    model.newTrainer(
+                            new DefaultTrainingConfig(Loss.l2Loss())
+                                    .optDevices(new Device[] {manager.getDevice()}))) {
+                trainer.initialize(shape);
+                copyParameters(reference, model.getBlock());
+                DataInit.initialize(reference, null, new NDList(x));
+
+                DataInit.initialize(trainer, new NDList(x));
+
+                for (Pair<String, Parameter> p : reference.getParameters()) {
+                    NDAssert.assertClose(
+                            model.getBlock().getParameters().get(p.getKey()).getArray(),
+                            p.getValue().getArray(),
+                            1e-6,
+                            1e-7);
+                }
+                NDArray y = trainer.evaluate(new NDList(x)).head();
+                assertNormalised(y, 1, 0.1);
+            }
+        }
+    }
+
+    private static void copyParameters(Block from, Block to) {
+        for (Pair<String, Parameter> p : from.getParameters()) {
+            p.getValue().getArray().copyTo(to.getParameters().get(p.getKey()).getArray());
+        }
+    }
+
+    @Test
+    public void trainerOnTwoDevices() {
+        if (Engine.getEngine(engineName).getGpuCount() < 2) {
+            throw new SkipException(
+                    "needs two GPUs; this machine has "
+                            + Engine.getEngine(engineName).getGpuCount());
+        }
+        Device[] devices = {Device.gpu(0), Device.gpu(1)};
+        Shape shape = new Shape(32, 10);
+        try (Model model = Model.newInstance("datainit2", devices[0], engineName);
+                NDManager gpu = NDManager.newBaseManager(devices[0], engineName)) {
+            model.setBlock(fourLayerMlp());
+            try (Trainer trainer =
+                    model.newTrainer(
+                            new DefaultTrainingConfig(Loss.l2Loss()).optDevices(devices))) {
+                trainer.initialize(shape);
+                NDArray x = gpu.randomNormal(shape).mul(5).add(3);
+                DataInit.initialize(trainer, new NDList(x));
+                // both device copies of the last layer normalise the whole batch
+                for (Device device : devices) {
+                    NDArray y = trainer.evaluate(new NDList(x.toDevice(device, true))).head();
+                    assertNormalised(y, 1, 0.1);
+                }
+            }
+        }
+    }
+
+    @Test
+    public void copyToDevicesUpdatesEveryMirror() {
+        Linear linear = Linear.builder().setUnits(3).build();
+        init(linear, DataType.FLOAT32, new Shape(2, 4));
+        Parameter weight = linear.getParameters().get("weight");
+        // copy=true: the store keeps a mirror separate from the parameter's own array
+        ParameterStore store = new ParameterStore(manager, true);
+        NDArray mirror = store.getValue(weight, manager.getDevice(), false);
+        assertNotSame(mirror, weight.getArray());
+        setParameter(linear, "weight", randn(9, 3, 4));
+        assertTrue(!NDAssert.toDoubles(mirror).equals(NDAssert.toDoubles(weight.getArray())));
+
+        DataInit.copyToDevices(store, List.of(weight), manager.getDevice());
+
+        NDAssert.assertEqual(store.getValue(weight, manager.getDevice(), false), weight.getArray());
+    }
+
+    @Test
+    public void storePassedToInitializeSeesTheNewValues() {
+        WeightNorm wn = WeightNorm.wrap(Linear.builder().setUnits(3).build());
+        init(wn, DataType.FLOAT32, new Shape(8, 4));
+        ParameterStore store = new ParameterStore(manager, true);
+        NDArray x = batch(10, 8, 4);
+        wn.forward(store, new NDList(x), false); // creates the store's mirrors
+        DataInit.initialize(wn, store, new NDList(x));
+        assertNormalised(wn.forward(store, new NDList(x), false).head(), 1, 1);
+    }
+
+    @Test
+    public void uninitializedNetworkIsRejected() {
+        SequentialBlock net = fourLayerMlp();
+        IllegalStateException e =
+                expectThrows(
+                        IllegalStateException.class,
+                        () -> DataInit.initialize(net, null, new NDList(batch(11, 4, 10))));
+        assertMessage(e, "DataInit", "initialized");
+    }
+
+    @Test
+    public void batchOfOneIsRejectedAndNothingChanges() {
+        SequentialBlock net = fourLayerMlp();
+        init(net, DataType.FLOAT32, new Shape(1, 10));
+        Map<String, double[]> before = snapshot(net);
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> DataInit.initialize(net, null, new NDList(batch(12, 1, 10))));
+        assertMessage(e, "WeightNorm(Linear)", "at least 2 values", "(1, 32)");
+        assertUnchanged(net, before);
+    }
+
+    @Test
+    public void failureInALaterLayerRollsBackEarlierOnes() {
+        SequentialBlock net =
+                new SequentialBlock()
+                        .add(WeightNorm.wrap(Linear.builder().setUnits(4).build()))
+                        .add(LambdaBlock.singleton(x -> x.get("0:1"))) // leaves one sample
+                        .add(WeightNorm.wrap(Linear.builder().setUnits(2).build()));
+        init(net, DataType.FLOAT32, new Shape(8, 3));
+        Map<String, double[]> before = snapshot(net);
+        expectThrows(
+                IllegalArgumentException.class,
+                () -> DataInit.initialize(net, null, new NDList(batch(13, 8, 3))));
+        assertUnchanged(net, before);
+    }
+
+    @Test
+    public void nonFiniteBatchIsRejectedAndNothingChanges() {
+        WeightNorm wn = WeightNorm.wrap(Linear.builder().setUnits(3).build());
+        init(wn, DataType.FLOAT32, new Shape(4, 2));
+        Map<String, double[]> before = snapshot(wn);
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
+            NDArray x = manager.create(new float[] {1, 2, 3, bad, 5, 6, 7, 8}, new Shape(4, 2));
+            IllegalArgumentException e =
+                    expectThrows(
+                            IllegalArgumentException.class,
+                            () -> DataInit.initialize(wn, null, new NDList(x)));
+            assertMessage(e, "DataInit", "NaN or infinity", "(4, 2)");
+        }
+        assertUnchanged(wn, before);
+    }
+
+    @Test
+    public void constantInputGivesFiniteParameters() {
+        WeightNorm wn = WeightNorm.wrap(Linear.builder().setUnits(3).build());
+        init(wn, DataType.FLOAT32, new Shape(6, 4));
+        NDArray x = manager.ones(new Shape(6, 4));
+        NDArray y = DataInit.initialize(wn, null, new NDList(x)).head();
+        // every channel is constant on the batch: s = sqrt(0 + 1e-6), g = 1000 · initScale
+        NDAssert.assertAllClose(wn.getParameters().get("g").getArray(), 1000, 1e-3, 0);
+        NDAssert.assertAllClose(y, 0, 0, 1e-3);
+        NDAssert.assertAllClose(forward(wn, false, x), 0, 0, 1e-2);
+    }
+
+    @Test
+    public void noArraysAreLeft() {
+        SequentialBlock net = fourLayerMlp();
+        init(net, DataType.FLOAT32, new Shape(20, 10));
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray x = scope.randomNormal(new Shape(20, 10));
+            int before = scope.getManagedArrays().size();
+            NDList out = DataInit.initialize(net, null, new NDList(x));
+            // only the returned output was added to the batch's manager
+            assertEquals(scope.getManagedArrays().size(), before + out.size());
+        }
+    }
+
+    private void assertUnchanged(Block block, Map<String, double[]> before) {
+        Map<String, double[]> after = snapshot(block);
+        for (String key : before.keySet()) {
+            assertTrue(Arrays.equals(before.get(key), after.get(key)), key + " changed");
+        }
+    }
+}

@@ -1,0 +1,373 @@
+package io.github.djlgan.nn.norm;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertNotNull;
+import static org.testng.Assert.assertNull;
+import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
+
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.convolutional.Conv1d;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.training.ParameterStore;
+import io.github.djlgan.nn.core.NetworkInNetwork;
+import io.github.djlgan.testing.EngineTest;
+import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.Fixtures;
+import io.github.djlgan.testing.GradientCheck;
+import io.github.djlgan.testing.NDAssert;
+import io.github.djlgan.testing.RoundTrip;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.testng.annotations.Factory;
+import org.testng.annotations.Test;
+
+public class WeightNormTest extends EngineTest {
+
+    @Factory(dataProvider = "engines", dataProviderClass = Engines.class)
+    public WeightNormTest(String engine) {
+        super(engine);
+    }
+
+    /** Independent expectation of the effective weight: row o of v scaled to norm g[o]. */
+    static double[] effectiveWeight(double[] v, double[] g) {
+        int out = g.length;
+        int row = v.length / out;
+        double[] w = new double[v.length];
+        for (int o = 0; o < out; o++) {
+            double sq = 0;
+            for (int i = 0; i < row; i++) {
+                sq += v[o * row + i] * v[o * row + i];
+            }
+            for (int i = 0; i < row; i++) {
+                w[o * row + i] = g[o] * v[o * row + i] / Math.sqrt(sq);
+            }
+        }
+        return w;
+    }
+
+    private NDArray asArray(double[] values, Shape shape) {
+        return manager.create(values, shape).toType(DataType.FLOAT32, false);
+    }
+
+    private void checkAgainstTorch(String prefix, Block wrapped) {
+        Fixtures f = Fixtures.load(manager, "weight_norm");
+        NDArray x = f.get(prefix + "_x");
+        WeightNorm wn = WeightNorm.wrap(wrapped);
+        init(wn, DataType.FLOAT32, x.getShape());
+        String child = "01" + wrapped.getClass().getSimpleName();
+        setParameter(wn, child + "_weight", f.get(prefix + "_v"));
+        setParameter(wn, child + "_bias", f.get(prefix + "_b"));
+        setParameter(wn, "g", f.get(prefix + "_g"));
+        NDAssert.assertClose(forward(wn, false, x), f.get(prefix + "_y"), 1e-5, 1e-5);
+        NDAssert.assertClose(forward(wn, true, x), f.get(prefix + "_y"), 1e-5, 1e-5);
+    }
+
+    @Test
+    public void linearMatchesTorchWeightNorm() {
+        checkAgainstTorch("linear", Linear.builder().setUnits(7).build());
+    }
+
+    @Test
+    public void conv1dMatchesTorchWeightNorm() {
+        checkAgainstTorch(
+                "conv1d",
+                Conv1d.builder()
+                        .setKernelShape(new Shape(3))
+                        .setFilters(4)
+                        .optPadding(new Shape(1))
+                        .build());
+    }
+
+    @Test
+    public void conv2dMatchesTorchWeightNorm() {
+        checkAgainstTorch(
+                "conv2d",
+                Conv2d.builder()
+                        .setKernelShape(new Shape(3, 2))
+                        .setFilters(5)
+                        .optStride(new Shape(2, 1))
+                        .optPadding(new Shape(1, 1))
+                        .build());
+    }
+
+    /**
+     * For blocks torch has no weight_norm fixture of here: the plain block with its weight set to
+     * the independently computed g·v/‖v‖ must give the same output.
+     */
+    private void checkAgainstPlainBlock(Block wrapped, Block plain, String weightKey, long... in) {
+        Shape inShape = new Shape(in);
+        WeightNorm wn = WeightNorm.wrap(wrapped);
+        init(wn, DataType.FLOAT32, inShape);
+        init(plain, DataType.FLOAT32, inShape);
+        String child = "01" + wrapped.getClass().getSimpleName();
+        NDArray v = wn.getParameters().get(child + "_weight").getArray();
+        Shape gShape = wn.getParameters().get("g").getArray().getShape();
+        NDArray g = randn(61, gShape.getShape()).abs().add(0.5f);
+        setParameter(wn, "g", g);
+        NDArray b = randn(62, gShape.getShape());
+        boolean ownBias = wn.getDirectParameters().contains("bias");
+        setParameter(wn, ownBias ? "bias" : child + "_bias", b);
+        double[] w = effectiveWeight(NDAssert.toDoubles(v), NDAssert.toDoubles(g));
+        setParameter(plain, weightKey, asArray(w, v.getShape()));
+        NDArray x = randn(63, in);
+        NDArray expected = forward(plain, false, x);
+        if (ownBias) {
+            Shape out = expected.getShape();
+            long[] dims = new long[out.dimension()];
+            java.util.Arrays.fill(dims, 1L);
+            int axis = wrapped instanceof Linear ? out.dimension() - 1 : 1;
+            dims[axis] = b.size();
+            expected = expected.add(b.reshape(dims));
+        } else {
+            setParameter(plain, "bias", b);
+            expected = forward(plain, false, x);
+        }
+        NDAssert.assertClose(forward(wn, false, x), expected, 1e-5, 1e-5);
+    }
+
+    @Test
+    public void networkInNetworkMatchesFormula() {
+        checkAgainstPlainBlock(
+                NetworkInNetwork.builder().setUnits(5).build(),
+                NetworkInNetwork.builder().setUnits(5).build(),
+                "weight",
+                2,
+                3,
+                4,
+                4);
+        checkAgainstPlainBlock(
+                NetworkInNetwork.builder().setUnits(2).build(),
+                NetworkInNetwork.builder().setUnits(2).build(),
+                "weight",
+                3,
+                4,
+                6);
+    }
+
+    @Test
+    public void groupedConv2dMatchesFormula() {
+        checkAgainstPlainBlock(
+                Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(6).optGroups(2).build(),
+                Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(6).optGroups(2).build(),
+                "weight",
+                2,
+                4,
+                5,
+                5);
+    }
+
+    @Test
+    public void linearWithoutBiasGetsItsOwnBiasOnTheLastAxis() {
+        WeightNorm wn = WeightNorm.wrap(Linear.builder().setUnits(3).optBias(false).build());
+        init(wn, DataType.FLOAT32, new Shape(4, 2, 6));
+        assertEquals(wn.getParameters().get("bias").getArray().getShape(), new Shape(3));
+        assertNull(wn.getParameters().get("01Linear_bias"));
+        checkAgainstPlainBlock(
+                Linear.builder().setUnits(3).optBias(false).build(),
+                Linear.builder().setUnits(3).optBias(false).build(),
+                "weight",
+                4,
+                2,
+                6);
+    }
+
+    @Test
+    public void parametersAndShapes() {
+        WeightNorm wn =
+                WeightNorm.wrap(
+                        Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(8).build());
+        init(wn, DataType.FLOAT32, new Shape(2, 3, 9, 9));
+        assertEquals(
+                wn.getParameters().keys(),
+                java.util.List.of("g", "01Conv2d_weight", "01Conv2d_bias"));
+        assertEquals(wn.getParameters().get("g").getArray().getShape(), new Shape(8));
+        NDAssert.assertAllClose(wn.getParameters().get("g").getArray(), 1, 0, 0);
+        assertEquals(
+                wn.getOutputShapes(new Shape[] {new Shape(2, 3, 9, 9)})[0], new Shape(2, 8, 7, 7));
+        assertTrue(wn.getParameters().get("g").requiresGradient());
+        assertEquals(forward(wn, false, randn(1, 2, 3, 9, 9)).getShape(), new Shape(2, 8, 7, 7));
+    }
+
+    @Test
+    public void effectiveWeightHasNormGPerChannel() {
+        WeightNorm wn =
+                WeightNorm.wrap(
+                        Conv2d.builder().setKernelShape(new Shape(2, 2)).setFilters(3).build());
+        init(wn, DataType.FLOAT32, new Shape(1, 2, 6, 6));
+        NDArray g = manager.create(new float[] {0.5f, 2f, 3f});
+        setParameter(wn, "g", g);
+        NDArray w = wn.getEffectiveWeight(manager);
+        assertEquals(w.getShape(), new Shape(3, 2, 2, 2));
+        double[] values = NDAssert.toDoubles(w);
+        double[] norms = new double[3];
+        for (int i = 0; i < values.length; i++) {
+            norms[i / 8] += values[i] * values[i];
+        }
+        for (int o = 0; o < 3; o++) {
+            assertEquals(Math.sqrt(norms[o]), new double[] {0.5, 2, 3}[o], 1e-5);
+        }
+        // the direction is unchanged: w / g equals v / ||v||
+        double[] v = NDAssert.toDoubles(wn.getParameters().get("01Conv2d_weight").getArray());
+        NDAssert.assertClose(
+                w, effectiveWeight(v, new double[] {0.5, 2, 3}), w.getShape(), 1e-5, 1e-6);
+    }
+
+    @Test
+    public void frozenScale() {
+        WeightNorm wn =
+                WeightNorm.builder()
+                        .setBlock(Linear.builder().setUnits(3).build())
+                        .optTrainScale(false)
+                        .optInitScale(0.5f)
+                        .build();
+        init(wn, DataType.FLOAT64, new Shape(4, 5));
+        assertFalse(wn.getParameters().get("g").requiresGradient());
+        assertFalse(wn.isTrainScale());
+        assertEquals(wn.getInitScale(), 0.5f);
+        // g is excluded from the check because it is not trainable; v, bias and the input are
+        int checked = GradientCheck.of(wn).check(manager, randn(71, DataType.FLOAT64, 4, 5));
+        assertEquals(checked, 20 + 15 + 3);
+    }
+
+    @Test
+    public void gradientsLinear() {
+        WeightNorm wn = WeightNorm.wrap(Linear.builder().setUnits(3).optBias(false).build());
+        init(wn, DataType.FLOAT64, new Shape(2, 3, 4));
+        setParameter(wn, "g", randn(72, DataType.FLOAT64, 3).abs().add(0.5));
+        GradientCheck.of(wn).check(manager, randn(73, DataType.FLOAT64, 2, 3, 4));
+    }
+
+    @Test
+    public void gradientsConv2d() {
+        WeightNorm wn =
+                WeightNorm.wrap(
+                        Conv2d.builder()
+                                .setKernelShape(new Shape(3, 3))
+                                .setFilters(2)
+                                .optPadding(new Shape(1, 1))
+                                .build());
+        init(wn, DataType.FLOAT64, new Shape(2, 2, 4, 4));
+        setParameter(wn, "g", randn(74, DataType.FLOAT64, 2).abs().add(0.5));
+        GradientCheck.of(wn).check(manager, randn(75, DataType.FLOAT64, 2, 2, 4, 4));
+    }
+
+    @Test
+    public void gradientsNetworkInNetwork() {
+        WeightNorm wn = WeightNorm.wrap(NetworkInNetwork.builder().setUnits(3).build());
+        init(wn, DataType.FLOAT64, new Shape(2, 4, 3));
+        setParameter(wn, "g", randn(76, DataType.FLOAT64, 3).abs().add(0.5));
+        GradientCheck.of(wn).check(manager, randn(77, DataType.FLOAT64, 2, 4, 3));
+    }
+
+    @Test
+    public void saveLoadRoundTrip() {
+        WeightNorm trained =
+                WeightNorm.builder()
+                        .setBlock(Linear.builder().setUnits(4).optBias(false).build())
+                        .optInitScale(0.7f)
+                        .build();
+        init(trained, DataType.FLOAT32, new Shape(3, 6));
+        setParameter(trained, "g", randn(81, 4));
+        setParameter(trained, "bias", randn(82, 4));
+        RoundTrip.assertSameAfterReload(
+                manager,
+                trained,
+                WeightNorm.builder()
+                        .setBlock(Linear.builder().setUnits(4).optBias(false).build())
+                        .optInitScale(0.7f)
+                        .build(),
+                randn(83, 3, 6));
+    }
+
+    @Test
+    public void loadIntoDifferentConfigurationFails() throws IOException {
+        WeightNorm trained = WeightNorm.wrap(Linear.builder().setUnits(4).build());
+        init(trained, DataType.FLOAT32, new Shape(3, 6));
+        Path dir = Files.createTempDirectory("djlgan-wn");
+        try (Model saving = Model.newInstance("wn", manager.getDevice(), engineName)) {
+            saving.setBlock(trained);
+            saving.save(dir, "wn");
+        }
+        try (Model loading = Model.newInstance("wn", manager.getDevice(), engineName)) {
+            loading.setBlock(
+                    WeightNorm.builder()
+                            .setBlock(Linear.builder().setUnits(4).build())
+                            .optInitScale(2f)
+                            .build());
+            MalformedModelException e =
+                    expectThrows(MalformedModelException.class, () -> loading.load(dir, "wn"));
+            assertMessage(e, "WeightNorm(Linear)", "initScale=1.0", "initScale=2.0");
+        }
+    }
+
+    @Test
+    public void unsupportedBlockIsRejected() {
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> WeightNorm.wrap(BatchNorm.builder().build()));
+        assertMessage(e, "WeightNorm", "ai.djl.nn.norm.BatchNorm", "Linear");
+        e = expectThrows(IllegalArgumentException.class, () -> WeightNorm.builder().build());
+        assertMessage(e, "WeightNorm", "setBlock");
+        e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                WeightNorm.builder()
+                                        .setBlock(Linear.builder().setUnits(2).build())
+                                        .optInitScale(0)
+                                        .build());
+        assertMessage(e, "WeightNorm", "optInitScale", "0.0");
+    }
+
+    @Test
+    public void wrongInputFeaturesAreRejected() {
+        WeightNorm linear = WeightNorm.wrap(Linear.builder().setUnits(3).build());
+        init(linear, DataType.FLOAT32, new Shape(2, 5));
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> forward(linear, false, manager.ones(new Shape(2, 4))));
+        assertMessage(e, "WeightNorm(Linear)", "(..., 5)", "(2, 4)");
+
+        WeightNorm conv =
+                WeightNorm.wrap(
+                        Conv2d.builder().setKernelShape(new Shape(1, 1)).setFilters(3).build());
+        init(conv, DataType.FLOAT32, new Shape(2, 4, 3, 3));
+        e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> forward(conv, false, manager.ones(new Shape(2, 5, 3, 3))));
+        assertMessage(e, "WeightNorm(Conv2d)", "4 channels", "(2, 5, 3, 3)");
+        e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> forward(conv, false, manager.ones(new Shape(4, 3, 3))));
+        assertMessage(e, "WeightNorm(Conv2d)", "rank 4", "(4, 3, 3)");
+    }
+
+    @Test
+    public void forwardBeforeInitializeIsRejected() {
+        WeightNorm wn = WeightNorm.wrap(Linear.builder().setUnits(3).build());
+        IllegalStateException e =
+                expectThrows(
+                        IllegalStateException.class,
+                        () ->
+                                wn.forward(
+                                        new ParameterStore(manager, false),
+                                        new ai.djl.ndarray.NDList(manager.ones(new Shape(2, 2))),
+                                        false));
+        assertMessage(e, "WeightNorm(Linear)", "not initialized");
+        assertNotNull(wn.getBlock());
+    }
+}
