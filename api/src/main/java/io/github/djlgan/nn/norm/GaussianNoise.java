@@ -1,0 +1,170 @@
+package io.github.djlgan.nn.norm;
+
+import ai.djl.MalformedModelException;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.github.djlgan.util.BlockChecks;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Locale;
+
+/**
+ * Gaussian noise layer: adds zero-mean Gaussian noise to its input in training, and is the identity
+ * at inference.
+ *
+ * <pre>
+ *   training:   y = x + ε,   ε ~ N(0, σ²) drawn independently for every element, at every call
+ *   inference:  y = x
+ * </pre>
+ *
+ * <p>The output has the shape and type of the input, of any rank; ∂y/∂x = 1 in both modes (the
+ * noise is a constant of the graph). With σ = 0 the block is the identity in training too. The
+ * noise is drawn by the input's own engine, on the input's device, with {@link
+ * NDManager#randomNormal(float, float, Shape, ai.djl.ndarray.types.DataType)}: it comes from that
+ * engine's random number generator, which {@link Engine#setRandomSeed(int)} seeds. The block has no
+ * parameters and accepts floating-point inputs only.
+ *
+ * <p>References: Lasagne's {@code lasagne.layers.GaussianNoiseLayer}, as used by the discriminators
+ * of T. Salimans et al., "Improved Techniques for Training GANs", NIPS 2016 ({@code improved-gan}).
+ */
+public class GaussianNoise extends AbstractBlock {
+
+    private static final String NAME = "GaussianNoise";
+    private static final byte VERSION = 1;
+
+    private final float sigma;
+
+    GaussianNoise(Builder builder) {
+        super(VERSION);
+        sigma = builder.sigma;
+    }
+
+    /**
+     * Creates a builder to build a {@code GaussianNoise}.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow();
+        BlockChecks.checkArgument(
+                x.getDataType().isFloating(),
+                NAME,
+                "expected a floating-point input, got %s of shape %s",
+                x.getDataType(),
+                x.getShape());
+        if (!training || sigma == 0) {
+            return new NDList(x);
+        }
+        // the noise lives on a scope of the input's manager and device, closed once it is added
+        try (NDManager scope = x.getManager().newSubManager(x.getDevice())) {
+            NDArray noise = scope.randomNormal(0f, sigma, x.getShape(), x.getDataType());
+            return new NDList(x.add(noise));
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void beforeInitialize(Shape... inputShapes) {
+        BlockChecks.checkArgument(
+                inputShapes.length == 1, NAME, "expected 1 input, got %d", inputShapes.length);
+        super.beforeInitialize(inputShapes);
+    }
+
+    /**
+     * Returns the standard deviation σ of the noise.
+     *
+     * @return σ
+     */
+    public float getSigma() {
+        return sigma;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void saveMetadata(DataOutputStream os) throws IOException {
+        saveInputShapes(os);
+        os.writeFloat(sigma);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void loadMetadata(byte loadVersion, DataInputStream is)
+            throws IOException, MalformedModelException {
+        if (loadVersion != VERSION) {
+            throw new MalformedModelException(
+                    NAME
+                            + ": unsupported parameter file version "
+                            + loadVersion
+                            + ", expected "
+                            + VERSION);
+        }
+        readInputShapes(is);
+        float savedSigma = is.readFloat();
+        if (Float.compare(savedSigma, sigma) != 0) {
+            throw new MalformedModelException(
+                    String.format(
+                            Locale.ROOT,
+                            "%s: saved with sigma=%s; this block has sigma=%s",
+                            NAME,
+                            savedSigma,
+                            sigma));
+        }
+    }
+
+    /** The builder for a {@link GaussianNoise}. */
+    public static final class Builder {
+
+        private float sigma = 0.1f;
+
+        Builder() {}
+
+        /**
+         * Sets the standard deviation σ of the noise (default 0.1, as in Lasagne).
+         *
+         * @param sigma σ, &ge; 0 and finite
+         * @return this builder
+         */
+        public Builder optSigma(float sigma) {
+            this.sigma = sigma;
+            return this;
+        }
+
+        /**
+         * Builds the block.
+         *
+         * @return a new {@link GaussianNoise}
+         * @throws IllegalArgumentException if σ is negative, infinite or NaN
+         */
+        public GaussianNoise build() {
+            BlockChecks.checkArgument(
+                    sigma >= 0 && Float.isFinite(sigma),
+                    NAME,
+                    "optSigma(float) needs a finite sigma >= 0, got %s",
+                    sigma);
+            return new GaussianNoise(this);
+        }
+    }
+}

@@ -1,0 +1,492 @@
+package io.github.djlgan.nn.gan;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
+
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.EasyTrain;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.loss.Loss;
+import io.github.djlgan.testing.EngineTest;
+import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.GradientCheck;
+import io.github.djlgan.testing.NDAssert;
+import io.github.djlgan.testing.RoundTrip;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.testng.annotations.Factory;
+import org.testng.annotations.Test;
+
+public class MinibatchStdDevTest extends EngineTest {
+
+    private static final double EPS = 1e-8;
+
+    @Factory(dataProvider = "engines", dataProviderClass = Engines.class)
+    public MinibatchStdDevTest(String engine) {
+        super(engine);
+    }
+
+    /**
+     * Independent expectation, as plain loops over the row-major buffers: sample i is in group i
+     * mod M (M = N / G); statistic a of a group is the mean, over its C/n channels and every
+     * trailing position, of sqrt(population variance over the G samples + ε).
+     */
+    static double[] expected(double[] x, Shape s, int groupSize, int numChannels, double eps) {
+        int n = (int) s.get(0);
+        int c = (int) s.get(1);
+        int p = (int) s.slice(2).size();
+        int g = groupSize == 0 ? n : Math.min(groupSize, n);
+        int m = n / g;
+        int perGroup = c / numChannels;
+        double[][] stat = new double[m][numChannels];
+        for (int group = 0; group < m; group++) {
+            for (int a = 0; a < numChannels; a++) {
+                double total = 0;
+                for (int ch = a * perGroup; ch < (a + 1) * perGroup; ch++) {
+                    for (int q = 0; q < p; q++) {
+                        double mean = 0;
+                        for (int k = 0; k < g; k++) {
+                            mean += x[((k * m + group) * c + ch) * p + q];
+                        }
+                        mean /= g;
+                        double var = 0;
+                        for (int k = 0; k < g; k++) {
+                            double d = x[((k * m + group) * c + ch) * p + q] - mean;
+                            var += d * d;
+                        }
+                        var /= g;
+                        total += Math.sqrt(var + eps);
+                    }
+                }
+                stat[group][a] = total / (perGroup * p);
+            }
+        }
+        int out = c + numChannels;
+        double[] y = new double[n * out * p];
+        for (int i = 0; i < n; i++) {
+            for (int ch = 0; ch < out; ch++) {
+                for (int q = 0; q < p; q++) {
+                    y[(i * out + ch) * p + q] =
+                            ch < c ? x[(i * c + ch) * p + q] : stat[i % m][ch - c];
+                }
+            }
+        }
+        return y;
+    }
+
+    private static Shape outShape(Shape in, int numChannels) {
+        return new Shape(in.get(0), in.get(1) + numChannels).addAll(in.slice(2));
+    }
+
+    private void assertMatches(MinibatchStdDev block, NDArray x, boolean training, double tol) {
+        NDArray y = forward(block, training, x);
+        Shape in = x.getShape();
+        double[] want =
+                expected(
+                        NDAssert.toDoubles(x),
+                        in,
+                        block.getGroupSize(),
+                        block.getNumChannels(),
+                        block.getEpsilon());
+        NDAssert.assertClose(y, want, outShape(in, block.getNumChannels()), tol, tol);
+    }
+
+    @Test
+    public void handWorkedGroupsAreInterleaved() {
+        // N = 4, groupSize 2 → M = 2 groups: {0, 2} and {1, 3} (sample i is in group i mod M).
+        // Group {0, 2} holds 0 and 2: std 1. Group {1, 3} holds 10 and 10: std sqrt(ε) = 1e-4.
+        MinibatchStdDev block = MinibatchStdDev.builder().optGroupSize(2).build();
+        NDArray x = manager.create(new float[] {0, 10, 2, 10}, new Shape(4, 1));
+
+        NDArray y = forward(block, false, x);
+
+        assertEquals(y.getShape(), new Shape(4, 2));
+        NDAssert.assertClose(
+                y, new double[] {0, 1, 10, 1e-4, 2, 1, 10, 1e-4}, new Shape(4, 2), 1e-5, 1e-7);
+    }
+
+    @Test
+    public void handWorkedWholeBatchTwoStatistics() {
+        // N = 2, C = 2, numChannels 2, groupSize 0 (ProGAN): channel 0 holds 1 and 3 (std 1),
+        // channel 1 holds 5 and 5 (std 1e-4); each sample gets [1, 1e-4] appended.
+        MinibatchStdDev block = MinibatchStdDev.builder().optGroupSize(0).optNumChannels(2).build();
+        NDArray x = manager.create(new float[] {1, 5, 3, 5}, new Shape(2, 2));
+
+        NDArray y = forward(block, true, x);
+
+        NDAssert.assertClose(
+                y, new double[] {1, 5, 1, 1e-4, 3, 5, 1, 1e-4}, new Shape(2, 4), 1e-5, 1e-7);
+    }
+
+    @Test
+    public void randomValuesForEveryRankGroupSizeAndChannelCount() {
+        long[][] shapes = {{8, 4}, {8, 4, 6}, {8, 4, 3, 5}, {8, 2, 2, 3, 2}};
+        for (long[] dims : shapes) {
+            for (int groupSize : new int[] {0, 2, 4}) {
+                for (int numChannels : new int[] {1, 2}) {
+                    MinibatchStdDev block =
+                            MinibatchStdDev.builder()
+                                    .optGroupSize(groupSize)
+                                    .optNumChannels(numChannels)
+                                    .build();
+                    NDArray x = randn(dims.length * 10 + groupSize + numChannels, dims);
+                    assertMatches(block, x, groupSize == 2, 1e-5);
+                }
+            }
+        }
+    }
+
+    @Test
+    public void batchSmallerThanGroupIsOneGroup() {
+        for (long[] dims : new long[][] {{3, 4, 5}, {2, 2, 3, 3}}) {
+            MinibatchStdDev block = MinibatchStdDev.builder().optGroupSize(4).build();
+            NDArray x = randn(61, dims);
+            assertMatches(block, x, true, 1e-5);
+            // same as one group over the whole batch
+            NDAssert.assertClose(
+                    forward(block, true, x),
+                    forward(MinibatchStdDev.builder().optGroupSize(0).build(), true, x),
+                    1e-6,
+                    1e-7);
+        }
+    }
+
+    @Test
+    public void seedDiscriminatorSequence() {
+        // seed 004: a {3, 4000} sequence discriminator input, batch of 8, groups of 4
+        MinibatchStdDev block = MinibatchStdDev.builder().build();
+        NDArray x = randn(71, 8, 3, 4000);
+        assertMatches(block, x, true, 1e-5);
+    }
+
+    @Test
+    public void batchOfOneGivesSqrtEpsilonAndZeroGradient() {
+        MinibatchStdDev block = MinibatchStdDev.builder().optEpsilon(1e-6f).build();
+        NDArray x = randn(81, DataType.FLOAT64, 1, 3, 2, 2);
+        x.setRequiresGradient(true);
+        NDArray y;
+        try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+            y = forward(block, true, x);
+            collector.backward(y.get(":, 3").sum());
+        }
+        NDAssert.assertAllClose(y.get(":, 3"), 1e-3, 1e-6, 0);
+        NDAssert.assertClose(y.get(":, :3"), x, 0, 0);
+        // the statistic of a single sample does not depend on it: gradient 0, not NaN
+        NDAssert.assertAllClose(x.getGradient(), 0, 0, 0);
+    }
+
+    @Test
+    public void float64Values() {
+        MinibatchStdDev block = MinibatchStdDev.builder().optGroupSize(2).optNumChannels(2).build();
+        NDArray x = randn(91, DataType.FLOAT64, 4, 6, 3, 3);
+        assertEquals(forward(block, false, x).getDataType(), DataType.FLOAT64);
+        assertMatches(block, x, false, 1e-12);
+    }
+
+    @Test
+    public void halfPrecisionComputesInFloat32() {
+        // squares of ±300 overflow float16 (max 65504); computed in float32 the std is 300
+        MinibatchStdDev block = MinibatchStdDev.builder().optGroupSize(0).build();
+        float[] values = {300, 0.5f, -300, 0.5f, 300, 0.5f, -300, 0.5f};
+        // (no bfloat16 case: in DJL 0.35.1, casting to bfloat16 aborts the JVM on PyTorch)
+        for (DataType type : new DataType[] {DataType.FLOAT16}) {
+            NDArray x = manager.create(values, new Shape(4, 2)).toType(type, false);
+
+            NDArray y = forward(block, true, x);
+
+            assertEquals(y.getDataType(), type);
+            // channel 0: std 300; channel 1: std sqrt(ε) = 1e-4; statistic (300 + 1e-4) / 2
+            double[] want = expected(NDAssert.toDoubles(x), x.getShape(), 0, 1, EPS);
+            assertEquals(want[2], 150.00005, 1e-9);
+            NDAssert.assertClose(y, want, new Shape(4, 3), 1e-3, 0);
+        }
+    }
+
+    @Test
+    public void otherShapesThanInitialized() {
+        // no parameters: batch, channel and trailing sizes may change between calls
+        MinibatchStdDev block = MinibatchStdDev.builder().optNumChannels(2).build();
+        init(block, DataType.FLOAT32, new Shape(4, 4, 8, 8));
+        assertMatches(block, randn(101, 4, 4, 8, 8), true, 1e-5);
+        assertMatches(block, randn(102, 8, 6, 3, 2), true, 1e-5);
+        assertMatches(block, randn(103, 2, 2, 5), false, 1e-5);
+    }
+
+    @Test
+    public void worksWithoutInitialization() {
+        MinibatchStdDev block = MinibatchStdDev.builder().build();
+        assertMatches(block, randn(111, 4, 3, 2, 2), false, 1e-5);
+    }
+
+    @Test
+    public void outputShapes() {
+        MinibatchStdDev block = MinibatchStdDev.builder().optNumChannels(2).build();
+        long[][] shapes = {{8, 4}, {8, 4, 7}, {4, 4, 5, 6}, {4, 2, 2, 3, 4}, {-1, 4, 8, 8}};
+        for (long[] dims : shapes) {
+            Shape in = new Shape(dims);
+            assertEquals(block.getOutputShapes(new Shape[] {in})[0], outShape(in, 2));
+            if (dims[0] > 0) {
+                assertEquals(forward(block, false, randn(1, dims)).getShape(), outShape(in, 2));
+            }
+        }
+    }
+
+    @Test
+    public void emptyTrailingAxisIsRejected() {
+        // the mean over zero positions is undefined (NaN); MXNet fails on it asynchronously
+        MinibatchStdDev block = MinibatchStdDev.builder().build();
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> forward(block, true, manager.zeros(new Shape(4, 2, 3, 0))));
+        assertMessage(e, "MinibatchStdDev", "non-zero size", "(4, 2, 3, 0)");
+    }
+
+    @Test
+    public void gradientsRank4GroupsAndTwoStatistics() {
+        MinibatchStdDev block = MinibatchStdDev.builder().optGroupSize(2).optNumChannels(2).build();
+        init(block, DataType.FLOAT64, new Shape(4, 4, 2, 3));
+        int checked =
+                GradientCheck.of(block)
+                        .maxPoints(96)
+                        .check(manager, randn(121, DataType.FLOAT64, 4, 4, 2, 3));
+        assertEquals(checked, 96);
+    }
+
+    @Test
+    public void gradientsRank2WholeBatch() {
+        MinibatchStdDev block = MinibatchStdDev.builder().optGroupSize(0).build();
+        GradientCheck.of(block).check(manager, randn(122, DataType.FLOAT64, 5, 3));
+    }
+
+    @Test
+    public void gradientsRank3BatchSmallerThanGroup() {
+        MinibatchStdDev block = MinibatchStdDev.builder().build();
+        GradientCheck.of(block).check(manager, randn(123, DataType.FLOAT64, 3, 2, 4));
+    }
+
+    @Test
+    public void gradientReachesTheInputThroughTheStatistic() {
+        // d/dx of the statistic channel alone, against a plain-Java central difference
+        MinibatchStdDev block = MinibatchStdDev.builder().optGroupSize(0).build();
+        double[] values = {0.3, -1.2, 2.0, 0.7, -0.4, 1.1};
+        NDArray x = manager.create(values, new Shape(3, 2));
+        x.setRequiresGradient(true);
+        try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+            collector.backward(forward(block, true, x).get(":, 2").sum());
+        }
+        double h = 1e-6;
+        double[] numeric = new double[values.length];
+        for (int k = 0; k < values.length; k++) {
+            double[] plus = values.clone();
+            double[] minus = values.clone();
+            plus[k] += h;
+            minus[k] -= h;
+            numeric[k] = (statSum(plus) - statSum(minus)) / (2 * h);
+            assertTrue(Math.abs(numeric[k]) > 0.1, "statistic depends on every input");
+        }
+        NDAssert.assertClose(x.getGradient(), numeric, new Shape(3, 2), 1e-5, 1e-8);
+    }
+
+    private static double statSum(double[] x) {
+        double[] y = expected(x, new Shape(3, 2), 0, 1, EPS);
+        return y[2] + y[5] + y[8];
+    }
+
+    @Test
+    public void trainsInsideTrainer() {
+        // a discriminator head: statistic appended, then a dense layer that reads it
+        SequentialBlock net =
+                new SequentialBlock()
+                        .add(MinibatchStdDev.builder().build())
+                        .add(Linear.builder().setUnits(1).build());
+        try (Model model = Model.newInstance("mbstd", manager.getDevice(), engineName)) {
+            model.setBlock(net);
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()))) {
+                trainer.initialize(new Shape(8, 3));
+                NDArray data = randn(131, 8, 3);
+                NDArray label = randn(132, 8, 1);
+                try (Batch batch =
+                        new Batch(
+                                manager.newSubManager(),
+                                new NDList(data),
+                                new NDList(label),
+                                1,
+                                null,
+                                null,
+                                0,
+                                1)) {
+                    EasyTrain.trainBatch(trainer, batch);
+                }
+                Parameter weight =
+                        net.getChildren().get(1).getValue().getParameters().get("weight");
+                assertEquals(weight.getArray().getShape(), new Shape(1, 4));
+                double[] g = NDAssert.toDoubles(weight.getArray().getGradient());
+                assertTrue(g[3] != 0 && Double.isFinite(g[3]), "gradient of the statistic weight");
+            }
+        }
+    }
+
+    @Test
+    public void saveLoadRoundTrip() {
+        MinibatchStdDev trained =
+                MinibatchStdDev.builder()
+                        .optGroupSize(2)
+                        .optNumChannels(2)
+                        .optEpsilon(1e-4f)
+                        .build();
+        init(trained, DataType.FLOAT32, new Shape(4, 4, 3, 3));
+        MinibatchStdDev fresh =
+                MinibatchStdDev.builder()
+                        .optGroupSize(2)
+                        .optNumChannels(2)
+                        .optEpsilon(1e-4f)
+                        .build();
+        RoundTrip.assertSameAfterReload(manager, trained, fresh, randn(141, 4, 4, 3, 3));
+        assertEquals(fresh.getInputShapes()[0], new Shape(4, 4, 3, 3));
+    }
+
+    @Test
+    public void loadIntoDifferentConfigurationFails() throws IOException {
+        assertLoadFails(
+                MinibatchStdDev.builder().optGroupSize(2).build(),
+                MinibatchStdDev.builder().optGroupSize(4).build(),
+                "groupSize=2",
+                "groupSize=4");
+        assertLoadFails(
+                MinibatchStdDev.builder().optNumChannels(2).build(),
+                MinibatchStdDev.builder().build(),
+                "numChannels=2",
+                "numChannels=1");
+        assertLoadFails(
+                MinibatchStdDev.builder().optEpsilon(1e-4f).build(),
+                MinibatchStdDev.builder().build(),
+                "epsilon=1.0E-4",
+                "epsilon=1.0E-8");
+    }
+
+    private void assertLoadFails(MinibatchStdDev saved, MinibatchStdDev other, String... parts)
+            throws IOException {
+        init(saved, DataType.FLOAT32, new Shape(4, 2));
+        Path dir = Files.createTempDirectory("djlgan-mbstd");
+        try (Model saving = Model.newInstance("mbstd", manager.getDevice(), engineName)) {
+            saving.setBlock(saved);
+            saving.save(dir, "mbstd");
+        }
+        try (Model loading = Model.newInstance("mbstd", manager.getDevice(), engineName)) {
+            loading.setBlock(other);
+            MalformedModelException e =
+                    expectThrows(MalformedModelException.class, () -> loading.load(dir, "mbstd"));
+            assertMessage(e, "MinibatchStdDev");
+            assertMessage(e, parts);
+        }
+    }
+
+    @Test
+    public void batchNotDivisibleByGroupIsRejected() {
+        MinibatchStdDev block = MinibatchStdDev.builder().build();
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> forward(block, true, manager.ones(new Shape(6, 2, 3))));
+        assertMessage(e, "MinibatchStdDev", "group size 4", "(6, 2, 3)");
+    }
+
+    @Test
+    public void channelsNotDivisibleByNumChannelsAreRejected() {
+        MinibatchStdDev block = MinibatchStdDev.builder().optNumChannels(2).build();
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> forward(block, true, manager.ones(new Shape(4, 3, 5))));
+        assertMessage(e, "MinibatchStdDev", "numChannels=2", "(4, 3, 5)");
+        e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> block.initialize(manager, DataType.FLOAT32, new Shape(4, 3, 5)));
+        assertMessage(e, "MinibatchStdDev", "numChannels=2", "(4, 3, 5)");
+    }
+
+    @Test
+    public void rankBelowTwoIsRejected() {
+        MinibatchStdDev block = MinibatchStdDev.builder().build();
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> forward(block, true, manager.ones(new Shape(4))));
+        assertMessage(e, "MinibatchStdDev", "rank >= 2", "(4)");
+        e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> block.initialize(manager, DataType.FLOAT32, new Shape(4)));
+        assertMessage(e, "MinibatchStdDev", "rank >= 2", "(4)");
+    }
+
+    @Test
+    public void emptyBatchIsRejected() {
+        MinibatchStdDev block = MinibatchStdDev.builder().build();
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> forward(block, true, manager.ones(new Shape(0, 2, 3))));
+        assertMessage(e, "MinibatchStdDev", "N > 0", "(0, 2, 3)");
+    }
+
+    @Test
+    public void noChannelsAreRejected() {
+        MinibatchStdDev block = MinibatchStdDev.builder().build();
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> forward(block, true, manager.ones(new Shape(4, 0, 3))));
+        assertMessage(e, "MinibatchStdDev", "C > 0", "(4, 0, 3)");
+    }
+
+    @Test
+    public void integerInputIsRejected() {
+        MinibatchStdDev block = MinibatchStdDev.builder().build();
+        NDArray x = manager.ones(new Shape(4, 2)).toType(DataType.INT32, false);
+        IllegalArgumentException e =
+                expectThrows(IllegalArgumentException.class, () -> forward(block, true, x));
+        assertMessage(e, "MinibatchStdDev", "floating-point", "int32", "(4, 2)");
+    }
+
+    @Test
+    public void builderRejectsBadOptions() {
+        assertMessage(
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> MinibatchStdDev.builder().optGroupSize(-1).build()),
+                "MinibatchStdDev",
+                "groupSize >= 0",
+                "-1");
+        assertMessage(
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> MinibatchStdDev.builder().optNumChannels(0).build()),
+                "MinibatchStdDev",
+                "numChannels > 0",
+                "0");
+        for (float eps : new float[] {0f, -1e-8f, Float.NaN, Float.POSITIVE_INFINITY}) {
+            assertMessage(
+                    expectThrows(
+                            IllegalArgumentException.class,
+                            () -> MinibatchStdDev.builder().optEpsilon(eps).build()),
+                    "MinibatchStdDev",
+                    "epsilon > 0");
+        }
+    }
+}
