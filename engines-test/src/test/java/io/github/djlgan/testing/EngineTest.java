@@ -11,7 +11,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import java.lang.reflect.Method;
 import java.util.Random;
-import org.testng.ITest;
+import org.testng.ITestResult;
 import org.testng.annotations.AfterClass;
 import org.testng.annotations.AfterMethod;
 import org.testng.annotations.BeforeClass;
@@ -25,7 +25,7 @@ import org.testng.annotations.BeforeMethod;
  * instance per engine and the report names each run {@code Class[Engine]}. Each test method gets a
  * fresh {@link #manager} of that engine, closed after the method.
  */
-public abstract class EngineTest implements ITest {
+public abstract class EngineTest {
 
     /** The engine this instance runs on, e.g. {@code "PyTorch"} or {@code "MXNet"}. */
     protected final String engineName;
@@ -34,8 +34,6 @@ public abstract class EngineTest implements ITest {
     protected NDManager manager;
 
     private NDManager baseManager;
-
-    private final ThreadLocal<String> currentMethod = new ThreadLocal<>();
 
     /**
      * Creates the test for one engine.
@@ -48,20 +46,19 @@ public abstract class EngineTest implements ITest {
 
     /** {@inheritDoc} */
     @Override
-    public String getTestName() {
-        String method = currentMethod.get();
-        return (method == null ? getClass().getSimpleName() : method) + "[" + engineName + "]";
-    }
-
-    /** {@inheritDoc} */
-    @Override
     public String toString() {
         return getClass().getSimpleName() + "[" + engineName + "]";
     }
 
+    /**
+     * Names each result {@code method[Engine]}, so reports list every test once per engine.
+     *
+     * @param method the test method about to run
+     * @param result its result
+     */
     @BeforeMethod(alwaysRun = true)
-    public void nameTest(Method method) {
-        currentMethod.set(method.getName());
+    public void nameTest(Method method, ITestResult result) {
+        result.setTestName(method.getName() + "[" + engineName + "]");
     }
 
     @BeforeClass(alwaysRun = true)
