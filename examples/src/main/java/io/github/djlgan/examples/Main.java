@@ -1,5 +1,6 @@
 package io.github.djlgan.examples;
 
+import io.github.djlgan.examples.bench.Bench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -8,7 +9,7 @@ import picocli.CommandLine.Command;
         name = "djl-gan-examples",
         mixinStandardHelpOptions = true,
         description = "Runnable examples of djl-gan-blocks.",
-        subcommands = {NinDemo.class, CommandLine.HelpCommand.class})
+        subcommands = {NinDemo.class, Bench.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /**
