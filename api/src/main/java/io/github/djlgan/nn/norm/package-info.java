@@ -1,0 +1,2 @@
+/** Normalisation and regularisation layers. */
+package io.github.djlgan.nn.norm;
