@@ -64,8 +64,10 @@ import java.util.stream.IntStream;
  * <p>The running averages are updated in place in the arrays the {@link ParameterStore} hands out,
  * from detached batch statistics, so the update never enters the autograd graph. Inside a {@code
  * Trainer} on one device that array is the parameter's own, so the averages are saved with the
- * model. The batch mean is a sum divided by the count, because the PyTorch engine's {@code mean}
- * takes one axis only.
+ * model. On several devices each device updates its own copy from its slice of the batch, and only
+ * the copy that is the parameter's own array is saved (DJL does not synchronise parameters that
+ * need no gradient). The batch mean is a sum divided by the count, because the PyTorch engine's
+ * {@code mean} takes one axis only.
  *
  * <p>References: S. Ioffe, C. Szegedy, "Batch Normalization: Accelerating Deep Network Training by
  * Reducing Internal Covariate Shift", ICML 2015; Lasagne's {@code lasagne.layers.BatchNormLayer}

@@ -510,6 +510,26 @@ public class LasagneBatchNormTest extends EngineTest {
                 assertTrue(x.getGradient().abs().sum().getFloat() > 0, label);
                 assertFalse(param(block, "mean").hasGradient(), label);
             }
+            // then an inference pass differentiated w.r.t. its input (as a GAN's generator step
+            // does through its discriminator): the updated averages carry no autograd history
+            double[] gamma = values(param(block, "gamma"));
+            double[] invStd = values(param(block, "invStd"));
+            NDArray x = input(530, 6, 3, 4);
+            NDArray r = randn(531, 6, 3, 4);
+            double[] rs = values(r);
+            x.setRequiresGradient(true);
+            try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+                NDArray y =
+                        block.forward(new ParameterStore(manager, false), new NDList(x), false)
+                                .head();
+                collector.backward(y.mul(r).sum());
+            }
+            double[] dx = new double[rs.length];
+            for (int i = 0; i < rs.length; i++) {
+                dx[i] = rs[i] * gamma[index[i]] * invStd[index[i]];
+            }
+            NDAssert.assertClose(x.getGradient(), dx, x.getShape(), 1e-5, 1e-5);
+            NDAssert.assertClose(param(block, "invStd"), invStd, new Shape(3), 0, 0);
         }
     }
 
