@@ -1,0 +1,622 @@
+package io.github.djlgan.nn.norm;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.Initializer;
+import ai.djl.util.PairList;
+import io.github.djlgan.util.BlockChecks;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.IntStream;
+
+/**
+ * Batch normalisation over any set of axes, with the semantics of Lasagne's {@code BatchNormLayer}.
+ *
+ * <p>For an input {@code x} and a set of normalised axes A (by default every axis except axis 1):
+ *
+ * <pre>
+ *   μ_B      = mean of x over A
+ *   invStd_B = 1 / sqrt(var_B + ε),       var_B = mean of (x − μ_B)² over A   (biased)
+ *   y        = (x − μ) · γ · invStd + β
+ * </pre>
+ *
+ * <p>where (μ, invStd) are the batch statistics (μ<sub>B</sub>, invStd<sub>B</sub>) or the stored
+ * averages ({@code mean}, {@code invStd}), and every statistic and parameter is broadcast over the
+ * axes in A. When the stored averages are updated, it is after the output is computed:
+ *
+ * <pre>
+ *   mean   ← (1 − α) · mean   + α · μ_B
+ *   invStd ← (1 − α) · invStd + α · invStd_B
+ * </pre>
+ *
+ * <p>Two switches choose what a call does; each follows the training flag unless set (Lasagne's
+ * {@code batch_norm_use_averages} and {@code batch_norm_update_averages}):
+ *
+ * <ul>
+ *   <li>use averages (default: {@code !training}) — normalise with the stored averages instead of
+ *       the batch statistics;
+ *   <li>update averages (default: {@code training}) — update the stored averages from the batch.
+ *       When a call both uses and updates them, its output uses the values from before the update.
+ * </ul>
+ *
+ * <p>Parameters, each shaped like the input with the axes in A removed (input (N, C, H, W) with the
+ * default axes (0, 2, 3) → (C); input (2, 3, 4) with axes (0) → (3, 4)):
+ *
+ * <ul>
+ *   <li>{@code beta} (trainable, zeros) — absent with {@code optCenter(false)}, i.e. β = 0;
+ *   <li>{@code gamma} (trainable, ones) — absent with {@code optScale(false)}, i.e. γ = 1;
+ *   <li>{@code mean} (not trainable, zeros) — the running average of μ<sub>B</sub>;
+ *   <li>{@code invStd} (not trainable, ones) — the running average of invStd<sub>B</sub>. Lasagne
+ *       averages the inverse standard deviation, not the variance; so does this block. Its type is
+ *       {@link Parameter.Type#RUNNING_VAR}, DJL's category for a running spread statistic.
+ * </ul>
+ *
+ * <p>The running averages are updated in place in the arrays the {@link ParameterStore} hands out,
+ * from detached batch statistics, so the update never enters the autograd graph. Inside a {@code
+ * Trainer} on one device that array is the parameter's own, so the averages are saved with the
+ * model. On several devices each device updates its own copy from its slice of the batch, and only
+ * the copy that is the parameter's own array is saved (DJL does not synchronise parameters that
+ * need no gradient). The batch mean is a sum divided by the count, because the PyTorch engine's
+ * {@code mean} takes one axis only.
+ *
+ * <p>References: S. Ioffe, C. Szegedy, "Batch Normalization: Accelerating Deep Network Training by
+ * Reducing Internal Covariate Shift", ICML 2015; Lasagne's {@code lasagne.layers.BatchNormLayer}
+ * (seed 003).
+ */
+public class LasagneBatchNorm extends AbstractBlock {
+
+    private static final String NAME = "LasagneBatchNorm";
+    private static final byte VERSION = 1;
+
+    private final int[] axesSpec;
+    private final float epsilon;
+    private final float alpha;
+    private final Boolean useAverages;
+    private final Boolean updateAverages;
+    private final Parameter beta;
+    private final Parameter gamma;
+    private final Parameter mean;
+    private final Parameter invStd;
+
+    // fixed at initialization or load, never changed by a forward pass
+    private int rank;
+    private int[] axes;
+
+    LasagneBatchNorm(Builder builder) {
+        super(VERSION);
+        axesSpec = builder.axes;
+        epsilon = builder.epsilon;
+        alpha = builder.alpha;
+        useAverages = builder.useAverages;
+        updateAverages = builder.updateAverages;
+        beta =
+                builder.center
+                        ? addParameter(
+                                Parameter.builder()
+                                        .setName("beta")
+                                        .setType(Parameter.Type.BETA)
+                                        .build())
+                        : null;
+        gamma =
+                builder.scale
+                        ? addParameter(
+                                Parameter.builder()
+                                        .setName("gamma")
+                                        .setType(Parameter.Type.GAMMA)
+                                        .build())
+                        : null;
+        mean =
+                addParameter(
+                        Parameter.builder()
+                                .setName("mean")
+                                .setType(Parameter.Type.RUNNING_MEAN)
+                                .optInitializer(Initializer.ZEROS)
+                                .optRequiresGrad(false)
+                                .build());
+        invStd =
+                addParameter(
+                        Parameter.builder()
+                                .setName("invStd")
+                                .setType(Parameter.Type.RUNNING_VAR)
+                                .optInitializer(Initializer.ONES)
+                                .optRequiresGrad(false)
+                                .build());
+    }
+
+    /**
+     * Creates a builder to build a {@code LasagneBatchNorm}.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Computes {@code (input − mean) · invStd · gamma + beta}.
+     *
+     * <p>Every operand must broadcast against the input (e.g. (1, C, 1, 1) for an (N, C, H, W)
+     * input normalised over (0, 2, 3)). Every operation starts from the input, so the result and
+     * every temporary belong to the input's manager.
+     *
+     * @param input the input
+     * @param mean the mean to subtract
+     * @param invStd the inverse standard deviation to multiply by
+     * @param gamma the scale, or {@code null} for 1
+     * @param beta the shift, or {@code null} for 0
+     * @return the normalised input, shaped like the input
+     */
+    public static NDArray normalize(
+            NDArray input, NDArray mean, NDArray invStd, NDArray gamma, NDArray beta) {
+        NDArray y = input.sub(mean).mul(invStd);
+        if (gamma != null) {
+            y = y.mul(gamma);
+        }
+        return beta == null ? y : y.add(beta);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow();
+        checkInput(x.getShape());
+        boolean use = useAverages != null ? useAverages : !training;
+        boolean update = updateAverages != null ? updateAverages : training;
+        Device device = x.getDevice();
+        NDArray storedMean = parameterStore.getValue(mean, device, training);
+        NDArray storedInvStd = parameterStore.getValue(invStd, device, training);
+        Shape broadcast = broadcastShape(x.getShape());
+        NDManager scope = x.getManager();
+
+        NDArray batchMean = null;
+        NDArray batchInvStd = null;
+        if (!use || update) {
+            double count = 1;
+            for (int axis : axes) {
+                count *= x.getShape().get(axis);
+            }
+            batchMean = x.sum(axes, true).div(count);
+            NDArray batchVar = x.sub(batchMean).square().sum(axes, true).div(count);
+            batchInvStd = batchVar.add((double) epsilon).pow(-0.5);
+        }
+        NDArray mu = batchMean;
+        NDArray inv = batchInvStd;
+        if (use) {
+            // a call that also updates the averages must normalise with (and differentiate
+            // through) their values from before the update: take copies
+            mu = onInput(storedMean, broadcast, scope, update);
+            inv = onInput(storedInvStd, broadcast, scope, update);
+        }
+        NDArray g = onInput(parameterStore.getValue(gamma, device, training), broadcast, scope);
+        NDArray b = onInput(parameterStore.getValue(beta, device, training), broadcast, scope);
+        NDArray y = normalize(x, mu, inv, g, b);
+        if (update) {
+            updateAverage(storedMean, batchMean);
+            updateAverage(storedInvStd, batchInvStd);
+        }
+        return new NDList(y);
+    }
+
+    /** average ← (1 − α)·average + α·batch, in place, out of the autograd graph. */
+    private void updateAverage(NDArray average, NDArray batch) {
+        NDArray step = batch.stopGradient().reshape(average.getShape()).mul((double) alpha);
+        average.muli(1.0 - alpha).addi(step);
+    }
+
+    /** A view of a stored array in the broadcast shape, owned by the input's manager. */
+    private static NDArray onInput(NDArray stored, Shape shape, NDManager manager) {
+        if (stored == null) {
+            return null;
+        }
+        NDArray view = stored.reshape(shape);
+        view.attach(manager);
+        return view;
+    }
+
+    private static NDArray onInput(NDArray stored, Shape shape, NDManager manager, boolean copy) {
+        NDArray view = onInput(stored, shape, manager);
+        return copy ? view.duplicate() : view;
+    }
+
+    /** The input shape with size 1 on every normalised axis. */
+    private Shape broadcastShape(Shape in) {
+        long[] dims = in.getShape().clone(); // getShape() returns the live array
+        for (int axis : axes) {
+            dims[axis] = 1;
+        }
+        return new Shape(dims);
+    }
+
+    /** The input shape with the normalised axes removed: the shape of every parameter. */
+    private static Shape parameterShape(Shape in, int[] axes) {
+        return new Shape(
+                IntStream.range(0, in.dimension())
+                        .filter(i -> Arrays.binarySearch(axes, i) < 0)
+                        .mapToLong(in::get)
+                        .toArray());
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void beforeInitialize(Shape... inputShapes) {
+        BlockChecks.checkArgument(
+                inputShapes.length == 1, NAME, "expected 1 input, got %d", inputShapes.length);
+        Shape in = inputShapes[0];
+        int[] resolved = resolveAxes(in.dimension(), in);
+        for (int i = 0; i < in.dimension(); i++) {
+            BlockChecks.checkArgument(
+                    Arrays.binarySearch(resolved, i) >= 0 || in.get(i) > 0,
+                    NAME,
+                    "needs specified input sizes for every axis not normalised over %s, but axis"
+                            + " %d is unknown in input shape %s",
+                    Arrays.toString(resolved),
+                    i,
+                    in);
+        }
+        rank = in.dimension();
+        axes = resolved;
+        super.beforeInitialize(inputShapes);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void prepare(Shape[] inputShapes) {
+        Shape shape = parameterShape(inputShapes[0], axes);
+        for (Parameter parameter : new Parameter[] {beta, gamma, mean, invStd}) {
+            if (parameter != null) {
+                parameter.setShape(shape);
+            }
+        }
+    }
+
+    /**
+     * Resolves the configured axes against an input rank: negative axes count from the end, the
+     * result is sorted.
+     *
+     * @param rank the input rank
+     * @param in the input shape, for the error message (may be {@code null})
+     * @return the normalised axes, sorted, each in [0, rank)
+     * @throws IllegalArgumentException if an axis is out of range or named twice
+     */
+    private int[] resolveAxes(int rank, Shape in) {
+        String where = in == null ? "rank " + rank : "shape " + in;
+        if (axesSpec == null) {
+            BlockChecks.checkArgument(
+                    rank >= 1, NAME, "needs an input of rank >= 1, got %s", where);
+            // Lasagne's 'auto': every axis except axis 1
+            return IntStream.range(0, rank).filter(i -> i != 1).toArray();
+        }
+        int[] resolved = new int[axesSpec.length];
+        for (int i = 0; i < axesSpec.length; i++) {
+            int axis = axesSpec[i];
+            BlockChecks.checkArgument(
+                    axis >= -rank && axis < rank,
+                    NAME,
+                    "axis %d is out of range for an input of %s",
+                    axis,
+                    where);
+            resolved[i] = axis < 0 ? axis + rank : axis;
+        }
+        Arrays.sort(resolved);
+        for (int i = 1; i < resolved.length; i++) {
+            BlockChecks.checkArgument(
+                    resolved[i] != resolved[i - 1],
+                    NAME,
+                    "axes %s name axis %d twice for an input of %s",
+                    Arrays.toString(axesSpec),
+                    resolved[i],
+                    where);
+        }
+        return resolved;
+    }
+
+    private void checkInput(Shape in) {
+        BlockChecks.checkState(
+                mean.isInitialized() && axes != null,
+                NAME,
+                "parameters are not initialized; call initialize(manager, dataType, inputShape)"
+                        + " or train it in a Trainer first");
+        Shape kept = mean.getArray().getShape();
+        boolean ok = in.dimension() == rank && parameterShape(in, axes).equals(kept);
+        BlockChecks.checkShape(ok, NAME, "input " + pattern(kept) + " as initialized", in);
+    }
+
+    /** The expected input, e.g. (*, 30, *) for axes (0, 2) and parameters of shape (30). */
+    private String pattern(Shape kept) {
+        String[] dims = new String[rank];
+        for (int i = 0, k = 0; i < rank; i++) {
+            dims[i] = Arrays.binarySearch(axes, i) >= 0 ? "*" : Long.toString(kept.get(k++));
+        }
+        return "(" + String.join(", ", dims) + ")";
+    }
+
+    /**
+     * Returns the normalised axes, non-negative and sorted, as fixed at initialization.
+     *
+     * @return a copy of the normalised axes
+     * @throws IllegalStateException if the block is neither initialized nor loaded
+     */
+    public int[] getAxes() {
+        BlockChecks.checkState(
+                axes != null, NAME, "the axes are fixed at initialization; initialize first");
+        return axes.clone();
+    }
+
+    /**
+     * Returns ε, added to the batch variance before the square root.
+     *
+     * @return ε
+     */
+    public float getEpsilon() {
+        return epsilon;
+    }
+
+    /**
+     * Returns α, the weight of the batch statistics in the running averages (Lasagne's {@code
+     * alpha}; DJL's {@code BatchNorm} momentum is 1 − α).
+     *
+     * @return α
+     */
+    public float getAlpha() {
+        return alpha;
+    }
+
+    /**
+     * Returns whether the block learns a shift {@code beta}.
+     *
+     * @return whether the block has {@code beta}
+     */
+    public boolean isCenter() {
+        return beta != null;
+    }
+
+    /**
+     * Returns whether the block learns a scale {@code gamma}.
+     *
+     * @return whether the block has {@code gamma}
+     */
+    public boolean isScale() {
+        return gamma != null;
+    }
+
+    /**
+     * Returns whether the stored averages normalise the input, or {@code null} if that follows the
+     * training flag (used when not training).
+     *
+     * @return the use-averages switch
+     */
+    public Boolean getUseAverages() {
+        return useAverages;
+    }
+
+    /**
+     * Returns whether a forward pass updates the stored averages, or {@code null} if that follows
+     * the training flag (updated when training).
+     *
+     * @return the update-averages switch
+     */
+    public Boolean getUpdateAverages() {
+        return updateAverages;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void saveMetadata(DataOutputStream os) throws IOException {
+        saveInputShapes(os);
+        os.writeInt(rank);
+        os.writeInt(axes.length);
+        for (int axis : axes) {
+            os.writeInt(axis);
+        }
+        os.writeFloat(epsilon);
+        os.writeFloat(alpha);
+        os.writeBoolean(beta != null);
+        os.writeBoolean(gamma != null);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void loadMetadata(byte loadVersion, DataInputStream is)
+            throws IOException, MalformedModelException {
+        if (loadVersion != VERSION) {
+            throw new MalformedModelException(
+                    NAME
+                            + ": unsupported parameter file version "
+                            + loadVersion
+                            + ", expected "
+                            + VERSION);
+        }
+        readInputShapes(is);
+        int savedRank = is.readInt();
+        int[] savedAxes = new int[is.readInt()];
+        for (int i = 0; i < savedAxes.length; i++) {
+            savedAxes[i] = is.readInt();
+        }
+        float savedEpsilon = is.readFloat();
+        float savedAlpha = is.readFloat();
+        boolean savedCenter = is.readBoolean();
+        boolean savedScale = is.readBoolean();
+        int[] ownAxes;
+        try {
+            ownAxes = resolveAxes(savedRank, null);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedModelException(
+                    NAME + ": saved for inputs of rank " + savedRank + "; " + e.getMessage(), e);
+        }
+        if (!Arrays.equals(savedAxes, ownAxes)
+                || (axes != null && rank != savedRank)
+                || Float.compare(savedEpsilon, epsilon) != 0
+                || Float.compare(savedAlpha, alpha) != 0
+                || savedCenter != (beta != null)
+                || savedScale != (gamma != null)) {
+            throw new MalformedModelException(
+                    String.format(
+                            Locale.ROOT,
+                            "%s: saved with axes=%s (rank %d), epsilon=%s, alpha=%s, center=%b,"
+                                    + " scale=%b; this block has axes=%s, epsilon=%s, alpha=%s,"
+                                    + " center=%b, scale=%b",
+                            NAME,
+                            Arrays.toString(savedAxes),
+                            savedRank,
+                            savedEpsilon,
+                            savedAlpha,
+                            savedCenter,
+                            savedScale,
+                            Arrays.toString(ownAxes),
+                            epsilon,
+                            alpha,
+                            beta != null,
+                            gamma != null));
+        }
+        rank = savedRank;
+        axes = savedAxes;
+    }
+
+    /** The builder for a {@link LasagneBatchNorm}. */
+    public static final class Builder {
+
+        private int[] axes;
+        private float epsilon = 1e-4f;
+        private float alpha = 0.1f;
+        private boolean center = true;
+        private boolean scale = true;
+        private Boolean useAverages;
+        private Boolean updateAverages;
+
+        Builder() {}
+
+        /**
+         * Sets the axes to normalise over (default: every axis except axis 1, Lasagne's {@code
+         * 'auto'}). Negative axes count from the end of the input shape; the axes are resolved
+         * against the input rank at initialization.
+         *
+         * @param axes the axes, at least one; {@code null} restores the default
+         * @return this builder
+         */
+        public Builder optAxes(int... axes) {
+            this.axes = axes == null ? null : axes.clone();
+            return this;
+        }
+
+        /**
+         * Sets ε, added to the batch variance before the square root (default 1e-4).
+         *
+         * @param epsilon ε &gt; 0
+         * @return this builder
+         */
+        public Builder optEpsilon(float epsilon) {
+            this.epsilon = epsilon;
+            return this;
+        }
+
+        /**
+         * Sets α, the weight of each batch in the running averages (default 0.1; DJL's {@code
+         * BatchNorm} momentum is 1 − α).
+         *
+         * @param alpha α in [0, 1]
+         * @return this builder
+         */
+        public Builder optAlpha(float alpha) {
+            this.alpha = alpha;
+            return this;
+        }
+
+        /**
+         * Sets whether to learn a shift {@code beta} (default {@code true}; {@code false} fixes β
+         * at 0 and creates no parameter).
+         *
+         * @param center whether to learn {@code beta}
+         * @return this builder
+         */
+        public Builder optCenter(boolean center) {
+            this.center = center;
+            return this;
+        }
+
+        /**
+         * Sets whether to learn a scale {@code gamma} (default {@code true}; {@code false} fixes γ
+         * at 1 and creates no parameter).
+         *
+         * @param scale whether to learn {@code gamma}
+         * @return this builder
+         */
+        public Builder optScale(boolean scale) {
+            this.scale = scale;
+            return this;
+        }
+
+        /**
+         * Sets whether to normalise with the stored averages instead of the batch statistics
+         * (Lasagne's {@code batch_norm_use_averages}; default {@code null}: when not training).
+         *
+         * @param useAverages the switch, or {@code null} to follow the training flag
+         * @return this builder
+         */
+        public Builder optUseAverages(Boolean useAverages) {
+            this.useAverages = useAverages;
+            return this;
+        }
+
+        /**
+         * Sets whether a forward pass updates the stored averages (Lasagne's {@code
+         * batch_norm_update_averages}; default {@code null}: when training).
+         *
+         * @param updateAverages the switch, or {@code null} to follow the training flag
+         * @return this builder
+         */
+        public Builder optUpdateAverages(Boolean updateAverages) {
+            this.updateAverages = updateAverages;
+            return this;
+        }
+
+        /**
+         * Builds the block.
+         *
+         * @return a new {@link LasagneBatchNorm}
+         * @throws IllegalArgumentException if the axes are empty or repeat an axis, ε is not
+         *     positive, or α is not in [0, 1]
+         */
+        public LasagneBatchNorm build() {
+            if (axes != null) {
+                BlockChecks.checkArgument(
+                        axes.length > 0, NAME, "optAxes needs at least one axis, got none");
+                BlockChecks.checkArgument(
+                        Arrays.stream(axes).distinct().count() == axes.length,
+                        NAME,
+                        "optAxes names an axis twice: %s",
+                        Arrays.toString(axes));
+            }
+            BlockChecks.checkArgument(
+                    epsilon > 0 && Float.isFinite(epsilon),
+                    NAME,
+                    "optEpsilon needs a finite epsilon > 0, got %s",
+                    epsilon);
+            BlockChecks.checkArgument(
+                    alpha >= 0 && alpha <= 1,
+                    NAME,
+                    "optAlpha needs alpha in [0, 1], got %s",
+                    alpha);
+            return new LasagneBatchNorm(this);
+        }
+    }
+}

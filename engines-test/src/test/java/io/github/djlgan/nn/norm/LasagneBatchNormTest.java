@@ -1,0 +1,837 @@
+package io.github.djlgan.nn.norm;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertNotEquals;
+import static org.testng.Assert.assertNull;
+import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.EasyTrain;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import ai.djl.translate.Batchifier;
+import io.github.djlgan.testing.EngineTest;
+import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.GradientCheck;
+import io.github.djlgan.testing.NDAssert;
+import io.github.djlgan.testing.RoundTrip;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.testng.annotations.Factory;
+import org.testng.annotations.Test;
+
+public class LasagneBatchNormTest extends EngineTest {
+
+    private static final double EPS = 1e-4f; // the float default, as the block uses it
+
+    @Factory(dataProvider = "engines", dataProviderClass = Engines.class)
+    public LasagneBatchNormTest(String engine) {
+        super(engine);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Independent plain-Java reference: Lasagne's get_output_for over row-major buffers.
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * For every flat input index, the flat index of its parameter (the normalised axes dropped).
+     */
+    static int[] parameterIndex(Shape s, int[] axes) {
+        int rank = s.dimension();
+        boolean[] normalised = new boolean[rank];
+        for (int axis : axes) {
+            normalised[axis] = true;
+        }
+        int[] index = new int[Math.toIntExact(s.size())];
+        int[] coord = new int[rank];
+        for (int i = 0; i < index.length; i++) {
+            int p = 0;
+            for (int d = 0; d < rank; d++) {
+                if (!normalised[d]) {
+                    p = p * (int) s.get(d) + coord[d];
+                }
+            }
+            index[i] = p;
+            for (int d = rank - 1; d >= 0; d--) {
+                if (++coord[d] < s.get(d)) {
+                    break;
+                }
+                coord[d] = 0;
+            }
+        }
+        return index;
+    }
+
+    /** {batch mean, batch inverse std} per parameter position: 1/sqrt(biased var + eps). */
+    static double[][] batchStatistics(double[] x, int[] index, int size, double eps) {
+        double[] sum = new double[size];
+        double[] count = new double[size];
+        for (int i = 0; i < x.length; i++) {
+            sum[index[i]] += x[i];
+            count[index[i]]++;
+        }
+        double[] mean = new double[size];
+        for (int p = 0; p < size; p++) {
+            mean[p] = sum[p] / count[p];
+        }
+        double[] squares = new double[size];
+        for (int i = 0; i < x.length; i++) {
+            double d = x[i] - mean[index[i]];
+            squares[index[i]] += d * d;
+        }
+        double[] invStd = new double[size];
+        for (int p = 0; p < size; p++) {
+            invStd[p] = 1 / Math.sqrt(squares[p] / count[p] + eps);
+        }
+        return new double[][] {mean, invStd};
+    }
+
+    /** y = (x − mean) · (gamma · invStd) + beta; null gamma = 1, null beta = 0. */
+    static double[] normalized(
+            double[] x,
+            int[] index,
+            double[] mean,
+            double[] invStd,
+            double[] gamma,
+            double[] beta) {
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            int p = index[i];
+            double g = gamma == null ? 1 : gamma[p];
+            double b = beta == null ? 0 : beta[p];
+            y[i] = (x[i] - mean[p]) * (g * invStd[p]) + b;
+        }
+        return y;
+    }
+
+    /** (1 − alpha) · average + alpha · batch. */
+    static double[] ema(double[] average, double[] batch, double alpha) {
+        double[] out = new double[average.length];
+        for (int p = 0; p < out.length; p++) {
+            out[p] = (1 - alpha) * average[p] + alpha * batch[p];
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // helpers
+    // ---------------------------------------------------------------------------------------
+
+    private static NDArray param(LasagneBatchNorm block, String name) {
+        return block.getParameters().get(name).getArray();
+    }
+
+    /** Input with a per-channel (axis 1) offset, so that batch means are far from 0. */
+    private NDArray input(long seed, long... dims) {
+        long[] offsetDims = new long[dims.length];
+        Arrays.fill(offsetDims, 1);
+        offsetDims[1] = dims[1];
+        return randn(seed, dims).mul(2).add(randn(seed + 1, offsetDims).mul(3));
+    }
+
+    /** Positive values, as an inverse standard deviation must be. */
+    private NDArray positive(long seed, long... dims) {
+        return randn(seed, dims).abs().add(0.25f);
+    }
+
+    /** Sets beta, gamma, mean and invStd (those present) to random values. */
+    private void randomize(LasagneBatchNorm block, long seed) {
+        Shape shape = param(block, "mean").getShape();
+        long[] dims = shape.getShape();
+        if (block.isCenter()) {
+            setParameter(block, "beta", randn(seed, dims));
+        }
+        if (block.isScale()) {
+            setParameter(block, "gamma", randn(seed + 1, dims));
+        }
+        setParameter(block, "mean", randn(seed + 2, dims));
+        setParameter(block, "invStd", positive(seed + 3, dims));
+    }
+
+    private static double[] values(NDArray array) {
+        return array == null ? null : NDAssert.toDoubles(array);
+    }
+
+    private static int resourceCount(NDManager manager) {
+        // BaseNDManager.toString() ends with "Resource size: N"
+        Matcher m = Pattern.compile("Resource size: (\\d+)").matcher(manager.toString());
+        assertTrue(m.find(), manager.toString());
+        return Integer.parseInt(m.group(1));
+    }
+
+    /**
+     * Runs one forward pass and checks output and stored averages against the reference.
+     *
+     * @return the output
+     */
+    private NDArray checkForward(
+            LasagneBatchNorm block,
+            NDArray x,
+            int[] axes,
+            boolean training,
+            boolean expectUse,
+            boolean expectUpdate,
+            double alpha,
+            double tol,
+            String label) {
+        int[] index = parameterIndex(x.getShape(), axes);
+        double[] mean = values(param(block, "mean"));
+        double[] invStd = values(param(block, "invStd"));
+        double[] gamma = block.isScale() ? values(param(block, "gamma")) : null;
+        double[] beta = block.isCenter() ? values(param(block, "beta")) : null;
+        double[] xs = values(x);
+        double[][] batch = batchStatistics(xs, index, mean.length, EPS);
+
+        NDArray y = forward(block, training, x);
+
+        double[] want =
+                expectUse
+                        ? normalized(xs, index, mean, invStd, gamma, beta)
+                        : normalized(xs, index, batch[0], batch[1], gamma, beta);
+        double[] wantMean = expectUpdate ? ema(mean, batch[0], alpha) : mean;
+        double[] wantInvStd = expectUpdate ? ema(invStd, batch[1], alpha) : invStd;
+        try {
+            NDAssert.assertClose(y, want, x.getShape(), tol, tol);
+            Shape p = param(block, "mean").getShape();
+            NDAssert.assertClose(param(block, "mean"), wantMean, p, tol, tol);
+            NDAssert.assertClose(param(block, "invStd"), wantInvStd, p, tol, tol);
+        } catch (AssertionError e) {
+            throw new AssertionError(label + ": " + e.getMessage(), e);
+        }
+        return y;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // values
+    // ---------------------------------------------------------------------------------------
+
+    @Test
+    public void lasagneSwitchCombinations() {
+        // Lasagne's test: input (20, 30, 40), default axes (0, 2), random beta, gamma, mean,
+        // invStd and alpha; every deterministic x use_averages x update_averages combination
+        Boolean[] switches = {null, true, false};
+        float alpha = 0.37f;
+        int cases = 0;
+        for (boolean deterministic : new boolean[] {false, true}) {
+            for (Boolean use : switches) {
+                for (Boolean update : switches) {
+                    LasagneBatchNorm block =
+                            LasagneBatchNorm.builder()
+                                    .optAlpha(alpha)
+                                    .optUseAverages(use)
+                                    .optUpdateAverages(update)
+                                    .build();
+                    init(block, DataType.FLOAT32, new Shape(20, 30, 40));
+                    randomize(block, 100 + cases);
+                    NDArray x = input(200 + cases, 20, 30, 40);
+                    boolean expectUse = use != null ? use : deterministic;
+                    boolean expectUpdate = update != null ? update : !deterministic;
+                    checkForward(
+                            block,
+                            x,
+                            new int[] {0, 2},
+                            !deterministic,
+                            expectUse,
+                            expectUpdate,
+                            alpha,
+                            2e-5,
+                            String.format(
+                                    "deterministic=%b use=%s update=%s",
+                                    deterministic, use, update));
+                    cases++;
+                }
+            }
+        }
+        assertEquals(cases, 18);
+    }
+
+    @Test
+    public void useAndUpdateNormalisesWithTheAveragesFromBeforeTheUpdate() {
+        // Lasagne adds 0 * running_mean, whose default update applies after the call
+        LasagneBatchNorm block =
+                LasagneBatchNorm.builder().optUseAverages(true).optUpdateAverages(true).build();
+        init(block, DataType.FLOAT32, new Shape(6, 4));
+        randomize(block, 1);
+        NDArray oldMean = param(block, "mean").duplicate();
+        NDArray x = input(2, 6, 4);
+        NDArray y1 = checkForward(block, x, new int[] {0}, true, true, true, 0.1, 1e-5, "first");
+        NDArray y2 = checkForward(block, x, new int[] {0}, true, true, true, 0.1, 1e-5, "second");
+        // the averages moved between the two calls, so the outputs differ
+        assertFalse(param(block, "mean").contentEquals(oldMean));
+        assertFalse(y1.contentEquals(y2));
+    }
+
+    @Test
+    public void otherAxesAndRanks() {
+        Object[][] cases = {
+            // input shape, axes given to the builder (null = default), resolved axes
+            {new long[] {5, 3, 4, 2}, null, new int[] {0, 2, 3}},
+            {new long[] {7, 3}, null, new int[] {0}},
+            {new long[] {9}, null, new int[] {0}},
+            {new long[] {4, 3, 5}, new int[] {0}, new int[] {0}},
+            {new long[] {4, 3, 5}, new int[] {1, 2}, new int[] {1, 2}},
+            {new long[] {4, 3, 5}, new int[] {-1}, new int[] {2}},
+            {new long[] {4, 3, 5}, new int[] {2, 0}, new int[] {0, 2}},
+            {new long[] {3, 4, 2, 5}, new int[] {-3, 3}, new int[] {1, 3}},
+            {new long[] {4, 3, 5}, new int[] {0, 1, 2}, new int[] {0, 1, 2}},
+        };
+        int seed = 300;
+        for (Object[] c : cases) {
+            long[] dims = (long[]) c[0];
+            int[] axes = (int[]) c[2];
+            for (boolean training : new boolean[] {true, false}) {
+                LasagneBatchNorm.Builder builder = LasagneBatchNorm.builder().optAlpha(0.25f);
+                if (c[1] != null) {
+                    builder.optAxes((int[]) c[1]);
+                }
+                LasagneBatchNorm block = builder.build();
+                init(block, DataType.FLOAT32, new Shape(dims));
+                assertEquals(block.getAxes(), axes);
+                randomize(block, seed++);
+                NDArray x = randn(seed++, dims).mul(2).add(1);
+                checkForward(
+                        block,
+                        x,
+                        axes,
+                        training,
+                        !training,
+                        training,
+                        0.25,
+                        2e-5,
+                        Arrays.toString(dims)
+                                + " axes "
+                                + Arrays.toString(axes)
+                                + " training="
+                                + training);
+            }
+        }
+    }
+
+    @Test
+    public void float64Values() {
+        LasagneBatchNorm block = LasagneBatchNorm.builder().optAxes(0, 2).build();
+        init(block, DataType.FLOAT64, new Shape(6, 5, 4));
+        setParameter(block, "gamma", randn(1, DataType.FLOAT64, 5));
+        setParameter(block, "beta", randn(2, DataType.FLOAT64, 5));
+        NDArray x = randn(3, DataType.FLOAT64, 6, 5, 4);
+        NDArray y = checkForward(block, x, new int[] {0, 2}, true, false, true, 0.1f, 1e-12, "f64");
+        assertEquals(y.getDataType(), DataType.FLOAT64);
+        assertEquals(param(block, "mean").getDataType(), DataType.FLOAT64);
+    }
+
+    @Test
+    public void parameterShapesAndKinds() {
+        Object[][] cases = {
+            {new long[] {2, 3, 4, 5}, null, new long[] {3}},
+            {new long[] {2, 3, 4}, new int[] {0}, new long[] {3, 4}},
+            {new long[] {2, 3, 4}, new int[] {1, 2}, new long[] {2}},
+            {new long[] {2, 3, 4}, new int[] {-1}, new long[] {2, 3}},
+            {new long[] {2, 3, 4}, new int[] {0, 1, 2}, new long[] {}},
+        };
+        for (Object[] c : cases) {
+            LasagneBatchNorm.Builder builder = LasagneBatchNorm.builder();
+            if (c[1] != null) {
+                builder.optAxes((int[]) c[1]);
+            }
+            LasagneBatchNorm block = builder.build();
+            Shape in = new Shape((long[]) c[0]);
+            init(block, DataType.FLOAT32, in);
+            Shape want = new Shape((long[]) c[2]);
+            assertEquals(
+                    block.getParameters().keys(), Arrays.asList("beta", "gamma", "mean", "invStd"));
+            for (String name : new String[] {"beta", "gamma", "mean", "invStd"}) {
+                assertEquals(param(block, name).getShape(), want, name + " for " + in);
+            }
+            assertEquals(block.getOutputShapes(new Shape[] {in})[0], in);
+            assertEquals(forward(block, true, randn(1, (long[]) c[0])).getShape(), in);
+        }
+        LasagneBatchNorm block =
+                init(LasagneBatchNorm.builder().build(), DataType.FLOAT32, new Shape(2, 3));
+        Parameter beta = block.getParameters().get("beta");
+        Parameter gamma = block.getParameters().get("gamma");
+        Parameter mean = block.getParameters().get("mean");
+        Parameter invStd = block.getParameters().get("invStd");
+        assertEquals(beta.getType(), Parameter.Type.BETA);
+        assertEquals(gamma.getType(), Parameter.Type.GAMMA);
+        assertEquals(mean.getType(), Parameter.Type.RUNNING_MEAN);
+        assertEquals(invStd.getType(), Parameter.Type.RUNNING_VAR);
+        assertTrue(beta.requiresGradient());
+        assertTrue(gamma.requiresGradient());
+        assertFalse(mean.requiresGradient());
+        assertFalse(invStd.requiresGradient());
+        NDAssert.assertAllClose(beta.getArray(), 0, 0, 0);
+        NDAssert.assertAllClose(gamma.getArray(), 1, 0, 0);
+        NDAssert.assertAllClose(mean.getArray(), 0, 0, 0);
+        NDAssert.assertAllClose(invStd.getArray(), 1, 0, 0);
+    }
+
+    @Test
+    public void builderDefaults() {
+        LasagneBatchNorm block = LasagneBatchNorm.builder().build();
+        assertEquals(block.getEpsilon(), 1e-4f);
+        assertEquals(block.getAlpha(), 0.1f);
+        assertTrue(block.isCenter());
+        assertTrue(block.isScale());
+        assertNull(block.getUseAverages());
+        assertNull(block.getUpdateAverages());
+        init(block, DataType.FLOAT32, new Shape(2, 3, 4, 5));
+        assertEquals(block.getAxes(), new int[] {0, 2, 3});
+    }
+
+    @Test
+    public void withoutBetaOrGamma() {
+        boolean[][] variants = {{false, true}, {true, false}, {false, false}};
+        int seed = 400;
+        for (boolean[] v : variants) {
+            LasagneBatchNorm block =
+                    LasagneBatchNorm.builder().optCenter(v[0]).optScale(v[1]).build();
+            init(block, DataType.FLOAT32, new Shape(8, 3, 5));
+            assertEquals(block.isCenter(), v[0]);
+            assertEquals(block.isScale(), v[1]);
+            assertEquals(block.getParameters().contains("beta"), v[0]);
+            assertEquals(block.getParameters().contains("gamma"), v[1]);
+            randomize(block, seed++);
+            NDArray x = input(seed++, 8, 3, 5);
+            String label = "center=" + v[0] + " scale=" + v[1];
+            checkForward(block, x, new int[] {0, 2}, true, false, true, 0.1, 1e-5, label);
+            checkForward(block, x, new int[] {0, 2}, false, true, false, 0.1, 1e-5, label);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // gradients and autograd
+    // ---------------------------------------------------------------------------------------
+
+    @Test
+    public void gradientsTraining() {
+        LasagneBatchNorm block = LasagneBatchNorm.builder().build();
+        init(block, DataType.FLOAT64, new Shape(4, 3, 5));
+        setParameter(block, "gamma", randn(1, DataType.FLOAT64, 3));
+        setParameter(block, "beta", randn(2, DataType.FLOAT64, 3));
+        int checked = GradientCheck.of(block).check(manager, randn(3, DataType.FLOAT64, 4, 3, 5));
+        assertEquals(checked, 24 + 3 + 3, "input, beta, gamma coordinates");
+    }
+
+    @Test
+    public void gradientsTrainingOtherAxes() {
+        LasagneBatchNorm block = LasagneBatchNorm.builder().optAxes(1, 2).optCenter(false).build();
+        init(block, DataType.FLOAT64, new Shape(3, 4, 2));
+        setParameter(block, "gamma", randn(4, DataType.FLOAT64, 3));
+        GradientCheck.of(block).check(manager, randn(5, DataType.FLOAT64, 3, 4, 2));
+    }
+
+    @Test
+    public void gradientsInference() {
+        LasagneBatchNorm block = LasagneBatchNorm.builder().optAxes(0).build();
+        init(block, DataType.FLOAT64, new Shape(3, 2, 3));
+        setParameter(block, "gamma", randn(6, DataType.FLOAT64, 2, 3));
+        setParameter(block, "beta", randn(7, DataType.FLOAT64, 2, 3));
+        setParameter(block, "mean", randn(8, DataType.FLOAT64, 2, 3));
+        setParameter(block, "invStd", randn(9, DataType.FLOAT64, 2, 3).abs().add(0.5));
+        GradientCheck.of(block)
+                .training(false)
+                .check(manager, randn(10, DataType.FLOAT64, 3, 2, 3));
+    }
+
+    /**
+     * Two training steps inside a GradientCollector, as in a hand-written training loop: the
+     * averages follow the EMA, the backward pass works, and with use+update the gradient of gamma
+     * uses the averages from before the update.
+     */
+    @Test
+    public void updatesInsideGradientCollector() {
+        for (Boolean use : new Boolean[] {null, true}) {
+            LasagneBatchNorm block = LasagneBatchNorm.builder().optUseAverages(use).build();
+            init(block, DataType.FLOAT32, new Shape(6, 3, 4));
+            randomize(block, 500);
+            int[] index = parameterIndex(new Shape(6, 3, 4), new int[] {0, 2});
+            for (int step = 0; step < 2; step++) {
+                double[] mean = values(param(block, "mean"));
+                double[] invStd = values(param(block, "invStd"));
+                NDArray x = input(510 + step, 6, 3, 4);
+                NDArray r = randn(520 + step, 6, 3, 4);
+                double[] xs = values(x);
+                double[] rs = values(r);
+                double[][] batch = batchStatistics(xs, index, 3, EPS);
+                x.setRequiresGradient(true);
+                NDArray gammaArray = param(block, "gamma");
+                if (gammaArray.hasGradient()) { // PyTorch accumulates gradients
+                    gammaArray.getGradient().subi(gammaArray.getGradient().duplicate());
+                }
+                try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+                    NDArray y =
+                            block.forward(new ParameterStore(manager, false), new NDList(x), true)
+                                    .head();
+                    collector.backward(y.mul(r).sum());
+                }
+                String label = "use=" + use + " step " + step;
+                NDAssert.assertClose(
+                        param(block, "mean"), ema(mean, batch[0], 0.1), new Shape(3), 1e-5, 1e-5);
+                NDAssert.assertClose(
+                        param(block, "invStd"),
+                        ema(invStd, batch[1], 0.1),
+                        new Shape(3),
+                        1e-5,
+                        1e-5);
+                // dL/dgamma[c] = Σ r · (x − μ) · invStd over the normalised axes
+                double[] mu = use == null ? batch[0] : mean;
+                double[] inv = use == null ? batch[1] : invStd;
+                double[] dGamma = new double[3];
+                for (int i = 0; i < xs.length; i++) {
+                    dGamma[index[i]] += rs[i] * (xs[i] - mu[index[i]]) * inv[index[i]];
+                }
+                try {
+                    NDAssert.assertClose(
+                            param(block, "gamma").getGradient(), dGamma, new Shape(3), 1e-4, 1e-4);
+                } catch (AssertionError e) {
+                    throw new AssertionError(label + ": " + e.getMessage(), e);
+                }
+                assertTrue(x.getGradient().abs().sum().getFloat() > 0, label);
+                assertFalse(param(block, "mean").hasGradient(), label);
+            }
+            // then an inference pass differentiated w.r.t. its input (as a GAN's generator step
+            // does through its discriminator): the updated averages carry no autograd history
+            double[] gamma = values(param(block, "gamma"));
+            double[] invStd = values(param(block, "invStd"));
+            NDArray x = input(530, 6, 3, 4);
+            NDArray r = randn(531, 6, 3, 4);
+            double[] rs = values(r);
+            x.setRequiresGradient(true);
+            try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+                NDArray y =
+                        block.forward(new ParameterStore(manager, false), new NDList(x), false)
+                                .head();
+                collector.backward(y.mul(r).sum());
+            }
+            double[] dx = new double[rs.length];
+            for (int i = 0; i < rs.length; i++) {
+                dx[i] = rs[i] * gamma[index[i]] * invStd[index[i]];
+            }
+            NDAssert.assertClose(x.getGradient(), dx, x.getShape(), 1e-5, 1e-5);
+            NDAssert.assertClose(param(block, "invStd"), invStd, new Shape(3), 0, 0);
+        }
+    }
+
+    /** The averages update inside DJL's Trainer and are saved and loaded with the model. */
+    @Test
+    public void trainerUpdatesAveragesAndModelKeepsThem()
+            throws IOException, MalformedModelException {
+        Shape in = new Shape(8, 3, 5);
+        int[] index = parameterIndex(in, new int[] {0, 2});
+        float alpha = 0.3f;
+        double[] mean = new double[3];
+        double[] invStd = {1, 1, 1};
+        double[] trainedGamma;
+        Path dir = Files.createTempDirectory("djlgan-lbn");
+        LasagneBatchNorm block = LasagneBatchNorm.builder().optAlpha(alpha).build();
+        try (Model model = Model.newInstance("lbn", manager.getDevice(), engineName)) {
+            model.setBlock(block);
+            DefaultTrainingConfig config =
+                    new DefaultTrainingConfig(Loss.l2Loss())
+                            .optDevices(new Device[] {manager.getDevice()})
+                            .optOptimizer(
+                                    Optimizer.sgd()
+                                            .setLearningRateTracker(Tracker.fixed(0.1f))
+                                            .build());
+            try (Trainer trainer = model.newTrainer(config)) {
+                trainer.initialize(in);
+                for (int k = 0; k < 3; k++) {
+                    NDManager batchManager = trainer.getManager().newSubManager();
+                    NDArray x = input(600 + k, 8, 3, 5);
+                    double[][] batch = batchStatistics(values(x), index, 3, EPS);
+                    mean = ema(mean, batch[0], alpha);
+                    invStd = ema(invStd, batch[1], alpha);
+                    NDArray label = randn(610 + k, 8, 3, 5);
+                    try (Batch b =
+                            new Batch(
+                                    batchManager,
+                                    new NDList(x.toType(DataType.FLOAT32, true)),
+                                    new NDList(label.toType(DataType.FLOAT32, true)),
+                                    8,
+                                    Batchifier.STACK,
+                                    Batchifier.STACK,
+                                    k,
+                                    3)) {
+                        EasyTrain.trainBatch(trainer, b);
+                        trainer.step();
+                    }
+                    NDAssert.assertClose(param(block, "mean"), mean, new Shape(3), 1e-5, 1e-5);
+                    NDAssert.assertClose(param(block, "invStd"), invStd, new Shape(3), 1e-5, 1e-5);
+                }
+                // the optimizer moved gamma, not the averages
+                trainedGamma = values(param(block, "gamma"));
+                assertNotEquals(trainedGamma, new double[] {1, 1, 1});
+            }
+            model.save(dir, "lbn");
+        }
+        LasagneBatchNorm fresh = LasagneBatchNorm.builder().optAlpha(alpha).build();
+        try (Model loaded = Model.newInstance("lbn", manager.getDevice(), engineName)) {
+            loaded.setBlock(fresh);
+            loaded.load(dir, "lbn");
+            NDAssert.assertClose(param(fresh, "mean"), mean, new Shape(3), 1e-5, 1e-5);
+            NDAssert.assertClose(param(fresh, "invStd"), invStd, new Shape(3), 1e-5, 1e-5);
+            NDAssert.assertClose(param(fresh, "gamma"), trainedGamma, new Shape(3), 0, 0);
+            assertEquals(fresh.getAxes(), new int[] {0, 2});
+            // inference with the loaded averages
+            NDArray x = input(620, 4, 3, 7);
+            checkForward(fresh, x, new int[] {0, 2}, false, true, false, alpha, 1e-5, "loaded");
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** Per-call temporaries belong to the input's manager, never to the parameters' manager. */
+    @Test
+    public void forwardLeavesNothingOnTheParameterManager() {
+        Boolean[][] switches = {{null, null}, {true, true}, {false, false}, {true, false}};
+        for (Boolean[] s : switches) {
+            try (NDManager parameters = manager.newSubManager()) {
+                LasagneBatchNorm block =
+                        LasagneBatchNorm.builder()
+                                .optUseAverages(s[0])
+                                .optUpdateAverages(s[1])
+                                .build();
+                block.initialize(parameters, DataType.FLOAT32, new Shape(4, 3, 5));
+                int before = resourceCount(parameters);
+                for (boolean training : new boolean[] {true, false}) {
+                    try (NDManager calls = manager.newSubManager()) {
+                        NDArray x = calls.randomNormal(new Shape(4, 3, 5));
+                        block.forward(new ParameterStore(calls, false), new NDList(x), training);
+                    }
+                }
+                assertEquals(resourceCount(parameters), before, "use=" + s[0] + " update=" + s[1]);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // save / load
+    // ---------------------------------------------------------------------------------------
+
+    @Test
+    public void saveLoadRoundTrip() {
+        Object[][] cases = {
+            {LasagneBatchNorm.builder(), new long[] {4, 3, 5, 5}},
+            {LasagneBatchNorm.builder().optAxes(1, -1), new long[] {4, 3, 5}},
+            {LasagneBatchNorm.builder().optScale(false).optAxes(0), new long[] {4, 3}},
+        };
+        int seed = 700;
+        for (Object[] c : cases) {
+            LasagneBatchNorm.Builder builder = (LasagneBatchNorm.Builder) c[0];
+            long[] dims = (long[]) c[1];
+            LasagneBatchNorm trained = builder.build();
+            init(trained, DataType.FLOAT32, new Shape(dims));
+            randomize(trained, seed++);
+            RoundTrip.assertSameAfterReload(manager, trained, builder.build(), randn(seed++, dims));
+        }
+    }
+
+    @Test
+    public void loadIntoDifferentConfigurationFails() throws IOException, MalformedModelException {
+        LasagneBatchNorm trained = LasagneBatchNorm.builder().build();
+        init(trained, DataType.FLOAT32, new Shape(2, 3, 4));
+        Path dir = Files.createTempDirectory("djlgan-lbn");
+        try (Model saving = Model.newInstance("lbn", manager.getDevice(), engineName)) {
+            saving.setBlock(trained);
+            saving.save(dir, "lbn");
+        }
+        Object[][] cases = {
+            {LasagneBatchNorm.builder().optAxes(0), "axes=[0]"},
+            {LasagneBatchNorm.builder().optAxes(3), "axis 3 is out of range"},
+            {LasagneBatchNorm.builder().optCenter(false), "center=false"},
+            {LasagneBatchNorm.builder().optScale(false), "scale=false"},
+            {LasagneBatchNorm.builder().optAlpha(0.2f), "alpha=0.2"},
+            {LasagneBatchNorm.builder().optEpsilon(1e-5f), "epsilon=1.0E-5"},
+        };
+        try {
+            for (Object[] c : cases) {
+                try (Model loading = Model.newInstance("lbn", manager.getDevice(), engineName)) {
+                    loading.setBlock(((LasagneBatchNorm.Builder) c[0]).build());
+                    MalformedModelException e =
+                            expectThrows(
+                                    MalformedModelException.class, () -> loading.load(dir, "lbn"));
+                    assertMessage(e, "LasagneBatchNorm", (String) c[1]);
+                }
+            }
+            // the same axes spelled differently load fine
+            try (Model loading = Model.newInstance("lbn", manager.getDevice(), engineName)) {
+                LasagneBatchNorm same = LasagneBatchNorm.builder().optAxes(-1, 0).build();
+                loading.setBlock(same);
+                loading.load(dir, "lbn");
+                assertEquals(same.getAxes(), new int[] {0, 2});
+            }
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // bad inputs
+    // ---------------------------------------------------------------------------------------
+
+    private void assertInitFails(LasagneBatchNorm block, Shape in, String... parts) {
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> block.initialize(manager, DataType.FLOAT32, in));
+        assertMessage(e, parts);
+        assertFalse(block.isInitialized());
+    }
+
+    @Test
+    public void unknownSizeOfAKeptAxisIsRejected() {
+        assertInitFails(
+                LasagneBatchNorm.builder().build(),
+                new Shape(-1, -1, 4),
+                "LasagneBatchNorm",
+                "needs specified input sizes",
+                "axis 1",
+                "(-1, -1, 4)");
+        assertInitFails(
+                LasagneBatchNorm.builder().optAxes(0).build(),
+                new Shape(-1, 3, -1),
+                "LasagneBatchNorm",
+                "needs specified input sizes",
+                "axis 2");
+        // unknown sizes on normalised axes are fine
+        LasagneBatchNorm block =
+                init(LasagneBatchNorm.builder().build(), DataType.FLOAT32, new Shape(-1, 3, -1));
+        assertEquals(param(block, "mean").getShape(), new Shape(3));
+        assertEquals(forward(block, true, randn(1, 5, 3, 2)).getShape(), new Shape(5, 3, 2));
+    }
+
+    @Test
+    public void badAxesAreRejectedAtInitialization() {
+        assertInitFails(
+                LasagneBatchNorm.builder().optAxes(3).build(),
+                new Shape(2, 3, 4),
+                "LasagneBatchNorm",
+                "axis 3 is out of range",
+                "(2, 3, 4)");
+        assertInitFails(
+                LasagneBatchNorm.builder().optAxes(-4).build(),
+                new Shape(2, 3, 4),
+                "LasagneBatchNorm",
+                "axis -4 is out of range");
+        assertInitFails(
+                LasagneBatchNorm.builder().optAxes(2, -1).build(),
+                new Shape(2, 3, 4),
+                "LasagneBatchNorm",
+                "axis 2 twice",
+                "[2, -1]");
+        assertInitFails(
+                LasagneBatchNorm.builder().build(), new Shape(), "LasagneBatchNorm", "rank >= 1");
+    }
+
+    @Test
+    public void badBuilderSettingsAreRejected() {
+        Object[][] cases = {
+            {(Runnable) () -> LasagneBatchNorm.builder().optAxes().build(), "at least one axis"},
+            {(Runnable) () -> LasagneBatchNorm.builder().optAxes(0, 2, 0).build(), "twice"},
+            {(Runnable) () -> LasagneBatchNorm.builder().optEpsilon(0).build(), "epsilon"},
+            {(Runnable) () -> LasagneBatchNorm.builder().optEpsilon(Float.NaN).build(), "epsilon"},
+            {(Runnable) () -> LasagneBatchNorm.builder().optAlpha(-0.1f).build(), "alpha"},
+            {(Runnable) () -> LasagneBatchNorm.builder().optAlpha(1.5f).build(), "alpha"},
+            {(Runnable) () -> LasagneBatchNorm.builder().optAlpha(Float.NaN).build(), "alpha"},
+        };
+        for (Object[] c : cases) {
+            IllegalArgumentException e =
+                    expectThrows(IllegalArgumentException.class, ((Runnable) c[0])::run);
+            assertMessage(e, "LasagneBatchNorm", (String) c[1]);
+        }
+        // null restores the default axes
+        LasagneBatchNorm block =
+                LasagneBatchNorm.builder().optAxes(0).optAxes((int[]) null).build();
+        init(block, DataType.FLOAT32, new Shape(2, 3, 4));
+        assertEquals(block.getAxes(), new int[] {0, 2});
+    }
+
+    @Test
+    public void inputOfAnotherRankIsRejected() {
+        LasagneBatchNorm block =
+                init(LasagneBatchNorm.builder().build(), DataType.FLOAT32, new Shape(2, 3, 4));
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> forward(block, true, manager.ones(new Shape(2, 3, 4, 1))));
+        assertMessage(e, "LasagneBatchNorm", "(*, 3, *)", "(2, 3, 4, 1)");
+        e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> forward(block, false, manager.ones(new Shape(2, 3))));
+        assertMessage(e, "LasagneBatchNorm", "(*, 3, *)", "(2, 3)");
+    }
+
+    @Test
+    public void otherSizeOfAKeptAxisIsRejected() {
+        LasagneBatchNorm block =
+                init(
+                        LasagneBatchNorm.builder().optAxes(0).build(),
+                        DataType.FLOAT32,
+                        new Shape(2, 3, 4));
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> forward(block, true, manager.ones(new Shape(2, 3, 5))));
+        assertMessage(e, "LasagneBatchNorm", "(*, 3, 4)", "(2, 3, 5)");
+        // another size along a normalised axis is fine
+        assertEquals(forward(block, true, randn(1, 7, 3, 4)).getShape(), new Shape(7, 3, 4));
+        assertNotEquals(param(block, "mean").getShape(), new Shape(7, 3, 4));
+    }
+
+    @Test
+    public void forwardBeforeInitializeIsRejected() {
+        LasagneBatchNorm block = LasagneBatchNorm.builder().build();
+        IllegalStateException e =
+                expectThrows(
+                        IllegalStateException.class,
+                        () -> forward(block, false, manager.ones(new Shape(2, 2))));
+        assertMessage(e, "LasagneBatchNorm", "not initialized");
+        e = expectThrows(IllegalStateException.class, block::getAxes);
+        assertMessage(e, "LasagneBatchNorm", "initialize");
+    }
+
+    /** A constant feature has variance 0: epsilon keeps the output finite (no NaN). */
+    @Test
+    public void constantFeatureStaysFinite() {
+        LasagneBatchNorm block =
+                init(LasagneBatchNorm.builder().build(), DataType.FLOAT32, new Shape(4, 2));
+        NDArray x = manager.create(new float[] {1, 5, 1, 6, 1, 7, 1, 8}, new Shape(4, 2));
+        NDArray y = forward(block, true, x);
+        NDAssert.assertAllClose(y.get(":, 0"), 0, 0, 0);
+        NDAssert.assertClose(
+                param(block, "invStd"),
+                new double[] {0.9 + 0.1 / Math.sqrt(EPS), 0.9 + 0.1 / Math.sqrt(1.25 + EPS)},
+                new Shape(2),
+                1e-5,
+                1e-5);
+        Consumer<NDArray> finite = a -> assertFalse(a.isNaN().any().getBoolean());
+        finite.accept(y);
+        finite.accept(param(block, "invStd"));
+    }
+}
