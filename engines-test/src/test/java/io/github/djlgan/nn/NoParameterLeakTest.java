@@ -1,0 +1,68 @@
+package io.github.djlgan.nn;
+
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import io.github.djlgan.nn.core.NetworkInNetwork;
+import io.github.djlgan.nn.gan.MinibatchStdDev;
+import io.github.djlgan.nn.norm.GaussianNoise;
+import io.github.djlgan.nn.norm.LasagneBatchNorm;
+import io.github.djlgan.nn.norm.WeightNorm;
+import io.github.djlgan.testing.EngineTest;
+import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.LeakCheck;
+import org.testng.annotations.Factory;
+import org.testng.annotations.Test;
+
+/** Every block of the project: no per-call arrays left on the parameters' manager. */
+public class NoParameterLeakTest extends EngineTest {
+
+    @Factory(dataProvider = "engines", dataProviderClass = Engines.class)
+    public NoParameterLeakTest(String engine) {
+        super(engine);
+    }
+
+    @Test
+    public void networkInNetwork() {
+        LeakCheck.assertNoParameterLeak(
+                manager, NetworkInNetwork.builder().setUnits(3).build(), randn(1, 2, 4, 5, 5));
+        LeakCheck.assertNoParameterLeak(
+                manager,
+                NetworkInNetwork.builder().setUnits(3).optUntieBiases(true).build(),
+                randn(2, 2, 4, 5));
+        LeakCheck.assertNoParameterLeak(
+                manager, NetworkInNetwork.builder().setUnits(3).build(), randn(3, 2, 4));
+    }
+
+    @Test
+    public void weightNorm() {
+        LeakCheck.assertNoParameterLeak(
+                manager, WeightNorm.wrap(Linear.builder().setUnits(3).build()), randn(4, 2, 4));
+        LeakCheck.assertNoParameterLeak(
+                manager,
+                WeightNorm.wrap(Linear.builder().setUnits(3).optBias(false).build()),
+                randn(5, 2, 4));
+        LeakCheck.assertNoParameterLeak(
+                manager,
+                WeightNorm.wrap(
+                        Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(2).build()),
+                randn(6, 2, 3, 5, 5));
+    }
+
+    @Test
+    public void lasagneBatchNorm() {
+        LeakCheck.assertNoParameterLeak(
+                manager, LasagneBatchNorm.builder().build(), randn(7, 4, 3, 5));
+        LeakCheck.assertNoParameterLeak(
+                manager, LasagneBatchNorm.builder().optAxes(0).build(), randn(8, 4, 3));
+    }
+
+    @Test
+    public void parameterFreeBlocks() {
+        LeakCheck.assertNoParameterLeak(
+                manager, MinibatchStdDev.builder().build(), randn(9, 4, 3, 2, 2));
+        LeakCheck.assertNoParameterLeak(
+                manager, GaussianNoise.builder().build(), randn(10, DataType.FLOAT32, 4, 3));
+    }
+}
