@@ -28,6 +28,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
+import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.nn.norm.WeightNorm;
 import io.github.djlgan.testing.EngineTest;
@@ -147,6 +148,25 @@ public class DataInitTest extends EngineTest {
         NDArray x = batch(2, 2, 3, 8, 8);
         NDArray returned = DataInit.initialize(wn, null, new NDList(x)).head();
         NDArray y = forward(wn, false, x);
+        assertNormalised(y, 1, 1);
+        NDAssert.assertClose(returned, y, 1e-4, 1e-5);
+    }
+
+    @Test
+    public void deconv2dStatisticsAreOverBatchAndSpace() {
+        WeightNorm wn =
+                WeightNorm.wrap(
+                        Deconv2d.builder()
+                                .setKernelShape(new Shape(4, 4))
+                                .setFilters(3)
+                                .optStride(new Shape(2, 2))
+                                .optPadding(new Shape(1, 1))
+                                .build());
+        init(wn, DataType.FLOAT32, new Shape(4, 5, 3, 3));
+        NDArray x = batch(14, 4, 5, 3, 3);
+        NDArray returned = DataInit.initialize(wn, null, new NDList(x)).head();
+        NDArray y = forward(wn, false, x);
+        assertEquals(y.getShape(), new Shape(4, 3, 6, 6));
         assertNormalised(y, 1, 1);
         NDAssert.assertClose(returned, y, 1e-4, 1e-5);
     }

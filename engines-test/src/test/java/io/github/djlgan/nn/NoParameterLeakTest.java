@@ -4,6 +4,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
+import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.nn.gan.MinibatchStdDev;
 import io.github.djlgan.nn.norm.GaussianNoise;
@@ -48,6 +49,30 @@ public class NoParameterLeakTest extends EngineTest {
                 WeightNorm.wrap(
                         Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(2).build()),
                 randn(6, 2, 3, 5, 5));
+        LeakCheck.assertNoParameterLeak(
+                manager,
+                WeightNorm.wrap(
+                        Deconv2d.builder()
+                                .setKernelShape(new Shape(3, 3))
+                                .setFilters(4)
+                                .optGroups(2)
+                                .optStride(new Shape(2, 2))
+                                .build()),
+                randn(11, 2, 2, 3, 3));
+    }
+
+    @Test
+    public void deconv2d() {
+        LeakCheck.assertNoParameterLeak(
+                manager,
+                Deconv2d.builder()
+                        .setKernelShape(new Shape(5, 5))
+                        .setFilters(3)
+                        .optStride(new Shape(2, 2))
+                        .optPadding(new Shape(2, 2))
+                        .optOutPadding(new Shape(1, 1))
+                        .build(),
+                randn(12, 2, 4, 3, 3));
     }
 
     @Test

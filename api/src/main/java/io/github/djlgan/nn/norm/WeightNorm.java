@@ -16,6 +16,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.github.djlgan.init.DataInitPass;
 import io.github.djlgan.init.DataInitializable;
+import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.util.BlockChecks;
 import io.github.djlgan.util.Tensors;
@@ -41,8 +42,9 @@ import java.util.stream.IntStream;
  *
  * <p>Supported blocks and the output-channel axis of their weight: DJL's {@link Linear} (weight
  * (out, in), output channels on the last axis), {@code Conv1d}/{@code Conv2d}/{@code Conv3d}
- * (weight (out, in/groups, k…)), this project's {@link NetworkInNetwork} (weight (out, in)). Any
- * other block is rejected.
+ * (weight (out, in/groups, k…)), this project's {@link NetworkInNetwork} (weight (out, in)) and
+ * {@link Deconv2d} (weight (in, out/groups, kh, kw): output channels on axis 1; with groups, each
+ * output channel's norm runs over its own group's input channels). Any other block is rejected.
  *
  * <p>Mechanism: the wrapped block runs unchanged, but receives a view of the parameter store that
  * answers its request for {@code weight} with g · v/‖v‖ (computed on the fly, so gradients reach v
@@ -114,7 +116,7 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
     /**
      * Wraps a block with default options (initScale 1, trainable g).
      *
-     * @param block the block to wrap: Linear, Conv1d/2d/3d or NetworkInNetwork
+     * @param block the block to wrap: Linear, Conv1d/2d/3d, NetworkInNetwork or Deconv2d
      * @return the wrapped block
      * @throws IllegalArgumentException if the block is not supported
      */
@@ -247,14 +249,19 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
     /** g · v/‖v‖, or v/‖v‖ when {@code gValue} is null; the result is attached to {@code scope}. */
     private NDArray normalize(NDArray v, NDArray gValue, NDManager scope) {
         Shape shape = v.getShape();
-        long out = shape.get(0);
-        NDArray view = v.reshape(out, -1);
+        Shape viewShape = kind.normView(shape, block);
+        int[] axes = kind.normAxes();
+        NDArray view = v.reshape(viewShape); // output channels on the axes not in `axes`
         view.attach(scope);
-        NDArray scale = view.square().sum(new int[] {1}, true).add(NORM_EPSILON).sqrt().pow(-1);
+        NDArray scale = view.square().sum(axes, true).add(NORM_EPSILON).sqrt().pow(-1);
         if (gValue != null) {
-            NDArray gColumn = gValue.reshape(out, 1);
-            gColumn.attach(scope);
-            scale = scale.mul(gColumn);
+            long[] gShape = viewShape.getShape().clone();
+            for (int axis : axes) {
+                gShape[axis] = 1;
+            }
+            NDArray gView = gValue.reshape(gShape);
+            gView.attach(scope);
+            scale = scale.mul(gView);
         }
         return view.mul(scale).reshape(shape);
     }
@@ -328,11 +335,12 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
         }
     }
 
-    /** The supported wrapped blocks: where their output channels are and what input they take. */
+    /** The supported wrapped blocks: their weight layout, output-channel axis and input checks. */
     private enum Kind {
         LINEAR,
         CONVOLUTION,
-        NIN;
+        NIN,
+        DECONV;
 
         static Kind of(Block block) {
             if (block instanceof Linear) {
@@ -344,12 +352,33 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
             if (block instanceof NetworkInNetwork) {
                 return NIN;
             }
+            if (block instanceof Deconv2d) {
+                return DECONV;
+            }
             throw new IllegalArgumentException(
                     "WeightNorm: cannot wrap "
                             + (block == null ? "null" : block.getClass().getName())
-                            + "; supported blocks are Linear, Conv1d, Conv2d, Conv3d and"
-                            + " NetworkInNetwork (blocks with a weight whose axis 0 is the output"
-                            + " channel)");
+                            + "; supported blocks are Linear, Conv1d, Conv2d, Conv3d,"
+                            + " NetworkInNetwork and Deconv2d");
+        }
+
+        /**
+         * A view of the weight in which the output channels are the axes not in {@link
+         * #normAxes()}: (out, rest) for weights with output channels on axis 0; (G, in/G, out/G,
+         * kh·kw) for Deconv2d's (in, out/G, kh, kw), so that with groups each output channel is
+         * normalised over its own group's inputs only.
+         */
+        Shape normView(Shape weight, Block block) {
+            if (this == DECONV) {
+                long groups = ((Deconv2d) block).getGroups();
+                return new Shape(groups, weight.get(0) / groups, weight.get(1), -1);
+            }
+            return new Shape(weight.get(0), -1);
+        }
+
+        /** The axes of {@link #normView} the norm is taken over. */
+        int[] normAxes() {
+            return this == DECONV ? new int[] {1, 3} : new int[] {1};
         }
 
         /** The output-channel axis of an output of the given shape. */
@@ -376,7 +405,7 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
                         "input of rank " + rank + " with " + channels + " channels on axis 1",
                         in);
             }
-            // NetworkInNetwork checks its own input
+            // NetworkInNetwork and Deconv2d check their own input
         }
     }
 
@@ -426,7 +455,7 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
         Builder() {}
 
         /**
-         * Sets the block to wrap (required): Linear, Conv1d/2d/3d or NetworkInNetwork.
+         * Sets the block to wrap (required): Linear, Conv1d/2d/3d, NetworkInNetwork or Deconv2d.
          *
          * @param block the block
          * @return this builder

@@ -18,6 +18,7 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
+import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
@@ -98,6 +99,96 @@ public class WeightNormTest extends EngineTest {
                         .optStride(new Shape(2, 1))
                         .optPadding(new Shape(1, 1))
                         .build());
+    }
+
+    @Test
+    public void deconv2dMatchesTorchWeightNormOnAxis1() {
+        checkAgainstTorch(
+                "deconv2d",
+                Deconv2d.builder()
+                        .setKernelShape(new Shape(3, 3))
+                        .setFilters(6)
+                        .optStride(new Shape(2, 2))
+                        .optPadding(new Shape(1, 1))
+                        .optOutPadding(new Shape(1, 1))
+                        .build());
+    }
+
+    /**
+     * Independent expectation for a grouped transposed convolution's weight (in, out/G, kh, kw):
+     * output channel (group j, local k) is scaled to norm g over the input channels of group j and
+     * every tap.
+     */
+    static double[] effectiveDeconvWeight(double[] v, Shape shape, int groups, double[] g) {
+        int in = (int) shape.get(0);
+        int outLocal = (int) shape.get(1);
+        int taps = (int) shape.get(2) * (int) shape.get(3);
+        int inLocal = in / groups;
+        double[] w = new double[v.length];
+        for (int j = 0; j < groups; j++) {
+            for (int k = 0; k < outLocal; k++) {
+                double sq = 0;
+                for (int i = j * inLocal; i < (j + 1) * inLocal; i++) {
+                    for (int t = 0; t < taps; t++) {
+                        double x = v[(i * outLocal + k) * taps + t];
+                        sq += x * x;
+                    }
+                }
+                double scale = g[j * outLocal + k] / Math.sqrt(sq);
+                for (int i = j * inLocal; i < (j + 1) * inLocal; i++) {
+                    for (int t = 0; t < taps; t++) {
+                        w[(i * outLocal + k) * taps + t] = v[(i * outLocal + k) * taps + t] * scale;
+                    }
+                }
+            }
+        }
+        return w;
+    }
+
+    @Test
+    public void groupedDeconv2dNormalisesEachOutputChannelOverItsGroup() {
+        Deconv2d.Builder config =
+                Deconv2d.builder()
+                        .setKernelShape(new Shape(3, 3))
+                        .setFilters(6)
+                        .optGroups(2)
+                        .optStride(new Shape(2, 2));
+        WeightNorm wn = WeightNorm.wrap(config.build());
+        Deconv2d plain = config.build();
+        Shape in = new Shape(2, 4, 3, 3);
+        init(wn, DataType.FLOAT32, in);
+        init(plain, DataType.FLOAT32, in);
+        NDArray v = wn.getParameters().get("01Deconv2d_weight").getArray();
+        assertEquals(v.getShape(), new Shape(4, 3, 3, 3));
+        assertEquals(wn.getParameters().get("g").getArray().getShape(), new Shape(6));
+        NDArray g = randn(64, 6).abs().add(0.5f);
+        setParameter(wn, "g", g);
+        double[] w =
+                effectiveDeconvWeight(
+                        NDAssert.toDoubles(v), v.getShape(), 2, NDAssert.toDoubles(g));
+        setParameter(plain, "weight", asArray(w, v.getShape()));
+        NDArray b = randn(65, 6);
+        setParameter(wn, "01Deconv2d_bias", b);
+        setParameter(plain, "bias", b);
+        NDArray x = randn(66, 2, 4, 3, 3);
+        NDAssert.assertClose(forward(wn, false, x), forward(plain, false, x), 1e-5, 1e-5);
+        NDAssert.assertClose(wn.getEffectiveWeight(manager), w, v.getShape(), 1e-5, 1e-6);
+    }
+
+    @Test
+    public void gradientsDeconv2d() {
+        WeightNorm wn =
+                WeightNorm.wrap(
+                        Deconv2d.builder()
+                                .setKernelShape(new Shape(3, 3))
+                                .setFilters(4)
+                                .optGroups(2)
+                                .optStride(new Shape(2, 2))
+                                .optPadding(new Shape(1, 1))
+                                .build());
+        init(wn, DataType.FLOAT64, new Shape(2, 2, 3, 3));
+        setParameter(wn, "g", randn(78, DataType.FLOAT64, 4).abs().add(0.5));
+        GradientCheck.of(wn).maxPoints(12).check(manager, randn(79, DataType.FLOAT64, 2, 2, 3, 3));
     }
 
     /**
