@@ -1,0 +1,2 @@
+/** Layers that let a GAN discriminator see the whole minibatch. */
+package io.github.djlgan.nn.gan;
