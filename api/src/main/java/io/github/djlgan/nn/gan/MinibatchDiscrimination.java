@@ -52,20 +52,27 @@ import java.util.Locale;
  *
  * <p><b>Memory.</b> Written as one expression, c needs an (N, N, K, D) temporary — 5 GB at N = 512,
  * K = 100, D = 50 in float32 — which a gradient collector keeps until the backward pass. This block
- * computes c for B rows i at a time, closes each block's (B, N, K, D) temporaries before the next
- * block, and concatenates the (B, N, K) results, so the extra memory of the forward and the
- * backward pass is O(N²K + B·N·K·D). B is {@link Builder#optBlockSize(int)}, or by default the
- * largest count whose (B, N, K, D) temporary fits in {@link Builder#optMemoryBudget(long)} (64 MiB
- * unless set); a pass holds a few (up to three in forward) such temporaries at a time.
+ * works on B rows i at a time: it computes the block's distances c[i, ·, ·] (B, N, K) from a (B, N,
+ * K, D) temporary, reduces them at once to the block's rows of o (B, K), and closes the block's
+ * temporaries before the next block starts. The extra memory is O(B·N·K·D + N²) without gradients;
+ * under a gradient collector the engine also keeps exp(−c) of every block for the backward pass,
+ * O(N²K) in all. B is {@link Builder#optBlockSize(int)}, or by default the largest count whose (B,
+ * N, K, D) temporary fits in {@link Builder#optMemoryBudget(long)} (64 MiB unless set); a forward
+ * pass holds up to three such temporaries at a time, the backward pass of a block a few.
+ * Data-dependent init works block by block in the same way.
  *
  * <p>Blocks alone would not bound memory under autograd: the backward of {@code abs} needs its
- * input, so every block's (B, N, K, D) difference would stay alive until the backward pass. Each
- * block therefore takes its value and its gradient from two expressions: the value c = Σ_d |a − b|
- * from inputs detached from the graph (exactly the one-expression formula's value), and the
- * gradient from g = Σ_d (2·max(a, b) − a − b), which equals c in exact arithmetic, has the same
- * derivative sign(a − b), and whose backward keeps only a (B, 1, K, D) and b (1, N, K, D). The
- * block is c + (g − stopGradient(g)): the value of c (g − g = 0 exactly) with the gradient of g.
- * This costs one more pass over the temporary in the forward pass.
+ * input, so every block's (B, N, K, D) difference would stay alive until the backward pass. With a
+ * = M[i, k, d] for the block's rows i, (B, 1, K, D), and b = M[j, k, d] for all rows j, (1, N, K,
+ * D), each block therefore takes its value and its gradient from two expressions: the value c = Σ_d
+ * |a − b| from a and b detached from the graph (bit for bit the one-expression formula's value),
+ * and the gradient from g = Σ_d (2·max(a, b) − a − b), which equals c in exact arithmetic, has the
+ * same derivative sign(a − b), and whose backward keeps only a and b. The block uses c + (g −
+ * stopGradient(g)): the value of c (g − g = 0 exactly) with the gradient of g. The price is time:
+ * two more passes over the temporary in the forward pass, and a dearer backward for {@code maximum}
+ * than for {@code abs} (1.2–2.5× the one-expression formula's time, see the README). When the whole
+ * batch fits in one block (B = N, the (N, N, K, D) temporary within the budget), the block uses Σ_d
+ * |a − b| directly: what autograd keeps is then within the budget, and it is the fastest way.
  *
  * <p>The j = i term is excluded by a mask, not by adding 10⁶ to c[i, i, k] as the reference code
  * does, and not by subtracting exp(0) = 1 from the full sum (which loses every other term below
@@ -75,15 +82,15 @@ import java.util.Locale;
  * init=True} pass): with c computed from the current parameters,
  *
  * <pre>
- *   m[k]       = ½ · mean_i min_{j ≠ i} c[i, j, k]
- *   s[k, d]   ← s[k, d] − log m[k]           (so that c becomes c / m)
- *   f[i, k]    = Σ_{j ≠ i} exp(−c[i, j, k] / m[k])
+ *   mmad[k]    = ½ · mean_i min_{j ≠ i} c[i, j, k]
+ *   s[k, d]   ← s[k, d] − log mmad[k]        (so that c becomes c / mmad)
+ *   f[i, k]    = Σ_{j ≠ i} exp(−c[i, j, k] / mmad[k])
  *   b[k]      ← −mean_i f[i, k]
  * </pre>
  *
  * <p>and the pass returns concat(x, f + b), which is what a normal forward pass returns with the
  * new parameters. It needs at least two samples, and for every kernel at least one sample without
- * an exact duplicate in the batch (otherwise m[k] = 0).
+ * an exact duplicate in the batch (otherwise mmad[k] = 0).
  *
  * <p>Reference: T. Salimans, I. Goodfellow, W. Zaremba, V. Cheung, A. Radford, X. Chen, "Improved
  * Techniques for Training GANs", NIPS 2016, §3.2; improved-gan's {@code nn.MinibatchLayer}.
@@ -151,9 +158,9 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
      * @return W (F, K, D), attached to {@code manager}
      */
     public static NDArray kernelWeights(NDArray theta, NDArray logWeightScale, NDManager manager) {
+        // both chains start on a parameter: move them off the parameter's manager at once
         NDArray norm = theta.square();
-        norm.attach(
-                manager); // the chain starts on a parameter; keep it off the parameter's manager
+        norm.attach(manager);
         NDArray scale = logWeightScale.exp();
         scale.attach(manager);
         return scale.div(norm.sum(new int[] {0}).sqrt()).mul(theta);
@@ -161,61 +168,91 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
 
     /**
      * Computes the L1 distances c[i, j, k] = Σ_d |m[i, k, d] − m[j, k, d]| between all pairs of
-     * rows, {@code blockSize} rows i at a time; every (B, N, K, D) temporary is closed before the
-     * next block starts, also under a gradient collector. The result is attached to {@code m}'s
-     * manager and is differentiable with respect to {@code m}.
+     * rows, {@code blockSize} rows i at a time (see the class documentation). The result is
+     * differentiable with respect to {@code m} and attached to its manager.
      *
      * @param m the projections (N, K, D)
      * @param blockSize the number of rows i per block, &gt; 0
      * @return c (N, N, K)
      */
     public static NDArray pairwiseL1(NDArray m, int blockSize) {
-        BlockChecks.checkArgument(blockSize > 0, NAME, "block size must be > 0, got %d", blockSize);
-        long n = m.getShape().get(0);
-        int[] dAxis = {3};
-        NDManager owner = m.getManager();
-        NDArray b = m.expandDims(0); // (1, N, K, D): every row j
-        NDArray bConstant = b.stopGradient();
-        NDArray bSum = b.sum(dAxis); // (1, N, K)
-        NDList blocks = new NDList();
-        for (long start = 0; start < n; start += blockSize) {
-            try (NDManager scope = owner.newSubManager()) {
-                NDArray rows = m.get(new NDIndex("{}:{}", start, Math.min(n, start + blockSize)));
-                rows.attach(scope);
-                NDArray a = rows.expandDims(1); // (B, 1, K, D): rows i of this block
-                // the value: Σ_d |a − b|, computed outside the autograd graph
-                NDArray c = a.stopGradient().sub(bConstant).abs().sum(dAxis);
-                // the gradient: through g = Σ_d (2·max(a, b) − a − b), equal to c in exact
-                // arithmetic; its backward keeps a and b, abs's would keep all of a − b
-                NDArray g = a.maximum(b).sum(dAxis).mul(2).sub(a.sum(dAxis)).sub(bSum);
-                NDArray block = c.add(g.sub(g.stopGradient())); // = c, with g's gradient
-                block.attach(owner);
-                blocks.add(block);
-            }
-        }
-        if (blocks.size() == 1) {
-            return blocks.head();
-        }
-        NDArray c = NDArrays.concat(blocks, 0);
-        blocks.close();
-        return c;
+        return reduceRowBlocks(m, blockSize, (c, others) -> c);
+    }
+
+    /** What is kept of one block of rows of c. */
+    @FunctionalInterface
+    private interface RowBlockReduction {
+
+        /**
+         * Reduces one block of rows of c.
+         *
+         * @param c the distances c[i, j, k] of the block's rows i to every j, (B, N, K)
+         * @param others 1 where j ≠ i, 0 where j = i, (B, N, 1)
+         * @return the (B, ...) result for these rows
+         */
+        NDArray apply(NDArray c, NDArray others);
     }
 
     /**
-     * Returns Σ_{j ≠ i} e[i, j, k]: the sum over axis 1 without the diagonal j = i.
-     *
-     * @param e an (N, N, K) array
-     * @return the (N, K) sums, attached to {@code e}'s manager
+     * Computes c = pairwise L1 distances of the rows of m, {@code blockSize} rows i at a time,
+     * applies {@code reduction} to each block of rows and concatenates the results along axis 0.
+     * Every (B, N, K, D) and (B, N, K) temporary is closed when its block is done, also under a
+     * gradient collector; the result is attached to {@code m}'s manager.
      */
-    static NDArray sumOverOthers(NDArray e) {
-        long n = e.getShape().get(0);
-        NDArray others =
-                e.getManager()
-                        .eye((int) n, (int) n, 0, e.getDataType(), e.getDevice())
-                        .neg()
-                        .add(1)
-                        .reshape(n, n, 1);
-        return e.mul(others).sum(new int[] {1});
+    private static NDArray reduceRowBlocks(NDArray m, int blockSize, RowBlockReduction reduction) {
+        BlockChecks.checkArgument(blockSize > 0, NAME, "block size must be > 0, got %d", blockSize);
+        int n = Math.toIntExact(m.getShape().get(0));
+        int[] dAxis = {3};
+        NDManager owner = m.getManager();
+        boolean oneBlock = blockSize >= n;
+        NDArray b = m.expandDims(0); // (1, N, K, D): every row j
+        NDArray bConstant = oneBlock ? null : b.stopGradient();
+        NDArray bSum = oneBlock ? null : b.sum(dAxis); // (1, N, K)
+        NDArray notSelf = owner.eye(n, n, 0, m.getDataType(), m.getDevice()).neg().add(1);
+        NDList results = new NDList();
+        for (int start = 0; start < n; start += blockSize) {
+            NDIndex rowsOfBlock = new NDIndex("{}:{}", start, Math.min(n, start + blockSize));
+            try (NDManager scope = owner.newSubManager()) {
+                NDArray rows = m.get(rowsOfBlock);
+                NDArray others = notSelf.get(rowsOfBlock);
+                rows.attach(scope);
+                others.attach(scope);
+                NDArray a = rows.expandDims(1); // (B, 1, K, D): the rows i of this block
+                NDArray c;
+                if (oneBlock) {
+                    c = a.sub(b).abs().sum(dAxis);
+                } else {
+                    // the value: Σ_d |a − b|, computed outside the autograd graph
+                    c = a.stopGradient().sub(bConstant).abs().sum(dAxis);
+                    // the gradient: through g = Σ_d (2·max(a, b) − a − b), equal to c in exact
+                    // arithmetic; its backward keeps a and b, abs's would keep all of a − b
+                    NDArray g = a.maximum(b).sum(dAxis).mul(2).sub(a.sum(dAxis)).sub(bSum);
+                    c = c.add(g.sub(g.stopGradient()));
+                }
+                NDArray result = reduction.apply(c, others.expandDims(2));
+                result.attach(owner);
+                results.add(result);
+            }
+        }
+        if (results.size() == 1) {
+            return results.head();
+        }
+        NDArray all = NDArrays.concat(results, 0);
+        results.close();
+        return all;
+    }
+
+    /** Σ_{j ≠ i} exp(−c[i, j, k]) for one block of rows: (B, N, K) → (B, K). */
+    private static NDArray closeness(NDArray c, NDArray others) {
+        return c.neg().exp().mul(others).sum(new int[] {1});
+    }
+
+    /** min_{j ≠ i} c[i, j, k] for one block of rows: (B, N, K) → (B, K). */
+    private static NDArray nearestOther(NDArray c, NDArray others) {
+        NDArray self = others.eq(0).broadcast(c.getShape());
+        NDArray infinity =
+                c.getManager().full(c.getShape(), Float.POSITIVE_INFINITY, c.getDataType());
+        return NDArrays.where(self, infinity, c).min(new int[] {1});
     }
 
     /**
@@ -249,9 +286,10 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
             return initializeFromData(pass, inputs);
         }
         NDArray x = flatten(inputs.singletonOrThrow());
-        NDArray c = distances(parameterStore, x, training);
+        NDArray m = projections(parameterStore, x, training);
         NDArray b = parameterStore.getValue(bias, x.getDevice(), training);
-        NDArray o = sumOverOthers(c.neg().exp()).add(b);
+        int rows = blockSizeFor(m.getShape().get(0), m.getDataType());
+        NDArray o = reduceRowBlocks(m, rows, MinibatchDiscrimination::closeness).add(b);
         return new NDList(x.concat(o, 1));
     }
 
@@ -266,16 +304,9 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
                 "data-dependent init needs a batch of at least 2 samples (the distance to the"
                         + " nearest other sample), got %d; nothing was assigned",
                 n);
-        NDArray c = distances(pass, x, true);
-        NDArray onDiagonal =
-                x.getManager()
-                        .eye((int) n, (int) n, 0, c.getDataType(), c.getDevice())
-                        .reshape(n, n, 1)
-                        .broadcast(c.getShape())
-                        .gt(0);
-        NDArray infinity =
-                x.getManager().full(c.getShape(), Float.POSITIVE_INFINITY, c.getDataType());
-        NDArray nearest = NDArrays.where(onDiagonal, infinity, c).min(new int[] {1}); // (N, K)
+        NDArray m = projections(pass, x, true);
+        int rows = blockSizeFor(n, m.getDataType());
+        NDArray nearest = reduceRowBlocks(m, rows, MinibatchDiscrimination::nearestOther);
         NDArray mmad = nearest.mean(new int[] {0}).mul(0.5); // (K)
         double[] values = mmad.toType(DataType.FLOAT64, false).toDoubleArray();
         for (int k = 0; k < values.length; k++) {
@@ -288,7 +319,8 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
                     k,
                     values[k]);
         }
-        NDArray f = sumOverOthers(c.div(mmad).neg().exp()); // (N, K)
+        // f with the distances rescaled to c / mmad, which the new logWeightScale produces
+        NDArray f = reduceRowBlocks(m, rows, (c, others) -> closeness(c.div(mmad), others));
         NDArray meanF = f.mean(new int[] {0}); // (K)
         NDArray s = pass.getValue(logWeightScale, x.getDevice(), true);
         pass.assign(NAME, logWeightScale, mmad.log().reshape(numKernels, 1).neg().add(s));
@@ -296,15 +328,13 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
         return new NDList(x.concat(f.sub(meanF), 1));
     }
 
-    /** c = pairwise L1 distances of the projections x·W, (N, N, K), on x's manager. */
-    private NDArray distances(ParameterStore store, NDArray x, boolean training) {
+    /** M = x·W, (N, K, D), on x's manager. */
+    private NDArray projections(ParameterStore store, NDArray x, boolean training) {
         NDArray t = store.getValue(theta, x.getDevice(), training);
         NDArray s = store.getValue(logWeightScale, x.getDevice(), training);
-        long n = x.getShape().get(0);
         long features = x.getShape().get(1);
         NDArray w = kernelWeights(t, s, x.getManager()).reshape(features, numKernels * kernelDim);
-        NDArray m = x.matMul(w).reshape(n, numKernels, kernelDim);
-        return pairwiseL1(m, blockSizeFor(n, m.getDataType()));
+        return x.matMul(w).reshape(x.getShape().get(0), numKernels, kernelDim);
     }
 
     /** Checks the input and flattens it to (N, F). */
@@ -445,7 +475,9 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
 
         /**
          * Sets the number of rows i whose distances to all N samples are computed at once (default:
-         * chosen from the memory budget). It changes memory and speed, not the result.
+         * chosen from the memory budget). It changes memory and speed, not the result. With a block
+         * size of N or more the batch is one block, computed with the plain formula, whose (N, N,
+         * K, D) difference a gradient collector keeps until the backward pass.
          *
          * @param blockSize the rows per block, &gt; 0
          * @return this builder

@@ -192,6 +192,18 @@ public class MinibatchDiscriminationTest extends EngineTest {
     }
 
     @Test
+    public void kernelWeightColumnsHaveNormExpLogWeightScale() {
+        // seed 000 prints LA.norm(W, axis=0): every column of W has norm exp(logWeightScale)
+        NDArray theta = randn(2, 10, 8, 5);
+        NDArray scale = randn(3, 8, 5).mul(0.3);
+        NDArray w = MinibatchDiscrimination.kernelWeights(theta, scale, manager);
+        assertEquals(w.getShape(), new Shape(10, 8, 5));
+        NDAssert.assertClose(w.square().sum(new int[] {0}).sqrt(), scale.exp(), 1e-5, 1e-6);
+        // and W is parallel to theta: W / theta is constant along axis 0
+        NDAssert.assertClose(w.div(theta), w.div(theta).get("0:1").repeat(0, 10), 1e-4, 1e-6);
+    }
+
+    @Test
     public void outputShapesForRanks2To5() {
         long[][] shapes = {{3, 12}, {3, 4, 3}, {3, 2, 3, 2}, {3, 2, 1, 3, 2}};
         for (long[] dims : shapes) {
