@@ -26,7 +26,6 @@ import io.github.djlgan.testing.RoundTrip;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.testng.SkipException;
 import org.testng.annotations.Factory;
 import org.testng.annotations.Test;
 
@@ -134,34 +133,8 @@ public class MinibatchDiscriminationTest extends EngineTest {
         return NDAssert.toDoubles(block.getParameters().get(name).getArray());
     }
 
-    /**
-     * {@link DataInit#initialize(Block, ParameterStore, NDList)}, skipped rather than failed while
-     * DataInit calls {@code NDArray.isInfinite()}, which DJL 0.35.1's MXNet engine does not
-     * implement ("Not implemented yet"); the skip lifts itself once DataInit avoids it.
-     */
     private NDArray dataInit(Block block, ParameterStore store, NDArray x) {
-        try {
-            return DataInit.initialize(block, store, new NDList(x)).head();
-        } catch (UnsupportedOperationException e) {
-            if (e.getStackTrace().length > 0
-                    && e.getStackTrace()[0].getMethodName().equals("isInfinite")) {
-                throw new SkipException(
-                        "DataInit calls NDArray.isInfinite(), which "
-                                + engineName
-                                + " does not implement in DJL 0.35.1",
-                        e);
-            }
-            throw e;
-        }
-    }
-
-    /** Skips the test if data-dependent init cannot run on this engine (see {@link #dataInit}). */
-    private void skipUnlessDataInitRuns() {
-        MinibatchDiscrimination probe = MinibatchDiscrimination.builder().setNumKernels(1).build();
-        try (NDManager scope = manager.newSubManager()) {
-            probe.initialize(scope, DataType.FLOAT32, new Shape(2, 1));
-            dataInit(probe, null, scope.create(new float[] {0, 1}, new Shape(2, 1)));
-        }
+        return DataInit.initialize(block, store, new NDList(x)).head();
     }
 
     @Test
@@ -527,7 +500,6 @@ public class MinibatchDiscriminationTest extends EngineTest {
 
     @Test
     public void dataInitNeedsTwoSamples() {
-        skipUnlessDataInitRuns();
         MinibatchDiscrimination mbd = MinibatchDiscrimination.builder().setNumKernels(3).build();
         init(mbd, DataType.FLOAT32, new Shape(1, 4));
         double[] before = values(mbd, "logWeightScale");
@@ -547,7 +519,6 @@ public class MinibatchDiscriminationTest extends EngineTest {
 
     @Test
     public void dataInitRejectsABatchOfDuplicates() {
-        skipUnlessDataInitRuns();
         MinibatchDiscrimination mbd = MinibatchDiscrimination.builder().setNumKernels(3).build();
         init(mbd, DataType.FLOAT32, new Shape(4, 4));
         NDArray pair = randn(96, 2, 4);
@@ -639,7 +610,6 @@ public class MinibatchDiscriminationTest extends EngineTest {
 
     @Test
     public void dataInitRejectsOtherFeatureCount() {
-        skipUnlessDataInitRuns();
         MinibatchDiscrimination mbd =
                 init(
                         MinibatchDiscrimination.builder().setNumKernels(3).build(),
