@@ -226,7 +226,10 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
                     c = a.stopGradient().sub(bConstant).abs().sum(dAxis);
                     // the gradient: through g = Σ_d (2·max(a, b) − a − b), equal to c in exact
                     // arithmetic; its backward keeps a and b, abs's would keep all of a − b
-                    NDArray g = a.maximum(b).sum(dAxis).mul(2).sub(a.sum(dAxis)).sub(bSum);
+                    // (2·max written as max + max: a Java-number factor is unsafe under autograd
+                    // on DJL's PyTorch engine, see Tensors)
+                    NDArray max = a.maximum(b).sum(dAxis);
+                    NDArray g = max.add(max).sub(a.sum(dAxis)).sub(bSum);
                     c = c.add(g.sub(g.stopGradient()));
                 }
                 NDArray result = reduction.apply(c, others.expandDims(2));
