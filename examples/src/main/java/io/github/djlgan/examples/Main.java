@@ -9,7 +9,12 @@ import picocli.CommandLine.Command;
         name = "djl-gan-examples",
         mixinStandardHelpOptions = true,
         description = "Runnable examples of djl-gan-blocks.",
-        subcommands = {NinDemo.class, Bench.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            NinDemo.class,
+            Bench.class,
+            PackageModel.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main implements Runnable {
 
     /**
