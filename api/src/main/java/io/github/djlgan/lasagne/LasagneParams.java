@@ -11,6 +11,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.util.Pair;
 import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.nn.core.NetworkInNetwork;
+import io.github.djlgan.nn.gan.MinibatchDiscrimination;
 import io.github.djlgan.nn.norm.LasagneBatchNorm;
 import io.github.djlgan.nn.norm.WeightNorm;
 import io.github.djlgan.util.Tensors;
@@ -106,7 +107,7 @@ import java.util.zip.ZipInputStream;
  *         <td>b, g (each absent when None), avg_batch_mean, avg_batch_var</td>
  *         <td>beta = b, gamma = g, mean = avg_batch_mean, invStd = 1/√(avg_batch_var +
  *             10⁻⁶)</td></tr>
- *     <tr><td>{@code MinibatchDiscrimination}</td><td>{@code nn.MinibatchLayer}</td>
+ *     <tr><td>{@link MinibatchDiscrimination}</td><td>{@code nn.MinibatchLayer}</td>
  *         <td>theta (F, K, D), log_weight_scale (K, D), b (K)</td>
  *         <td>theta, logWeightScale, bias, as they are</td></tr>
  *     <tr><td>blocks without parameters ({@code GaussianNoise}, {@code MinibatchStdDev},
@@ -198,7 +199,8 @@ public final class LasagneParams {
                         new Row(Convolution.class, weighted(LasagneParams::convLayer, conv)),
                         new Row(Deconv2d.class, weighted(b -> "Deconv2DLayer", deconv)),
                         new Row(WeightNorm.class, this::weightNorm),
-                        new Row(LasagneBatchNorm.class, this::batchNorm));
+                        new Row(LasagneBatchNorm.class, this::batchNorm),
+                        new Row(MinibatchDiscrimination.class, LasagneParams::minibatch));
     }
 
     /**
@@ -463,6 +465,18 @@ public final class LasagneParams {
                                 layer + "avg_batch_var",
                                 Layout.INV_STD_FROM_VARIANCE));
         return entries;
+    }
+
+    private static List<Entry> minibatch(Block block, String prefix) {
+        return List.of(
+                entry(block, prefix, "theta", "nn.MinibatchLayer.theta", Layout.AS_IS),
+                entry(
+                        block,
+                        prefix,
+                        "logWeightScale",
+                        "nn.MinibatchLayer.log_weight_scale",
+                        Layout.AS_IS),
+                entry(block, prefix, "bias", "nn.MinibatchLayer.b", Layout.AS_IS));
     }
 
     private void checkStyle(boolean ok, WeightNorm wn, String prefix, String reason) {

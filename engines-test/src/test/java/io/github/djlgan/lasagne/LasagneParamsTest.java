@@ -21,6 +21,7 @@ import io.github.djlgan.lasagne.LasagneParams.BatchNormStyle;
 import io.github.djlgan.lasagne.LasagneParams.WeightNormStyle;
 import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.nn.core.NetworkInNetwork;
+import io.github.djlgan.nn.gan.MinibatchDiscrimination;
 import io.github.djlgan.nn.norm.GaussianNoise;
 import io.github.djlgan.nn.norm.LasagneBatchNorm;
 import io.github.djlgan.nn.norm.WeightNorm;
@@ -291,6 +292,13 @@ public class LasagneParamsTest extends EngineTest {
                 "l2normalize",
                 WeightNorm.wrap(linear(4, true)),
                 LasagneParams.builder().optWeightNorm(WeightNormStyle.L2NORMALIZE).build());
+    }
+
+    @Test
+    public void minibatchLayer() throws IOException {
+        checkCase(
+                "minibatch",
+                MinibatchDiscrimination.builder().setNumKernels(3).optKernelDim(2).build());
     }
 
     // ------------------------------------------------------------------ order and description
