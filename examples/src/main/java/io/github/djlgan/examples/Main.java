@@ -1,6 +1,7 @@
 package io.github.djlgan.examples;
 
 import io.github.djlgan.examples.bench.Bench;
+import io.github.djlgan.examples.soak.Soak;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,6 +14,7 @@ import picocli.CommandLine.Command;
             NinDemo.class,
             Bench.class,
             PackageModel.class,
+            Soak.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
