@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
@@ -131,15 +132,26 @@ public final class DataInit {
         NDManager owner = batch.head().getManager();
         try (NDManager scope = owner.newSubManager()) {
             batch.tempAttach(scope);
+            String network = nameOf(block);
             for (int i = 0; i < batch.size(); i++) {
                 NDArray x = batch.get(i);
+                Shape shape = x.getShape();
+                BlockChecks.checkArgument(
+                        shape.dimension() == 0 || shape.get(0) > 0,
+                        NAME,
+                        "batch array %d of shape %s for %s is empty (N = 0); data-dependent init"
+                                + " needs samples; no parameter was changed",
+                        i,
+                        shape,
+                        network);
                 BlockChecks.checkArgument(
                         !x.getDataType().isFloating() || Tensors.allFinite(x),
                         NAME,
-                        "batch array %d of shape %s holds NaN or infinity; no parameter was"
-                                + " changed",
+                        "batch array %d of shape %s for %s holds NaN or infinity; no parameter"
+                                + " was changed",
                         i,
-                        x.getShape());
+                        shape,
+                        network);
             }
             List<Pair<Parameter, NDArray>> state = snapshotState(block, scope);
             DataInitPass pass = new DataInitPass(scope);
@@ -155,6 +167,12 @@ public final class DataInit {
             output.attach(owner);
             return new Run(output, pass.getAssigned());
         }
+    }
+
+    /** The network's class name for messages (e.g. SequentialBlock, Discriminator). */
+    private static String nameOf(Block block) {
+        String simple = block.getClass().getSimpleName();
+        return simple.isEmpty() ? block.getClass().getName() : simple;
     }
 
     /** Copies of the non-trainable parameters, which a training-mode forward may update. */

@@ -1,5 +1,7 @@
 package io.github.djlgan.util;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Locale;
 
@@ -59,6 +61,33 @@ public final class BlockChecks {
         if (!ok) {
             throw new IllegalStateException(
                     block + ": " + String.format(Locale.ROOT, format, args));
+        }
+    }
+
+    /**
+     * Throws an {@link IllegalArgumentException} unless the input has the data type of the block's
+     * parameters. Blocks with parameters do not cast their input: an integer or float16 input to a
+     * float32 block is a mistake to be fixed where the input is made (e.g. {@code
+     * x.toType(DataType.FLOAT32, false)}), not a silent conversion.
+     *
+     * @param block the name of the block doing the check
+     * @param input the input
+     * @param parameterType the data type of the block's parameters
+     * @throws IllegalArgumentException if the input's data type differs
+     */
+    public static void checkInputType(String block, NDArray input, DataType parameterType) {
+        DataType type = input.getDataType();
+        if (type != parameterType) {
+            throw new IllegalArgumentException(
+                    String.format(
+                            Locale.ROOT,
+                            "%s: expected a %s input like its parameters, got %s of shape %s;"
+                                    + " convert it with x.toType(DataType.%s, false)",
+                            block,
+                            parameterType,
+                            type,
+                            input.getShape(),
+                            parameterType.name()));
         }
     }
 }

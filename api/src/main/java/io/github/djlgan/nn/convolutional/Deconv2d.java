@@ -201,6 +201,13 @@ public class Deconv2d extends AbstractBlock {
         Axis rows = new Axis(0, in, w, stride, padding, outPadding, dilation);
         Axis cols = new Axis(1, in, w, stride, padding, outPadding, dilation);
         checkOutput(in, rows.out, cols.out, w.slice(2), stride, padding, outPadding, dilation);
+        if (in.get(0) == 0) { // an empty batch: an empty output
+            return input.getManager()
+                    .zeros(
+                            new Shape(0, f, rows.out, cols.out),
+                            input.getDataType(),
+                            input.getDevice());
+        }
 
         Shape phaseShape = new Shape(in.get(0), f, rows.perPhase, cols.perPhase);
         NDList outputRows = new NDList(); // one entry per row phase
@@ -297,6 +304,7 @@ public class Deconv2d extends AbstractBlock {
                 NAME,
                 "parameters are not initialized; call initialize(manager, dataType, inputShape)"
                         + " or train it in a Trainer first");
+        BlockChecks.checkInputType(NAME, x, weight.getArray().getDataType());
         // read on every call (a wrapper such as weight normalisation may hand out derived values)
         NDArray w = parameterStore.getValue(weight, x.getDevice(), training);
         NDArray b = parameterStore.getValue(bias, x.getDevice(), training);

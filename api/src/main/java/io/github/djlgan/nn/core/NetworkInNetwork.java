@@ -128,6 +128,7 @@ public class NetworkInNetwork extends AbstractBlock {
             PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
         checkInput(x.getShape());
+        BlockChecks.checkInputType(NAME, x, weight.getArray().getDataType());
         NDArray w = parameterStore.getValue(weight, x.getDevice(), training);
         NDArray b = parameterStore.getValue(bias, x.getDevice(), training);
         return new NDList(nin(x, w, b));

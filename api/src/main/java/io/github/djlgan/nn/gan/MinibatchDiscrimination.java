@@ -289,6 +289,14 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
             return initializeFromData(pass, inputs);
         }
         NDArray x = flatten(inputs.singletonOrThrow());
+        if (x.getShape().get(0) == 0) { // an empty batch: an empty output
+            return new NDList(
+                    x.getManager()
+                            .zeros(
+                                    new Shape(0, x.getShape().get(1) + numKernels),
+                                    x.getDataType(),
+                                    x.getDevice()));
+        }
         NDArray m = projections(parameterStore, x, training);
         NDArray b = parameterStore.getValue(bias, x.getDevice(), training);
         int rows = blockSizeFor(m.getShape().get(0), m.getDataType());
@@ -355,6 +363,7 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
                 NAME,
                 "input (N, d1, ...) with d1·...·dk = " + features + " features as initialized",
                 in);
+        BlockChecks.checkInputType(NAME, input, theta.getArray().getDataType());
         return in.dimension() == 2 ? input : input.reshape(in.get(0), features);
     }
 

@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
@@ -29,7 +30,8 @@ import java.util.Locale;
  * noise is drawn by the input's own engine, on the input's device, with {@link
  * NDManager#randomNormal(float, float, Shape, ai.djl.ndarray.types.DataType)}: it comes from that
  * engine's random number generator, which {@link Engine#setRandomSeed(int)} seeds. The block has no
- * parameters and accepts floating-point inputs only.
+ * parameters and accepts floating-point inputs only; float16 noise is drawn in float32 and rounded
+ * to float16 (DJL's MXNet engine cannot draw float16 directly).
  *
  * <p>References: Lasagne's {@code lasagne.layers.GaussianNoiseLayer}, as used by the discriminators
  * of T. Salimans et al., "Improved Techniques for Training GANs", NIPS 2016 ({@code improved-gan}).
@@ -74,7 +76,14 @@ public class GaussianNoise extends AbstractBlock {
         }
         // the noise lives on a scope of the input's manager and device, closed once it is added
         try (NDManager scope = x.getManager().newSubManager(x.getDevice())) {
-            NDArray noise = scope.randomNormal(0f, sigma, x.getShape(), x.getDataType());
+            DataType type = x.getDataType();
+            // float16 noise is drawn in float32 and rounded (DJL's MXNet engine has no float16
+            // randomNormal)
+            NDArray noise =
+                    type == DataType.FLOAT16
+                            ? scope.randomNormal(0f, sigma, x.getShape(), DataType.FLOAT32)
+                                    .toType(type, false)
+                            : scope.randomNormal(0f, sigma, x.getShape(), type);
             return new NDList(x.add(noise));
         }
     }

@@ -175,8 +175,17 @@ public class LasagneBatchNorm extends AbstractBlock {
             PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
         checkInput(x.getShape());
+        BlockChecks.checkInputType(NAME, x, mean.getArray().getDataType());
         boolean use = useAverages != null ? useAverages : !training;
         boolean update = updateAverages != null ? updateAverages : training;
+        // batch statistics of no values are 0/0: refuse rather than poison the averages
+        BlockChecks.checkShape(
+                (use && !update) || x.getShape().size(axes) > 0,
+                NAME,
+                "values on the normalised axes "
+                        + Arrays.toString(axes)
+                        + " for batch statistics (training or updating the averages)",
+                x.getShape());
         Device device = x.getDevice();
         NDArray storedMean = parameterStore.getValue(mean, device, training);
         NDArray storedInvStd = parameterStore.getValue(invStd, device, training);

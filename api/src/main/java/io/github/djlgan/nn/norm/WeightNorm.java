@@ -287,6 +287,7 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
                 "parameters are not initialized; call initialize(manager, dataType, inputShape)"
                         + " or train it in a Trainer first");
         kind.checkInput(name, x.getShape(), weight.getArray().getShape(), block);
+        BlockChecks.checkInputType(name, x, weight.getArray().getDataType());
         return x;
     }
 
@@ -407,8 +408,17 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
                         name,
                         "input of rank " + rank + " with " + channels + " channels on axis 1",
                         in);
+            } else {
+                // NetworkInNetwork (units, C) and Deconv2d (C, F/G, kh, kw) check their input
+                // too; checked here so that the message names the WeightNorm
+                long channels = this == NIN ? weight.get(1) : weight.get(0);
+                BlockChecks.checkShape(
+                        (this == NIN ? in.dimension() >= 2 : in.dimension() == 4)
+                                && in.get(1) == channels,
+                        name,
+                        "input (N, " + channels + (this == NIN ? ", ...)" : ", H, W)"),
+                        in);
             }
-            // NetworkInNetwork and Deconv2d check their own input
         }
     }
 
