@@ -70,6 +70,16 @@ import java.util.stream.IntStream;
  * need no gradient). The batch mean is a sum divided by the count, because the PyTorch engine's
  * {@code mean} takes one axis only.
  *
+ * <p>Bad inputs: the input must have the parameters' data type and the sizes they were initialized
+ * with on every axis not in A; a pass that needs batch statistics (training, or updating the
+ * averages) rejects an input with no values on the axes A (e.g. an empty batch), whose statistics
+ * would be 0/0 and poison the averages.
+ *
+ * <p>Threads: the only fields set after construction, the input rank and the resolved axes, are
+ * fixed by initialization (or loading) and never changed by a forward pass. Inference passes may
+ * run concurrently (one {@code Predictor} per thread). A pass that updates the averages writes them
+ * in place, so it must not run concurrently with other passes of the same block.
+ *
  * <p>References: S. Ioffe, C. Szegedy, "Batch Normalization: Accelerating Deep Network Training by
  * Reducing Internal Covariate Shift", ICML 2015; Lasagne's {@code lasagne.layers.BatchNormLayer}
  * (seed 003).
