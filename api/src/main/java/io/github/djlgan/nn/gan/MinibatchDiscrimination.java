@@ -17,10 +17,10 @@ import ai.djl.util.PairList;
 import io.github.djlgan.init.DataInitPass;
 import io.github.djlgan.init.DataInitializable;
 import io.github.djlgan.util.BlockChecks;
+import io.github.djlgan.util.BlockConfig;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.Locale;
 
 /**
  * Minibatch discrimination: appends to every sample features that measure how close it is to the
@@ -419,37 +419,21 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
     @Override
     protected void saveMetadata(DataOutputStream os) throws IOException {
         saveInputShapes(os);
-        os.writeInt(numKernels);
-        os.writeInt(kernelDim);
+        config().save(os);
     }
 
     /** {@inheritDoc} */
     @Override
     public void loadMetadata(byte loadVersion, DataInputStream is)
             throws IOException, MalformedModelException {
-        if (loadVersion != VERSION) {
-            throw new MalformedModelException(
-                    NAME
-                            + ": unsupported parameter file version "
-                            + loadVersion
-                            + ", expected "
-                            + VERSION);
-        }
+        BlockConfig.checkVersion(NAME, VERSION, loadVersion);
         readInputShapes(is);
-        int savedKernels = is.readInt();
-        int savedDim = is.readInt();
-        if (savedKernels != numKernels || savedDim != kernelDim) {
-            throw new MalformedModelException(
-                    String.format(
-                            Locale.ROOT,
-                            "%s: saved with numKernels=%d, kernelDim=%d; this block has"
-                                    + " numKernels=%d, kernelDim=%d",
-                            NAME,
-                            savedKernels,
-                            savedDim,
-                            numKernels,
-                            kernelDim));
-        }
+        config().checkSaved(is);
+    }
+
+    /** The options that shape this block's parameters and maths, saved with them. */
+    private BlockConfig config() {
+        return BlockConfig.of(NAME).add("numKernels", numKernels).add("kernelDim", kernelDim);
     }
 
     /** The builder for a {@link MinibatchDiscrimination}. */
