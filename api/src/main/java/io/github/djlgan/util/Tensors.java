@@ -1,10 +1,21 @@
 package io.github.djlgan.util;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * Tensor operations that DJL's engines do not all provide, built from operations both the PyTorch
  * and the MXNet engine have.
+ *
+ * <p><b>Scalars under autograd.</b> On DJL 0.35.1's PyTorch engine, {@code x.mul(2f)}, {@code
+ * x.div(n)} and {@code x.pow(p)} with a Java number wrap the number in a temporary tensor whose
+ * memory is a Java direct buffer, and close it right after the operation. PyTorch's autograd keeps
+ * that tensor for the backward pass (the gradient of x·c needs c), but its memory now belongs to an
+ * unreachable buffer: if the garbage collector frees it between forward and backward, the gradient
+ * is computed from freed memory (measured: wrong or NaN gradients in about a third of the runs of a
+ * loop that allocates between forward and backward). {@code add}/{@code sub} with a number are not
+ * affected (their gradient does not need the number). In code that runs under a gradient collector,
+ * multiply, divide and raise to a power by {@link #scalar} arrays instead.
  */
 public final class Tensors {
 
@@ -24,7 +35,22 @@ public final class Tensors {
         for (int axis : axes) {
             count *= x.getShape().get(axis);
         }
-        return x.sum(axes, keepDims).div(count);
+        return x.sum(axes, keepDims).div(scalar(x, count));
+    }
+
+    /**
+     * A 0-d array holding {@code value}, of {@code like}'s data type, on {@code like}'s manager and
+     * device, allocated by the engine. Unlike {@code x.mul(value)}, {@code x.mul(scalar(x, value))}
+     * is safe under a gradient collector on DJL's PyTorch engine (see the class comment).
+     *
+     * @param like the array whose type, manager and device the scalar takes
+     * @param value the value
+     * @return the scalar, attached to {@code like}'s manager
+     */
+    public static NDArray scalar(NDArray like, double value) {
+        return like.getManager()
+                .full(new Shape(), (float) value, like.getDataType())
+                .toDevice(like.getDevice(), false);
     }
 
     /**

@@ -1,6 +1,8 @@
 package io.github.djlgan.examples;
 
 import io.github.djlgan.examples.bench.Bench;
+import io.github.djlgan.examples.fashion.FashionMnistGan;
+import io.github.djlgan.examples.modes.ModeCoverage;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,7 +11,14 @@ import picocli.CommandLine.Command;
         name = "djl-gan-examples",
         mixinStandardHelpOptions = true,
         description = "Runnable examples of djl-gan-blocks.",
-        subcommands = {NinDemo.class, Bench.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            // one line per example; the help command last
+            ModeCoverage.class,
+            FashionMnistGan.class,
+            NinDemo.class,
+            Bench.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main implements Runnable {
 
     /**

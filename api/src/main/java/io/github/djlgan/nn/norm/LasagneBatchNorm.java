@@ -12,6 +12,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
 import io.github.djlgan.util.BlockChecks;
+import io.github.djlgan.util.Tensors;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -189,9 +190,11 @@ public class LasagneBatchNorm extends AbstractBlock {
             for (int axis : axes) {
                 count *= x.getShape().get(axis);
             }
-            batchMean = x.sum(axes, true).div(count);
-            NDArray batchVar = x.sub(batchMean).square().sum(axes, true).div(count);
-            batchInvStd = batchVar.add((double) epsilon).pow(-0.5);
+            // array scalars, not Java numbers, in mul/div/pow under autograd (see Tensors)
+            NDArray n = Tensors.scalar(x, count);
+            batchMean = x.sum(axes, true).div(n);
+            NDArray batchVar = x.sub(batchMean).square().sum(axes, true).div(n);
+            batchInvStd = batchVar.add((double) epsilon).pow(Tensors.scalar(x, -0.5));
         }
         NDArray mu = batchMean;
         NDArray inv = batchInvStd;

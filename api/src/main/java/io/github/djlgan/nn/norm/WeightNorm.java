@@ -253,7 +253,10 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
         int[] axes = kind.normAxes();
         NDArray view = v.reshape(viewShape); // output channels on the axes not in `axes`
         view.attach(scope);
-        NDArray scale = view.square().sum(axes, true).add(NORM_EPSILON).sqrt().pow(-1);
+        // divide by the norm array rather than multiplying by norm.pow(-1): pow with a Java
+        // number is unsafe under autograd on DJL's PyTorch engine (see Tensors)
+        NDArray norm = view.square().sum(axes, true).add(NORM_EPSILON).sqrt();
+        NDArray direction = view.div(norm);
         if (gValue != null) {
             long[] gShape = viewShape.getShape().clone();
             for (int axis : axes) {
@@ -261,9 +264,9 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
             }
             NDArray gView = gValue.reshape(gShape);
             gView.attach(scope);
-            scale = scale.mul(gView);
+            direction = direction.mul(gView);
         }
-        return view.mul(scale).reshape(shape);
+        return direction.reshape(shape);
     }
 
     /** A per-channel vector shaped to broadcast along the output-channel axis of {@code out}. */
