@@ -249,10 +249,17 @@ public final class FashionMnistGan implements Callable<Integer> {
                             fmt(sums[3] / steps),
                             String.format(
                                     Locale.ROOT, "%.1f", (System.nanoTime() - started) / 60e9));
+                    // after every epoch, so that a long run can be watched and interrupted
+                    table.write(out.resolve("accuracy.md"), out.resolve("accuracy.csv"));
+                    System.out.printf(
+                            Locale.ROOT,
+                            "%nepoch %d: test accuracy GAN %s%%, baseline %s%%%n",
+                            epoch,
+                            pct(correct[0], evaluated),
+                            pct(correct[1], evaluated));
                 }
             }
         }
-        table.write(out.resolve("accuracy.md"), out.resolve("accuracy.csv"));
         System.out.println();
         System.out.print(table.toText());
         System.out.printf(
