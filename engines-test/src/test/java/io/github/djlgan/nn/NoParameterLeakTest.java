@@ -6,6 +6,7 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.nn.core.NetworkInNetwork;
+import io.github.djlgan.nn.gan.MinibatchDiscrimination;
 import io.github.djlgan.nn.gan.MinibatchStdDev;
 import io.github.djlgan.nn.norm.GaussianNoise;
 import io.github.djlgan.nn.norm.LasagneBatchNorm;
@@ -81,6 +82,19 @@ public class NoParameterLeakTest extends EngineTest {
                 manager, LasagneBatchNorm.builder().build(), randn(7, 4, 3, 5));
         LeakCheck.assertNoParameterLeak(
                 manager, LasagneBatchNorm.builder().optAxes(0).build(), randn(8, 4, 3));
+    }
+
+    @Test
+    public void minibatchDiscrimination() {
+        LeakCheck.assertNoParameterLeak(
+                manager,
+                MinibatchDiscrimination.builder().setNumKernels(4).build(),
+                randn(13, 5, 6));
+        // several row blocks
+        LeakCheck.assertNoParameterLeak(
+                manager,
+                MinibatchDiscrimination.builder().setNumKernels(4).optBlockSize(2).build(),
+                randn(14, 5, 2, 3));
     }
 
     @Test

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             FashionMnistGan.class,
             NinDemo.class,
             Bench.class,
+            PackageModel.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -12,6 +12,7 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.github.djlgan.util.BlockChecks;
+import io.github.djlgan.util.BlockConfig;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -502,76 +503,29 @@ public class Deconv2d extends AbstractBlock {
     @Override
     protected void saveMetadata(DataOutputStream os) throws IOException {
         saveInputShapes(os);
-        os.write(kernelShape.getEncoded());
-        os.write(stride.getEncoded());
-        os.write(padding.getEncoded());
-        os.write(outPadding.getEncoded());
-        os.write(dilation.getEncoded());
-        os.writeInt(filters);
-        os.writeInt(groups);
-        os.writeBoolean(bias != null);
+        config().save(os);
     }
 
     /** {@inheritDoc} */
     @Override
     public void loadMetadata(byte loadVersion, DataInputStream is)
             throws IOException, MalformedModelException {
-        if (loadVersion != VERSION) {
-            throw new MalformedModelException(
-                    NAME
-                            + ": unsupported parameter file version "
-                            + loadVersion
-                            + ", expected "
-                            + VERSION);
-        }
+        BlockConfig.checkVersion(NAME, VERSION, loadVersion);
         readInputShapes(is);
-        String saved =
-                describe(
-                        Shape.decode(is),
-                        Shape.decode(is),
-                        Shape.decode(is),
-                        Shape.decode(is),
-                        Shape.decode(is),
-                        is.readInt(),
-                        is.readInt(),
-                        is.readBoolean());
-        String mine =
-                describe(
-                        kernelShape,
-                        stride,
-                        padding,
-                        outPadding,
-                        dilation,
-                        filters,
-                        groups,
-                        bias != null);
-        if (!saved.equals(mine)) {
-            throw new MalformedModelException(
-                    NAME + ": saved with " + saved + "; this block has " + mine);
-        }
+        config().checkSaved(is);
     }
 
-    private static String describe(
-            Shape kernel,
-            Shape stride,
-            Shape padding,
-            Shape outPadding,
-            Shape dilation,
-            int filters,
-            int groups,
-            boolean bias) {
-        return String.format(
-                Locale.ROOT,
-                "kernel=%s, stride=%s, padding=%s, outPadding=%s, dilation=%s, filters=%d,"
-                        + " groups=%d, bias=%b",
-                kernel,
-                stride,
-                padding,
-                outPadding,
-                dilation,
-                filters,
-                groups,
-                bias);
+    /** The options that shape this block's parameters and maths, saved with them. */
+    private BlockConfig config() {
+        return BlockConfig.of(NAME)
+                .add("kernelShape", kernelShape)
+                .add("stride", stride)
+                .add("padding", padding)
+                .add("outPadding", outPadding)
+                .add("dilation", dilation)
+                .add("filters", filters)
+                .add("groups", groups)
+                .add("bias", bias != null);
     }
 
     /**

@@ -12,10 +12,10 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.github.djlgan.util.BlockChecks;
+import io.github.djlgan.util.BlockConfig;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.Locale;
 
 /**
  * Network-in-network layer: a dense layer applied along axis 1 and broadcast over every trailing
@@ -232,41 +232,24 @@ public class NetworkInNetwork extends AbstractBlock {
     @Override
     protected void saveMetadata(DataOutputStream os) throws IOException {
         saveInputShapes(os);
-        os.writeLong(units);
-        os.writeBoolean(bias != null);
-        os.writeBoolean(untieBiases);
+        config().save(os);
     }
 
     /** {@inheritDoc} */
     @Override
     public void loadMetadata(byte loadVersion, DataInputStream is)
             throws IOException, MalformedModelException {
-        if (loadVersion != VERSION) {
-            throw new MalformedModelException(
-                    NAME
-                            + ": unsupported parameter file version "
-                            + loadVersion
-                            + ", expected "
-                            + VERSION);
-        }
+        BlockConfig.checkVersion(NAME, VERSION, loadVersion);
         readInputShapes(is);
-        long savedUnits = is.readLong();
-        boolean savedBias = is.readBoolean();
-        boolean savedUntied = is.readBoolean();
-        if (savedUnits != units || savedBias != (bias != null) || savedUntied != untieBiases) {
-            throw new MalformedModelException(
-                    String.format(
-                            Locale.ROOT,
-                            "%s: saved with units=%d, bias=%b, untieBiases=%b; this block has"
-                                    + " units=%d, bias=%b, untieBiases=%b",
-                            NAME,
-                            savedUnits,
-                            savedBias,
-                            savedUntied,
-                            units,
-                            bias != null,
-                            untieBiases));
-        }
+        config().checkSaved(is);
+    }
+
+    /** The options that shape this block's parameters and maths, saved with them. */
+    private BlockConfig config() {
+        return BlockConfig.of(NAME)
+                .add("units", units)
+                .add("bias", bias != null)
+                .add("untieBiases", untieBiases);
     }
 
     /** The builder for a {@link NetworkInNetwork}. */

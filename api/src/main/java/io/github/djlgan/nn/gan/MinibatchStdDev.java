@@ -9,6 +9,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.github.djlgan.util.BlockChecks;
+import io.github.djlgan.util.BlockConfig;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -205,43 +206,24 @@ public class MinibatchStdDev extends AbstractBlock {
     @Override
     protected void saveMetadata(DataOutputStream os) throws IOException {
         saveInputShapes(os);
-        os.writeInt(groupSize);
-        os.writeInt(numChannels);
-        os.writeFloat(epsilon);
+        config().save(os);
     }
 
     /** {@inheritDoc} */
     @Override
     public void loadMetadata(byte loadVersion, DataInputStream is)
             throws IOException, MalformedModelException {
-        if (loadVersion != VERSION) {
-            throw new MalformedModelException(
-                    NAME
-                            + ": unsupported parameter file version "
-                            + loadVersion
-                            + ", expected "
-                            + VERSION);
-        }
+        BlockConfig.checkVersion(NAME, VERSION, loadVersion);
         readInputShapes(is);
-        int savedGroupSize = is.readInt();
-        int savedNumChannels = is.readInt();
-        float savedEpsilon = is.readFloat();
-        if (savedGroupSize != groupSize
-                || savedNumChannels != numChannels
-                || Float.compare(savedEpsilon, epsilon) != 0) {
-            throw new MalformedModelException(
-                    String.format(
-                            Locale.ROOT,
-                            "%s: saved with groupSize=%d, numChannels=%d, epsilon=%s; this block"
-                                    + " has groupSize=%d, numChannels=%d, epsilon=%s",
-                            NAME,
-                            savedGroupSize,
-                            savedNumChannels,
-                            savedEpsilon,
-                            groupSize,
-                            numChannels,
-                            epsilon));
-        }
+        config().checkSaved(is);
+    }
+
+    /** The options that shape this block's parameters and maths, saved with them. */
+    private BlockConfig config() {
+        return BlockConfig.of(NAME)
+                .add("groupSize", groupSize)
+                .add("numChannels", numChannels)
+                .add("epsilon", epsilon);
     }
 
     /** The builder for a {@link MinibatchStdDev}. */

@@ -10,10 +10,10 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.github.djlgan.util.BlockChecks;
+import io.github.djlgan.util.BlockConfig;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.Locale;
 
 /**
  * Gaussian noise layer: adds zero-mean Gaussian noise to its input in training, and is the identity
@@ -106,32 +106,21 @@ public class GaussianNoise extends AbstractBlock {
     @Override
     protected void saveMetadata(DataOutputStream os) throws IOException {
         saveInputShapes(os);
-        os.writeFloat(sigma);
+        config().save(os);
     }
 
     /** {@inheritDoc} */
     @Override
     public void loadMetadata(byte loadVersion, DataInputStream is)
             throws IOException, MalformedModelException {
-        if (loadVersion != VERSION) {
-            throw new MalformedModelException(
-                    NAME
-                            + ": unsupported parameter file version "
-                            + loadVersion
-                            + ", expected "
-                            + VERSION);
-        }
+        BlockConfig.checkVersion(NAME, VERSION, loadVersion);
         readInputShapes(is);
-        float savedSigma = is.readFloat();
-        if (Float.compare(savedSigma, sigma) != 0) {
-            throw new MalformedModelException(
-                    String.format(
-                            Locale.ROOT,
-                            "%s: saved with sigma=%s; this block has sigma=%s",
-                            NAME,
-                            savedSigma,
-                            sigma));
-        }
+        config().checkSaved(is);
+    }
+
+    /** The options that shape this block's parameters and maths, saved with them. */
+    private BlockConfig config() {
+        return BlockConfig.of(NAME).add("sigma", sigma);
     }
 
     /** The builder for a {@link GaussianNoise}. */

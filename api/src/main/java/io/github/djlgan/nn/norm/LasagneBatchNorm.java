@@ -12,12 +12,13 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
 import io.github.djlgan.util.BlockChecks;
+import io.github.djlgan.util.BlockConfig;
 import io.github.djlgan.util.Tensors;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.Locale;
+import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
@@ -426,73 +427,42 @@ public class LasagneBatchNorm extends AbstractBlock {
     @Override
     protected void saveMetadata(DataOutputStream os) throws IOException {
         saveInputShapes(os);
-        os.writeInt(rank);
-        os.writeInt(axes.length);
-        for (int axis : axes) {
-            os.writeInt(axis);
-        }
-        os.writeFloat(epsilon);
-        os.writeFloat(alpha);
-        os.writeBoolean(beta != null);
-        os.writeBoolean(gamma != null);
+        config(rank, axes).save(os);
     }
 
     /** {@inheritDoc} */
     @Override
     public void loadMetadata(byte loadVersion, DataInputStream is)
             throws IOException, MalformedModelException {
-        if (loadVersion != VERSION) {
-            throw new MalformedModelException(
-                    NAME
-                            + ": unsupported parameter file version "
-                            + loadVersion
-                            + ", expected "
-                            + VERSION);
-        }
+        BlockConfig.checkVersion(NAME, VERSION, loadVersion);
         readInputShapes(is);
-        int savedRank = is.readInt();
-        int[] savedAxes = new int[is.readInt()];
-        for (int i = 0; i < savedAxes.length; i++) {
-            savedAxes[i] = is.readInt();
-        }
-        float savedEpsilon = is.readFloat();
-        float savedAlpha = is.readFloat();
-        boolean savedCenter = is.readBoolean();
-        boolean savedScale = is.readBoolean();
-        int[] ownAxes;
+        Map<String, String> saved = BlockConfig.read(is);
+        int savedRank;
+        int[] savedAxes;
         try {
-            ownAxes = resolveAxes(savedRank, null);
+            savedRank = Integer.parseInt(saved.getOrDefault("rank", ""));
+            // the same axes may be written differently (e.g. auto and (0, 2) on rank 3)
+            savedAxes = resolveAxes(savedRank, null);
         } catch (IllegalArgumentException e) {
             throw new MalformedModelException(
-                    NAME + ": saved for inputs of rank " + savedRank + "; " + e.getMessage(), e);
+                    NAME + ": saved with " + saved + ", which does not fit: " + e.getMessage(), e);
         }
-        if (!Arrays.equals(savedAxes, ownAxes)
-                || (axes != null && rank != savedRank)
-                || Float.compare(savedEpsilon, epsilon) != 0
-                || Float.compare(savedAlpha, alpha) != 0
-                || savedCenter != (beta != null)
-                || savedScale != (gamma != null)) {
-            throw new MalformedModelException(
-                    String.format(
-                            Locale.ROOT,
-                            "%s: saved with axes=%s (rank %d), epsilon=%s, alpha=%s, center=%b,"
-                                    + " scale=%b; this block has axes=%s, epsilon=%s, alpha=%s,"
-                                    + " center=%b, scale=%b",
-                            NAME,
-                            Arrays.toString(savedAxes),
-                            savedRank,
-                            savedEpsilon,
-                            savedAlpha,
-                            savedCenter,
-                            savedScale,
-                            Arrays.toString(ownAxes),
-                            epsilon,
-                            alpha,
-                            beta != null,
-                            gamma != null));
-        }
+        // an initialized block keeps its own rank and axes; a fresh one takes the file's
+        BlockConfig mine = axes == null ? config(savedRank, savedAxes) : config(rank, axes);
+        mine.check(saved);
         rank = savedRank;
         axes = savedAxes;
+    }
+
+    /** The options that shape this block's parameters and maths, saved with them. */
+    private BlockConfig config(int rank, int[] axes) {
+        return BlockConfig.of(NAME)
+                .add("rank", rank)
+                .add("axes", axes)
+                .add("epsilon", epsilon)
+                .add("alpha", alpha)
+                .add("center", beta != null)
+                .add("scale", gamma != null);
     }
 
     /** The builder for a {@link LasagneBatchNorm}. */

@@ -19,12 +19,12 @@ import io.github.djlgan.init.DataInitializable;
 import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.util.BlockChecks;
+import io.github.djlgan.util.BlockConfig;
 import io.github.djlgan.util.Tensors;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.stream.IntStream;
 
 /**
@@ -294,48 +294,25 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
     @Override
     protected void saveMetadata(DataOutputStream os) throws IOException {
         saveInputShapes(os);
-        os.writeUTF(kind.name());
-        os.writeBoolean(ownBias);
-        os.writeFloat(initScale);
-        os.writeBoolean(trainScale);
+        config().save(os);
     }
 
     /** {@inheritDoc} */
     @Override
     public void loadMetadata(byte loadVersion, DataInputStream is)
             throws IOException, MalformedModelException {
-        if (loadVersion != VERSION) {
-            throw new MalformedModelException(
-                    name
-                            + ": unsupported parameter file version "
-                            + loadVersion
-                            + ", expected "
-                            + VERSION);
-        }
+        BlockConfig.checkVersion(name, VERSION, loadVersion);
         readInputShapes(is);
-        String savedKind = is.readUTF();
-        boolean savedOwnBias = is.readBoolean();
-        float savedInitScale = is.readFloat();
-        boolean savedTrainScale = is.readBoolean();
-        if (!savedKind.equals(kind.name())
-                || savedOwnBias != ownBias
-                || savedInitScale != initScale
-                || savedTrainScale != trainScale) {
-            throw new MalformedModelException(
-                    String.format(
-                            Locale.ROOT,
-                            "%s: saved as %s with ownBias=%b, initScale=%s, trainScale=%b; this"
-                                    + " block is %s with ownBias=%b, initScale=%s, trainScale=%b",
-                            name,
-                            savedKind,
-                            savedOwnBias,
-                            savedInitScale,
-                            savedTrainScale,
-                            kind.name(),
-                            ownBias,
-                            initScale,
-                            trainScale));
-        }
+        config().checkSaved(is);
+    }
+
+    /** The options that shape this block's parameters and maths, saved with them. */
+    private BlockConfig config() {
+        return BlockConfig.of(name)
+                .add("block", kind)
+                .add("ownBias", ownBias)
+                .add("initScale", initScale)
+                .add("trainScale", trainScale);
     }
 
     /** The supported wrapped blocks: their weight layout, output-channel axis and input checks. */

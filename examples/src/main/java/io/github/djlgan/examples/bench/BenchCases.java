@@ -4,8 +4,11 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
+import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.nn.core.NetworkInNetwork;
+import io.github.djlgan.nn.gan.MinibatchDiscrimination;
 import io.github.djlgan.nn.gan.MinibatchStdDev;
+import io.github.djlgan.nn.norm.LasagneBatchNorm;
 import io.github.djlgan.nn.norm.WeightNorm;
 import java.util.List;
 import java.util.function.Supplier;
@@ -60,6 +63,54 @@ public final class BenchCases {
                         6.0 * 64 * 16 * 16 * 96 * 96 * 9,
                         () -> WeightNorm.wrap(conv96())),
                 block(
+                        "deconv",
+                        new Shape(64, 256, 8, 8),
+                        "Deconv2d 5×5, 128 filters, stride 2, pad 2, outPad 1 → (64, 128, 16, 16)",
+                        // each input pixel meets every weight once: 64·8·8·256·128·25 MACs
+                        6.0 * 64 * 8 * 8 * 256 * 128 * 25,
+                        () ->
+                                Deconv2d.builder()
+                                        .setKernelShape(new Shape(5, 5))
+                                        .setFilters(128)
+                                        .optStride(new Shape(2, 2))
+                                        .optPadding(new Shape(2, 2))
+                                        .optOutPadding(new Shape(1, 1))
+                                        .build()),
+                block(
+                        "deconv_conv",
+                        new Shape(64, 256, 8, 8),
+                        "DJL Conv2d 5×5, 128 filters, pad 2: the deconv's multiply-accumulates",
+                        6.0 * 64 * 8 * 8 * 256 * 128 * 25,
+                        () ->
+                                Conv2d.builder()
+                                        .setKernelShape(new Shape(5, 5))
+                                        .setFilters(128)
+                                        .optPadding(new Shape(2, 2))
+                                        .build()),
+                block(
+                        "mbd_small",
+                        new Shape(100, 250),
+                        "MinibatchDiscrimination K=100, D=5",
+                        mbdFlops(100, 250, 100, 5),
+                        () -> MinibatchDiscrimination.builder().setNumKernels(100).build()),
+                block(
+                        "mbd_large",
+                        new Shape(512, 1024),
+                        "MinibatchDiscrimination K=100, D=50 (blocked)",
+                        mbdFlops(512, 1024, 100, 50),
+                        () ->
+                                MinibatchDiscrimination.builder()
+                                        .setNumKernels(100)
+                                        .optKernelDim(50)
+                                        .build()),
+                block(
+                        "lbn",
+                        new Shape(64, 128, 16, 16),
+                        "LasagneBatchNorm default axes",
+                        // ~8 element-wise passes forward, ~10 backward
+                        18.0 * 64 * 128 * 16 * 16,
+                        () -> LasagneBatchNorm.builder().build()),
+                block(
                         "mbstd",
                         new Shape(64, 512, 4, 4),
                         "MinibatchStdDev group 4",
@@ -67,6 +118,15 @@ public final class BenchCases {
                         // concat); backward about the same
                         12.0 * 64 * 512 * 4 * 4,
                         () -> MinibatchStdDev.builder().optGroupSize(4).build()));
+    }
+
+    /**
+     * FLOPs of MinibatchDiscrimination: the projection x·W (2·N·F·K·D forward, twice that backward)
+     * and the pairwise distances (≈ 3 operations per (i, j, k, d) forward — difference, absolute
+     * value, sum — and ≈ 6 backward).
+     */
+    private static double mbdFlops(long n, long f, long k, long d) {
+        return 6.0 * n * f * k * d + 9.0 * n * n * k * d;
     }
 
     private static Block conv96() {

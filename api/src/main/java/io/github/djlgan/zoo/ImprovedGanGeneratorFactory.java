@@ -1,0 +1,47 @@
+package io.github.djlgan.zoo;
+
+import ai.djl.Model;
+import ai.djl.nn.Block;
+import ai.djl.nn.BlockFactory;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A {@link BlockFactory} that builds {@link ImprovedGanMnist#generator()}, so a saved generator
+ * loads with plain DJL:
+ *
+ * <pre>{@code
+ * Criteria<GeneratorInput, Image[]> criteria = Criteria.builder()
+ *         .setTypes(GeneratorInput.class, Image[].class)
+ *         .optModelPath(Paths.get("mnist-generator.zip"))
+ *         .optEngine("PyTorch")                                   // or "MXNet"
+ *         .optArgument("blockFactory", ImprovedGanGeneratorFactory.class.getName())
+ *         .optTranslatorFactory(new GeneratorTranslatorFactory())
+ *         .build();
+ * }</pre>
+ *
+ * <p>The block is returned uninitialized: {@code Model.load} reads the input shape, the data type
+ * and every parameter from the {@code .params} file, so nothing else is needed. A model packaged by
+ * {@link ModelPackager} names this factory in its {@code serving.properties}, and the {@code
+ * blockFactory} argument can then be left out.
+ */
+public class ImprovedGanGeneratorFactory implements BlockFactory {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Creates the factory. */
+    public ImprovedGanGeneratorFactory() {}
+
+    /**
+     * Builds a new, uninitialized generator.
+     *
+     * @param model the model the block is for (unused)
+     * @param modelPath the model directory (unused)
+     * @param arguments the model arguments (unused)
+     * @return a new {@link ImprovedGanMnist#generator()}
+     */
+    @Override
+    public Block newBlock(Model model, Path modelPath, Map<String, ?> arguments) {
+        return ImprovedGanMnist.generator();
+    }
+}

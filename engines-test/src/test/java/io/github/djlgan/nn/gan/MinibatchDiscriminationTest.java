@@ -1,0 +1,681 @@
+package io.github.djlgan.nn.gan;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
+
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import io.github.djlgan.init.DataInit;
+import io.github.djlgan.testing.EngineTest;
+import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.GradientCheck;
+import io.github.djlgan.testing.NDAssert;
+import io.github.djlgan.testing.RoundTrip;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.testng.annotations.Factory;
+import org.testng.annotations.Test;
+
+public class MinibatchDiscriminationTest extends EngineTest {
+
+    @Factory(dataProvider = "engines", dataProviderClass = Engines.class)
+    public MinibatchDiscriminationTest(String engine) {
+        super(engine);
+    }
+
+    /**
+     * Independent expectation, as plain loops over row-major buffers: c[i,j,k] = Σ_d |M[i,k,d] −
+     * M[j,k,d]| with M = x·W and W = θ·exp(s)/‖θ‖ (norm over f).
+     */
+    static double[] distances(double[] x, int n, int f, double[] theta, double[] s, int k, int d) {
+        double[] w = new double[f * k * d];
+        for (int q = 0; q < k * d; q++) {
+            double norm = 0;
+            for (int a = 0; a < f; a++) {
+                norm += theta[a * k * d + q] * theta[a * k * d + q];
+            }
+            for (int a = 0; a < f; a++) {
+                w[a * k * d + q] = theta[a * k * d + q] * Math.exp(s[q]) / Math.sqrt(norm);
+            }
+        }
+        double[] m = new double[n * k * d];
+        for (int i = 0; i < n; i++) {
+            for (int q = 0; q < k * d; q++) {
+                double sum = 0;
+                for (int a = 0; a < f; a++) {
+                    sum += x[i * f + a] * w[a * k * d + q];
+                }
+                m[i * k * d + q] = sum;
+            }
+        }
+        double[] c = new double[n * n * k];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                for (int kk = 0; kk < k; kk++) {
+                    double sum = 0;
+                    for (int dd = 0; dd < d; dd++) {
+                        sum += Math.abs(m[(i * k + kk) * d + dd] - m[(j * k + kk) * d + dd]);
+                    }
+                    c[(i * n + j) * k + kk] = sum;
+                }
+            }
+        }
+        return c;
+    }
+
+    /** f[i,k] = Σ_{j≠i} exp(−c[i,j,k] / scale[k]). */
+    static double[] closeness(double[] c, int n, int k, double[] scale) {
+        double[] f = new double[n * k];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                for (int kk = 0; kk < k; kk++) {
+                    if (j != i) {
+                        f[i * k + kk] += Math.exp(-c[(i * n + j) * k + kk] / scale[kk]);
+                    }
+                }
+            }
+        }
+        return f;
+    }
+
+    /** y[i] = concat(x[i], o[i] + b). */
+    static double[] concat(double[] x, int n, int f, double[] o, int k, double[] b) {
+        double[] y = new double[n * (f + k)];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(x, i * f, y, i * (f + k), f);
+            for (int kk = 0; kk < k; kk++) {
+                y[i * (f + k) + f + kk] = o[i * k + kk] + b[kk];
+            }
+        }
+        return y;
+    }
+
+    static double[] ones(int k) {
+        double[] v = new double[k];
+        java.util.Arrays.fill(v, 1);
+        return v;
+    }
+
+    /** The whole forward pass of the block as plain loops. */
+    static double[] expected(
+            double[] x, int n, int f, double[] theta, double[] s, double[] b, int k, int d) {
+        double[] c = distances(x, n, f, theta, s, k, d);
+        return concat(x, n, f, closeness(c, n, k, ones(k)), k, b);
+    }
+
+    /** A block with random θ, s = −1 + 0.2·N(0, 1) (so that exp(−c) is of order 0.1), random b. */
+    private MinibatchDiscrimination randomBlock(
+            MinibatchDiscrimination.Builder builder, DataType type, Shape in, long seed) {
+        MinibatchDiscrimination block = init(builder.build(), type, in);
+        int k = block.getNumKernels();
+        int d = block.getKernelDim();
+        long f = in.slice(1).size();
+        setParameter(block, "theta", randn(seed, type, f, k, d));
+        setParameter(block, "logWeightScale", randn(seed + 1, type, k, d).mul(0.2).sub(1));
+        setParameter(block, "bias", randn(seed + 2, type, k));
+        return block;
+    }
+
+    private static double[] values(Block block, String name) {
+        return NDAssert.toDoubles(block.getParameters().get(name).getArray());
+    }
+
+    private NDArray dataInit(Block block, ParameterStore store, NDArray x) {
+        return DataInit.initialize(block, store, new NDList(x)).head();
+    }
+
+    @Test
+    public void seedShapesAndInitialValues() {
+        // seed 000: InputLayer (None, 10) -> MinibatchLayer(num_kernels=8) on a 4 x 10 batch
+        MinibatchDiscrimination mbd = MinibatchDiscrimination.builder().setNumKernels(8).build();
+        init(mbd, DataType.FLOAT32, new Shape(4, 10));
+        assertEquals(mbd.getKernelDim(), 5);
+        assertEquals(values(mbd, "theta").length, 10 * 8 * 5);
+        assertEquals(mbd.getParameters().get("theta").getArray().getShape(), new Shape(10, 8, 5));
+        assertEquals(
+                mbd.getParameters().get("logWeightScale").getArray().getShape(), new Shape(8, 5));
+        assertEquals(mbd.getParameters().get("bias").getArray().getShape(), new Shape(8));
+        NDAssert.assertAllClose(mbd.getParameters().get("logWeightScale").getArray(), 0, 0, 0);
+        NDAssert.assertAllClose(mbd.getParameters().get("bias").getArray(), -1, 0, 0);
+        double[] theta = values(mbd, "theta");
+        double sumSquares = 0;
+        for (double t : theta) {
+            sumSquares += t * t;
+        }
+        double std = Math.sqrt(sumSquares / theta.length);
+        assertTrue(std > 0.04 && std < 0.06, "theta ~ Normal(0, 0.05), sample std " + std);
+
+        NDArray y = forward(mbd, false, manager.randomUniform(0, 1, new Shape(4, 10)));
+
+        assertEquals(y.getShape(), new Shape(4, 18));
+        assertEquals(mbd.getOutputShapes(new Shape[] {new Shape(4, 10)})[0], new Shape(4, 18));
+    }
+
+    @Test
+    public void kernelWeightColumnsHaveNormExpLogWeightScale() {
+        // seed 000 prints LA.norm(W, axis=0): every column of W has norm exp(logWeightScale)
+        NDArray theta = randn(2, 10, 8, 5);
+        NDArray scale = randn(3, 8, 5).mul(0.3);
+        NDArray w = MinibatchDiscrimination.kernelWeights(theta, scale, manager);
+        assertEquals(w.getShape(), new Shape(10, 8, 5));
+        NDAssert.assertClose(w.square().sum(new int[] {0}).sqrt(), scale.exp(), 1e-5, 1e-6);
+        // and W is parallel to theta: W / theta is constant along axis 0
+        NDAssert.assertClose(w.div(theta), w.div(theta).get("0:1").repeat(0, 10), 1e-4, 1e-6);
+    }
+
+    @Test
+    public void outputShapesForRanks2To5() {
+        long[][] shapes = {{3, 12}, {3, 4, 3}, {3, 2, 3, 2}, {3, 2, 1, 3, 2}};
+        for (long[] dims : shapes) {
+            Shape in = new Shape(dims);
+            MinibatchDiscrimination mbd =
+                    MinibatchDiscrimination.builder().setNumKernels(4).optKernelDim(3).build();
+            init(mbd, DataType.FLOAT32, in);
+            assertEquals(
+                    mbd.getParameters().get("theta").getArray().getShape(), new Shape(12, 4, 3));
+            assertEquals(mbd.getOutputShapes(new Shape[] {in})[0], new Shape(3, 16));
+            assertEquals(forward(mbd, true, randn(1, dims)).getShape(), new Shape(3, 16));
+        }
+    }
+
+    @Test
+    public void valuesAgainstLoops() {
+        // {N, K, D} and input shapes of rank 2 to 5
+        long[][] shapes = {{4, 10}, {7, 6}, {2, 12}, {5, 2, 3}, {6, 2, 2, 2}, {3, 2, 1, 2, 2}};
+        int[][] kernels = {{8, 5}, {3, 2}, {5, 1}, {4, 7}, {2, 3}, {6, 4}};
+        for (int t = 0; t < shapes.length; t++) {
+            for (boolean training : new boolean[] {false, true}) {
+                Shape in = new Shape(shapes[t]);
+                int k = kernels[t][0];
+                int d = kernels[t][1];
+                MinibatchDiscrimination mbd =
+                        randomBlock(
+                                MinibatchDiscrimination.builder().setNumKernels(k).optKernelDim(d),
+                                DataType.FLOAT32,
+                                in,
+                                10L * t);
+                NDArray x = randn(10L * t + 5, shapes[t]);
+
+                NDArray y = forward(mbd, training, x);
+
+                int n = (int) in.get(0);
+                int f = (int) in.slice(1).size();
+                double[] want =
+                        expected(
+                                NDAssert.toDoubles(x),
+                                n,
+                                f,
+                                values(mbd, "theta"),
+                                values(mbd, "logWeightScale"),
+                                values(mbd, "bias"),
+                                k,
+                                d);
+                NDAssert.assertClose(y, want, new Shape(n, f + k), 1e-5, 1e-5);
+            }
+        }
+    }
+
+    @Test
+    public void closenessFeaturesAreNotNegligible() {
+        // guards valuesAgainstLoops: with these scales the features differ from the bias
+        MinibatchDiscrimination mbd =
+                randomBlock(
+                        MinibatchDiscrimination.builder().setNumKernels(8),
+                        DataType.FLOAT32,
+                        new Shape(4, 10),
+                        0);
+        NDArray y = forward(mbd, false, randn(5, 4, 10));
+        NDArray o = y.get(":, 10:").sub(mbd.getParameters().get("bias").getArray());
+        double mean = o.mean().getFloat();
+        assertTrue(mean > 0.05 && mean < 3, "mean of Σ_{j≠i} exp(−c) = " + mean);
+    }
+
+    @Test
+    public void float64Values() {
+        Shape in = new Shape(5, 3, 4);
+        MinibatchDiscrimination mbd =
+                randomBlock(
+                        MinibatchDiscrimination.builder().setNumKernels(3).optKernelDim(4),
+                        DataType.FLOAT64,
+                        in,
+                        20);
+        NDArray x = randn(25, DataType.FLOAT64, 5, 3, 4);
+
+        NDArray y = forward(mbd, false, x);
+
+        assertEquals(y.getDataType(), DataType.FLOAT64);
+        double[] want =
+                expected(
+                        NDAssert.toDoubles(x),
+                        5,
+                        12,
+                        values(mbd, "theta"),
+                        values(mbd, "logWeightScale"),
+                        values(mbd, "bias"),
+                        3,
+                        4);
+        NDAssert.assertClose(y, want, new Shape(5, 15), 1e-12, 1e-12);
+    }
+
+    @Test
+    public void batchOfOneGivesTheBias() {
+        MinibatchDiscrimination mbd =
+                randomBlock(
+                        MinibatchDiscrimination.builder().setNumKernels(4),
+                        DataType.FLOAT32,
+                        new Shape(1, 6),
+                        30);
+        NDArray x = randn(35, 1, 6);
+
+        NDArray y = forward(mbd, true, x);
+
+        assertEquals(y.getShape(), new Shape(1, 10));
+        NDAssert.assertEqual(y.get(":, :6"), x);
+        NDAssert.assertEqual(y.get("0, 6:"), mbd.getParameters().get("bias").getArray());
+    }
+
+    @Test
+    public void blockedEqualsOneExpressionFormula() {
+        NDArray m = randn(40, 20, 3, 4);
+        NDArray naive = m.expandDims(1).sub(m.expandDims(0)).abs().sum(new int[] {3});
+        for (int rows : new int[] {1, 3, 7, 20, 64}) {
+            NDAssert.assertEqual(MinibatchDiscrimination.pairwiseL1(m, rows), naive);
+        }
+    }
+
+    @Test
+    public void blockSizeDoesNotChangeTheOutput() {
+        Shape in = new Shape(20, 6);
+        NDArray x = randn(45, 20, 6);
+        NDArray reference = null;
+        for (int rows : new int[] {20, 3, 1}) {
+            MinibatchDiscrimination mbd =
+                    randomBlock(
+                            MinibatchDiscrimination.builder()
+                                    .setNumKernels(3)
+                                    .optKernelDim(4)
+                                    .optBlockSize(rows),
+                            DataType.FLOAT32,
+                            in,
+                            41);
+            NDArray y = forward(mbd, true, x);
+            if (reference == null) {
+                reference = y;
+            } else {
+                NDAssert.assertEqual(y, reference);
+            }
+        }
+    }
+
+    @Test
+    public void blockSizeFromMemoryBudget() {
+        // one row of the (B, N, K, D) temporary: N·K·D·bytes = 20·3·4·4 = 960 bytes
+        assertEquals(budgetRows(5 * 960, DataType.FLOAT32), 5);
+        assertEquals(budgetRows(5 * 960 - 1, DataType.FLOAT32), 4);
+        assertEquals(budgetRows(5 * 960, DataType.FLOAT64), 2);
+        assertEquals(budgetRows(100, DataType.FLOAT32), 1);
+        assertEquals(budgetRows(1L << 40, DataType.FLOAT32), 20);
+        MinibatchDiscrimination defaults =
+                MinibatchDiscrimination.builder().setNumKernels(100).optKernelDim(50).build();
+        // 64 MiB / (512·100·50·4 bytes) = 6.5
+        assertEquals(defaults.blockSizeFor(512, DataType.FLOAT32), 6);
+        MinibatchDiscrimination fixed =
+                MinibatchDiscrimination.builder().setNumKernels(3).optBlockSize(7).build();
+        assertEquals(fixed.blockSizeFor(20, DataType.FLOAT32), 7);
+        assertEquals(fixed.blockSizeFor(5, DataType.FLOAT32), 5);
+    }
+
+    private static int budgetRows(long budget, DataType type) {
+        return MinibatchDiscrimination.builder()
+                .setNumKernels(3)
+                .optKernelDim(4)
+                .optMemoryBudget(budget)
+                .build()
+                .blockSizeFor(20, type);
+    }
+
+    @Test
+    public void noLargeTemporaryOrParameterLeakAfterTraining() {
+        // N = 10, K = 2, D = 8, B = 2: a (B, N, K, D) temporary has 320 elements; c has 200
+        NDManager parameters = manager.newSubManager();
+        MinibatchDiscrimination mbd =
+                MinibatchDiscrimination.builder()
+                        .setNumKernels(2)
+                        .optKernelDim(8)
+                        .optBlockSize(2)
+                        .build();
+        mbd.initialize(parameters, DataType.FLOAT32, new Shape(10, 4));
+        int parameterArrays = parameters.getManagedArrays().size();
+        try (NDManager batch = manager.newSubManager()) {
+            NDArray x = batch.randomNormal(new Shape(10, 4));
+            try (GradientCollector collector = batch.getEngine().newGradientCollector()) {
+                NDArray y =
+                        mbd.forward(new ParameterStore(batch, false), new NDList(x), true).head();
+                collector.backward(y.sum());
+            }
+            long largest =
+                    batch.getManagedArrays().stream().mapToLong(NDArray::size).max().orElse(0);
+            assertTrue(largest < 320, "an array of " + largest + " elements was left behind");
+        }
+        assertEquals(parameters.getManagedArrays().size(), parameterArrays);
+    }
+
+    @Test
+    public void gradientsAcrossSeveralBlocks() {
+        MinibatchDiscrimination mbd =
+                randomBlock(
+                        MinibatchDiscrimination.builder()
+                                .setNumKernels(3)
+                                .optKernelDim(2)
+                                .optBlockSize(2),
+                        DataType.FLOAT64,
+                        new Shape(5, 2, 2),
+                        50);
+        int checked = GradientCheck.of(mbd).check(manager, randn(55, DataType.FLOAT64, 5, 2, 2));
+        assertEquals(checked, 20 + 24 + 6 + 3, "input, theta, logWeightScale, bias");
+    }
+
+    @Test
+    public void gradientsOneBlock() {
+        MinibatchDiscrimination mbd =
+                randomBlock(
+                        MinibatchDiscrimination.builder().setNumKernels(2).optKernelDim(3),
+                        DataType.FLOAT64,
+                        new Shape(4, 3),
+                        60);
+        GradientCheck.of(mbd).training(false).check(manager, randn(65, DataType.FLOAT64, 4, 3));
+    }
+
+    @Test
+    public void dataInitValues() {
+        int n = 6;
+        int f = 5;
+        int k = 4;
+        int d = 3;
+        MinibatchDiscrimination mbd =
+                randomBlock(
+                        MinibatchDiscrimination.builder().setNumKernels(k).optKernelDim(d),
+                        DataType.FLOAT64,
+                        new Shape(n, f),
+                        70);
+        double[] theta = values(mbd, "theta");
+        double[] s = values(mbd, "logWeightScale");
+        NDArray x = randn(75, DataType.FLOAT64, n, f);
+        double[] xs = NDAssert.toDoubles(x);
+
+        NDArray out = dataInit(mbd, new ParameterStore(manager, false), x);
+
+        // expected, after the seed's init=True branch
+        double[] c = distances(xs, n, f, theta, s, k, d);
+        double[] mmad = new double[k];
+        for (int kk = 0; kk < k; kk++) {
+            for (int i = 0; i < n; i++) {
+                double min = Double.POSITIVE_INFINITY;
+                for (int j = 0; j < n; j++) {
+                    if (j != i) {
+                        min = Math.min(min, c[(i * n + j) * k + kk]);
+                    }
+                }
+                mmad[kk] += 0.5 * min / n;
+            }
+        }
+        double[] newS = new double[k * d];
+        for (int q = 0; q < k * d; q++) {
+            newS[q] = s[q] - Math.log(mmad[q / d]);
+        }
+        double[] fk = closeness(c, n, k, mmad);
+        double[] newB = new double[k];
+        for (int i = 0; i < n; i++) {
+            for (int kk = 0; kk < k; kk++) {
+                newB[kk] -= fk[i * k + kk] / n;
+            }
+        }
+        NDAssert.assertClose(
+                mbd.getParameters().get("logWeightScale").getArray(),
+                newS,
+                new Shape(k, d),
+                1e-12,
+                1e-12);
+        NDAssert.assertClose(
+                mbd.getParameters().get("bias").getArray(), newB, new Shape(k), 1e-12, 1e-12);
+        NDAssert.assertClose(
+                mbd.getParameters().get("theta").getArray(), theta, new Shape(f, k, d), 0, 0);
+        NDAssert.assertClose(out, concat(xs, n, f, fk, k, newB), new Shape(n, f + k), 1e-12, 1e-12);
+        // the init output has zero mean features over the batch
+        NDAssert.assertAllClose(out.get(":, " + f + ":").mean(new int[] {0}), 0, 0, 1e-12);
+    }
+
+    @Test
+    public void dataInitOutputEqualsForwardWithNewParameters() {
+        MinibatchDiscrimination mbd =
+                randomBlock(
+                        MinibatchDiscrimination.builder().setNumKernels(5).optBlockSize(3),
+                        DataType.FLOAT32,
+                        new Shape(8, 2, 3),
+                        80);
+        NDArray x = randn(85, 8, 2, 3);
+        ParameterStore store = new ParameterStore(manager, false);
+
+        NDArray init = dataInit(mbd, store, x);
+        NDArray y = mbd.forward(store, new NDList(x), false).head();
+
+        NDAssert.assertClose(y, init, 1e-5, 1e-5);
+    }
+
+    @Test
+    public void dataInitReachesANestedBlock() {
+        SequentialBlock net =
+                new SequentialBlock()
+                        .add(Linear.builder().setUnits(6).build())
+                        .add(MinibatchDiscrimination.builder().setNumKernels(3).build());
+        net.initialize(manager, DataType.FLOAT32, new Shape(7, 4));
+        NDArray x = randn(91, 7, 4);
+
+        NDArray out = dataInit(net, null, x);
+
+        assertEquals(out.getShape(), new Shape(7, 9));
+        NDAssert.assertAllClose(out.get(":, 6:").mean(new int[] {0}), 0, 0, 1e-5);
+        assertFalse(
+                net.getParameters()
+                        .get("02MinibatchDiscrimination_bias")
+                        .getArray()
+                        .eq(-1f)
+                        .any()
+                        .getBoolean(),
+                "the bias was assigned");
+    }
+
+    @Test
+    public void dataInitNeedsTwoSamples() {
+        MinibatchDiscrimination mbd = MinibatchDiscrimination.builder().setNumKernels(3).build();
+        init(mbd, DataType.FLOAT32, new Shape(1, 4));
+        double[] before = values(mbd, "logWeightScale");
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> DataInit.initialize(mbd, null, new NDList(randn(95, 1, 4))));
+        assertMessage(e, "MinibatchDiscrimination", "at least 2 samples", "got 1");
+        NDAssert.assertClose(
+                mbd.getParameters().get("logWeightScale").getArray(),
+                before,
+                new Shape(3, 5),
+                0,
+                0);
+        NDAssert.assertAllClose(mbd.getParameters().get("bias").getArray(), -1, 0, 0);
+    }
+
+    @Test
+    public void dataInitRejectsABatchOfDuplicates() {
+        MinibatchDiscrimination mbd = MinibatchDiscrimination.builder().setNumKernels(3).build();
+        init(mbd, DataType.FLOAT32, new Shape(4, 4));
+        NDArray pair = randn(96, 2, 4);
+        NDArray x = pair.concat(pair, 0); // every sample has an exact duplicate
+        double[] before = values(mbd, "logWeightScale");
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> DataInit.initialize(mbd, null, new NDList(x)));
+        assertMessage(e, "MinibatchDiscrimination", "kernel 0", "duplicate");
+        NDAssert.assertClose(
+                mbd.getParameters().get("logWeightScale").getArray(),
+                before,
+                new Shape(3, 5),
+                0,
+                0);
+        NDAssert.assertAllClose(mbd.getParameters().get("bias").getArray(), -1, 0, 0);
+    }
+
+    @Test
+    public void saveLoadRoundTrip() {
+        MinibatchDiscrimination trained =
+                randomBlock(
+                        MinibatchDiscrimination.builder().setNumKernels(4).optKernelDim(3),
+                        DataType.FLOAT32,
+                        new Shape(3, 2, 5),
+                        100);
+        RoundTrip.assertSameAfterReload(
+                manager,
+                trained,
+                MinibatchDiscrimination.builder().setNumKernels(4).optKernelDim(3).build(),
+                randn(105, 3, 2, 5));
+    }
+
+    @Test
+    public void loadIntoDifferentArchitectureFails() throws IOException {
+        MinibatchDiscrimination trained =
+                MinibatchDiscrimination.builder().setNumKernels(4).optKernelDim(3).build();
+        init(trained, DataType.FLOAT32, new Shape(2, 6));
+        Path dir = Files.createTempDirectory("djlgan-mbd");
+        try (Model saving = Model.newInstance("mbd", manager.getDevice(), engineName)) {
+            saving.setBlock(trained);
+            saving.save(dir, "mbd");
+        }
+        try (Model loading = Model.newInstance("mbd", manager.getDevice(), engineName)) {
+            loading.setBlock(
+                    MinibatchDiscrimination.builder().setNumKernels(4).optKernelDim(2).build());
+            MalformedModelException e =
+                    expectThrows(MalformedModelException.class, () -> loading.load(dir, "mbd"));
+            assertMessage(e, "MinibatchDiscrimination", "kernelDim=3", "kernelDim=2");
+        }
+    }
+
+    @Test
+    public void rank1InputIsRejected() {
+        MinibatchDiscrimination mbd = MinibatchDiscrimination.builder().setNumKernels(3).build();
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> mbd.initialize(manager, DataType.FLOAT32, new Shape(5)));
+        assertMessage(e, "MinibatchDiscrimination", "rank >= 2", "(5)");
+        assertFalse(mbd.isInitialized());
+
+        MinibatchDiscrimination ready =
+                init(
+                        MinibatchDiscrimination.builder().setNumKernels(3).build(),
+                        DataType.FLOAT32,
+                        new Shape(2, 5));
+        e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> forward(ready, false, manager.ones(new Shape(5))));
+        assertMessage(e, "MinibatchDiscrimination", "rank >= 2", "(5)");
+    }
+
+    @Test
+    public void otherFeatureCountIsRejected() {
+        MinibatchDiscrimination mbd =
+                init(
+                        MinibatchDiscrimination.builder().setNumKernels(3).build(),
+                        DataType.FLOAT32,
+                        new Shape(2, 3, 4));
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> forward(mbd, false, manager.ones(new Shape(2, 4, 4))));
+        assertMessage(e, "MinibatchDiscrimination", "12 features", "(2, 4, 4)");
+    }
+
+    @Test
+    public void dataInitRejectsOtherFeatureCount() {
+        MinibatchDiscrimination mbd =
+                init(
+                        MinibatchDiscrimination.builder().setNumKernels(3).build(),
+                        DataType.FLOAT32,
+                        new Shape(2, 3, 4));
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> DataInit.initialize(mbd, null, new NDList(randn(1, 2, 13))));
+        assertMessage(e, "MinibatchDiscrimination", "12 features", "(2, 13)");
+    }
+
+    @Test
+    public void unknownFeatureSizeIsRejected() {
+        MinibatchDiscrimination mbd = MinibatchDiscrimination.builder().setNumKernels(3).build();
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> mbd.initialize(manager, DataType.FLOAT32, new Shape(-1, 3, -1)));
+        assertMessage(e, "MinibatchDiscrimination", "known feature sizes", "(-1, 3, -1)");
+    }
+
+    @Test
+    public void forwardBeforeInitializeIsRejected() {
+        MinibatchDiscrimination mbd = MinibatchDiscrimination.builder().setNumKernels(3).build();
+        IllegalStateException e =
+                expectThrows(
+                        IllegalStateException.class,
+                        () -> forward(mbd, false, manager.ones(new Shape(2, 2))));
+        assertMessage(e, "MinibatchDiscrimination", "not initialized");
+    }
+
+    @Test
+    public void builderValidates() {
+        assertMessage(
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> MinibatchDiscrimination.builder().build()),
+                "MinibatchDiscrimination",
+                "numKernels > 0");
+        assertMessage(
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                MinibatchDiscrimination.builder()
+                                        .setNumKernels(2)
+                                        .optKernelDim(0)
+                                        .build()),
+                "kernelDim > 0");
+        assertMessage(
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                MinibatchDiscrimination.builder()
+                                        .setNumKernels(2)
+                                        .optBlockSize(0)
+                                        .build()),
+                "blockSize > 0");
+        assertMessage(
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                MinibatchDiscrimination.builder()
+                                        .setNumKernels(2)
+                                        .optMemoryBudget(0)
+                                        .build()),
+                "budget > 0");
+    }
+}
