@@ -3,6 +3,7 @@ package io.github.djlgan.examples.modes;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
+import io.github.djlgan.nn.gan.MinibatchDiscrimination;
 import io.github.djlgan.nn.gan.MinibatchStdDev;
 import io.github.djlgan.nn.norm.WeightNorm;
 import java.util.Arrays;
@@ -19,6 +20,11 @@ public enum Variant {
 
     /** The plain MLP discriminator. */
     VANILLA("vanilla", "plain MLP"),
+    /**
+     * {@link MinibatchDiscrimination} before the last layer (appends K features: closeness to the
+     * other samples of the batch), data-initialized with {@code DataInit}.
+     */
+    MBD("mbd", "MinibatchDiscrimination before the last layer"),
     /** {@link MinibatchStdDev} before the last layer (appends one feature: the batch std-dev). */
     MBSTD("mbstd", "MinibatchStdDev before the last layer"),
     /** Every layer a {@link WeightNorm}-wrapped Linear, data-initialized with {@code DataInit}. */
@@ -62,12 +68,23 @@ public enum Variant {
             d.add(dense(settings.hidden(), i == 0 ? 2 : settings.hidden()))
                     .add(Activation.leakyReluBlock(0.2f));
         }
+        int features = settings.hidden();
         switch (this) {
-            case MBSTD ->
-                    d.add(MinibatchStdDev.builder().optGroupSize(settings.groupSize()).build());
+            case MBD -> {
+                d.add(
+                        MinibatchDiscrimination.builder()
+                                .setNumKernels(settings.kernels())
+                                .optKernelDim(settings.kernelDim())
+                                .build());
+                features += settings.kernels();
+            }
+            case MBSTD -> {
+                d.add(MinibatchStdDev.builder().optGroupSize(settings.groupSize()).build());
+                features += 1;
+            }
             default -> {}
         }
-        return d.add(dense(1, settings.hidden()));
+        return d.add(dense(1, features));
     }
 
     private Block dense(int units, int fanIn) {
