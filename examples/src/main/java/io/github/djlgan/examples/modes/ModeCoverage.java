@@ -56,7 +56,7 @@ public final class ModeCoverage implements Callable<Integer> {
     @Option(
             names = "--variants",
             split = ",",
-            defaultValue = "vanilla,mbstd",
+            defaultValue = "vanilla,mbd,mbstd,wn",
             description = "Discriminator variants, comma-separated (default: ${DEFAULT-VALUE}).")
     List<String> variants;
 
@@ -76,7 +76,7 @@ public final class ModeCoverage implements Callable<Integer> {
 
     @Option(
             names = "--batch",
-            defaultValue = "512",
+            defaultValue = "64",
             description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
@@ -125,14 +125,24 @@ public final class ModeCoverage implements Callable<Integer> {
     boolean decay;
 
     @Option(
+            names = "--data-init",
+            negatable = true,
+            defaultValue = "true",
+            fallbackValue = "true",
+            description =
+                    "Data-dependent init of the discriminator (WeightNorm, MinibatchDiscrimination)"
+                            + " on a real batch (default: ${DEFAULT-VALUE}).")
+    boolean dataInit;
+
+    @Option(
             names = "--kernels",
-            defaultValue = "50",
+            defaultValue = "16",
             description = "Minibatch discrimination kernels (default: ${DEFAULT-VALUE}).")
     int kernels;
 
     @Option(
             names = "--kernel-dim",
-            defaultValue = "5",
+            defaultValue = "4",
             description =
                     "Minibatch discrimination dimension per kernel (default: ${DEFAULT-VALUE}).")
     int kernelDim;
@@ -150,6 +160,12 @@ public final class ModeCoverage implements Callable<Integer> {
             description = "Generated samples for the metrics (default: ${DEFAULT-VALUE}).")
     int samples;
 
+    @Option(
+            names = "--plot-size",
+            defaultValue = "240",
+            description = "Width of one scatter plot in pixels (default: ${DEFAULT-VALUE}).")
+    int plotSize;
+
     /** {@inheritDoc} */
     @Override
     public Integer call() throws IOException {
@@ -159,11 +175,12 @@ public final class ModeCoverage implements Callable<Integer> {
                 || hidden < 1
                 || layers < 1
                 || latent < 1
-                || samples < 1) {
+                || samples < 1
+                || plotSize < 50) {
             throw new ParameterException(
                     spec.commandLine(),
-                    "need --seeds, --steps, --hidden, --layers, --latent, --samples >= 1 and"
-                            + " --batch >= 2");
+                    "need --seeds, --steps, --hidden, --layers, --latent, --samples >= 1,"
+                            + " --batch >= 2 and --plot-size >= 50");
         }
         Engine engine = common.engine(1); // small matrices: one thread is faster than two
         ToyGan.Settings settings =
@@ -177,6 +194,7 @@ public final class ModeCoverage implements Callable<Integer> {
                         learningRateG,
                         beta1,
                         decay,
+                        dataInit,
                         kernels,
                         kernelDim,
                         groupSize,
@@ -283,7 +301,7 @@ public final class ModeCoverage implements Callable<Integer> {
                                     mixture.means(),
                                     mixture.sigma(),
                                     mixture.extent(),
-                                    300,
+                                    plotSize,
                                     variant.id() + ", seed " + seed,
                                     String.format(
                                             Locale.ROOT,

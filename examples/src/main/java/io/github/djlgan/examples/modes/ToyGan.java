@@ -39,7 +39,9 @@ import java.util.function.IntConsumer;
  * are multiplied back before they are returned; weights are initialized by the engine's generator,
  * seeded with the same seed.
  *
- * <p>All arrays of a step live in a sub-manager closed at the end of the step.
+ * <p>Before the first step, {@link DataInit} runs the discriminator once on a real batch (this sets
+ * up {@code WeightNorm} and {@code MinibatchDiscrimination}; for the other variants it changes
+ * nothing). All arrays of a step live in a sub-manager closed at the end of the step.
  */
 public final class ToyGan {
 
@@ -55,6 +57,7 @@ public final class ToyGan {
      * @param learningRateG the generator's Adam learning rate
      * @param beta1 Adam's β₁ (both networks)
      * @param decay whether both learning rates decay linearly to 0 over the run
+     * @param dataInit whether {@link DataInit} initializes the discriminator on a real batch
      * @param kernels minibatch discrimination kernels
      * @param kernelDim minibatch discrimination dimension per kernel
      * @param groupSize minibatch std-dev group size (0 = whole batch)
@@ -70,6 +73,7 @@ public final class ToyGan {
             float learningRateG,
             float beta1,
             boolean decay,
+            boolean dataInit,
             int kernels,
             int kernelDim,
             int groupSize,
@@ -119,7 +123,10 @@ public final class ToyGan {
                 g.initialize(new Shape(batch, settings.latent()));
                 d.initialize(new Shape(batch, 2));
                 try (NDManager init = base.newSubManager()) {
-                    DataInit.initialize(d, new NDList(real(init, mixture, random, batch)));
+                    NDArray x = real(init, mixture, random, batch);
+                    if (settings.dataInit()) {
+                        DataInit.initialize(d, new NDList(x));
+                    }
                 }
                 float lossD = Float.NaN;
                 float lossG = Float.NaN;

@@ -67,6 +67,8 @@ public final class Plots {
             int zeroX = (int) Math.round(extent * scale);
             g.drawLine(zeroX, header, zeroX, header + size);
             g.drawLine(0, header + zeroX, size, header + zeroX);
+            // plain 3×3 dots, not anti-aliased: the PNG stays small
+            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_OFF);
             g.setColor(SAMPLE);
             for (int i = 0; i + 1 < points.length; i += 2) {
                 if (!Float.isFinite(points[i]) || !Float.isFinite(points[i + 1])) {
@@ -75,9 +77,10 @@ public final class Plots {
                 double px = (points[i] + extent) * scale;
                 double py = header + (extent - points[i + 1]) * scale;
                 if (px >= -2 && px <= size + 2 && py >= header - 2 && py <= header + size + 2) {
-                    g.fillOval((int) Math.round(px) - 2, (int) Math.round(py) - 2, 4, 4);
+                    g.fillRect((int) Math.round(px) - 1, (int) Math.round(py) - 1, 3, 3);
                 }
             }
+            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
             g.setColor(MODE);
             g.setStroke(new BasicStroke(1.2f));
             int r = Math.max(2, (int) Math.round(3 * sigma * scale));
