@@ -119,7 +119,12 @@ public final class FashionMnistGan implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
-        Engine engine = common.engine();
+        Engine engine;
+        try {
+            engine = common.engine();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
         Random random = new Random(common.seed);
         int[] labelled;
         try {

@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
         description = {
             "Mode-coverage experiment: vanilla vs minibatch-feature discriminators on mixtures"
                     + " of 2D Gaussians (25-mode grid, 8-mode ring).",
-            "Metrics on generated samples: modes captured, % high-quality samples (within 3"
+            "Metrics on generated samples: modes captured, %% high-quality samples (within 3"
                     + " sigma of the nearest mode), reverse KL of the mode histogram to uniform."
         })
 public final class ModeCoverage implements Callable<Integer> {
@@ -182,7 +182,16 @@ public final class ModeCoverage implements Callable<Integer> {
                     "need --seeds, --steps, --hidden, --layers, --latent, --samples >= 1,"
                             + " --batch >= 2 and --plot-size >= 50");
         }
-        Engine engine = common.engine(1); // small matrices: one thread is faster than two
+        List<GaussianMixture> mixtures;
+        List<Variant> chosen;
+        Engine engine;
+        try {
+            mixtures = data.stream().map(GaussianMixture::named).toList();
+            chosen = variants.stream().map(Variant::of).toList();
+            engine = common.engine(1); // small matrices: one thread is faster than two
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
         ToyGan.Settings settings =
                 new ToyGan.Settings(
                         hidden,
@@ -199,8 +208,6 @@ public final class ModeCoverage implements Callable<Integer> {
                         kernelDim,
                         groupSize,
                         samples);
-        List<GaussianMixture> mixtures = data.stream().map(GaussianMixture::named).toList();
-        List<Variant> chosen = variants.stream().map(Variant::of).toList();
         Path out = common.out;
         Files.createDirectories(out);
 
