@@ -13,6 +13,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import io.github.djlgan.nn.gan.MinibatchDiscrimination;
 import io.github.djlgan.nn.gan.MinibatchStdDev;
 import io.github.djlgan.nn.norm.LasagneBatchNorm;
 import io.github.djlgan.nn.norm.WeightNorm;
@@ -151,6 +152,17 @@ public class AutogradGcTest extends EngineTest {
     public void lasagneBatchNorm() {
         NDArray x = randn(3, 8, 4);
         Block block = init(LasagneBatchNorm.builder().build(), DataType.FLOAT32, x.getShape());
+        assertStable(block, x);
+    }
+
+    @Test
+    public void minibatchDiscrimination() {
+        NDArray x = randn(5, 6, 7);
+        Block block =
+                init(
+                        MinibatchDiscrimination.builder().setNumKernels(3).optKernelDim(4).build(),
+                        DataType.FLOAT32,
+                        x.getShape());
         assertStable(block, x);
     }
 

@@ -28,6 +28,31 @@ public class CommonOptions {
             description = "Output directory (default: ${DEFAULT-VALUE}).")
     public Path out;
 
+    /** PyTorch's intra-op threads; {@code null} = the command's default. */
+    @Option(
+            names = "--threads",
+            description =
+                    "PyTorch intra-op threads (default: the example's choice). MXNet reads the"
+                            + " environment variable OMP_NUM_THREADS instead.")
+    public Integer threads;
+
+    /**
+     * Returns the selected engine, seeded, with PyTorch's thread count set from {@code --threads}
+     * or the given default (it takes effect if PyTorch is not loaded yet in this JVM).
+     *
+     * @param defaultThreads PyTorch threads when {@code --threads} is not given; 0 = the engine's
+     *     default (one per core)
+     * @return the engine
+     * @throws IllegalArgumentException if the engine is not available
+     */
+    public Engine engine(int defaultThreads) {
+        int n = threads != null ? threads : defaultThreads;
+        if (n > 0 && System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(n));
+        }
+        return engine();
+    }
+
     /**
      * Returns the selected engine, seeded.
      *

@@ -1,6 +1,8 @@
 package io.github.djlgan.examples;
 
 import io.github.djlgan.examples.bench.Bench;
+import io.github.djlgan.examples.fashion.FashionMnistGan;
+import io.github.djlgan.examples.modes.ModeCoverage;
 import io.github.djlgan.examples.soak.Soak;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,6 +13,9 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         description = "Runnable examples of djl-gan-blocks.",
         subcommands = {
+            // one line per example; the help command last
+            ModeCoverage.class,
+            FashionMnistGan.class,
             NinDemo.class,
             Bench.class,
             PackageModel.class,
@@ -29,6 +34,8 @@ public final class Main implements Runnable {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
+        // plots are drawn off-screen; no display needed
+        System.setProperty("java.awt.headless", "true");
         System.exit(new CommandLine(new Main()).execute(args));
     }
 

@@ -253,20 +253,19 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
         int[] axes = kind.normAxes();
         NDArray view = v.reshape(viewShape); // output channels on the axes not in `axes`
         view.attach(scope);
-        // divide by the norm array rather than multiplying by norm.pow(-1): pow with a Java
-        // number is unsafe under autograd on DJL's PyTorch engine (see Tensors)
         NDArray norm = view.square().sum(axes, true).add(NORM_EPSILON).sqrt();
-        NDArray direction = view.div(norm);
-        if (gValue != null) {
-            long[] gShape = viewShape.getShape().clone();
-            for (int axis : axes) {
-                gShape[axis] = 1;
-            }
-            NDArray gView = gValue.reshape(gShape);
-            gView.attach(scope);
-            direction = direction.mul(gView);
+        if (gValue == null) {
+            return view.div(norm).reshape(shape);
         }
-        return direction.reshape(shape);
+        long[] gShape = viewShape.getShape().clone();
+        for (int axis : axes) {
+            gShape[axis] = 1;
+        }
+        NDArray gView = gValue.reshape(gShape);
+        gView.attach(scope);
+        // one pass over the weight: w = v · (g / ‖v‖), the per-channel factor computed first
+        // (arrays only: a Java-number operand is unsafe under autograd on PyTorch, see Tensors)
+        return view.mul(gView.div(norm)).reshape(shape);
     }
 
     /** A per-channel vector shaped to broadcast along the output-channel axis of {@code out}. */

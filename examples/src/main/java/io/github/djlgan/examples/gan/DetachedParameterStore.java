@@ -1,0 +1,52 @@
+package io.github.djlgan.examples.gan;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+
+/**
+ * A parameter store that hands a block detached copies of its parameters ({@link
+ * NDArray#stopGradient()}), so that a forward pass through it inside a gradient collector lets the
+ * gradient reach the block's <em>input</em> but not its parameters.
+ *
+ * <p>This is what the generator's update needs: the generator's loss is computed through the
+ * discriminator, but the discriminator must neither be stepped nor accumulate gradient from it. (On
+ * DJL's PyTorch engine gradients accumulate until an optimizer update zeroes them, so a
+ * discriminator run with its own parameter store during the generator's update would carry the
+ * generator's gradient into its next update.)
+ *
+ * <p>The detached arrays share memory with the parameters and are attached to the store's manager,
+ * which should be the manager of the training step (closed after the step).
+ */
+public final class DetachedParameterStore extends ParameterStore {
+
+    private final NDManager scope;
+
+    /**
+     * Creates a store whose detached arrays live on {@code scope}.
+     *
+     * @param scope the manager of the current step
+     */
+    public DetachedParameterStore(NDManager scope) {
+        super(scope, false);
+        this.scope = scope;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray getValue(Parameter parameter, Device device, boolean training) {
+        if (parameter == null) {
+            return null;
+        }
+        NDArray value = parameter.getArray();
+        if (!value.getDevice().equals(device)) {
+            value = value.toDevice(device, true);
+            value.attach(scope);
+        }
+        NDArray detached = value.stopGradient();
+        detached.attach(scope);
+        return detached;
+    }
+}
