@@ -51,6 +51,18 @@ import java.util.stream.IntStream;
  * and g through autograd). No layer is re-implemented. ‖v‖ is computed as sqrt(Σv² + 1e-12): the
  * tiny constant only keeps an all-zero direction from giving 0/0.
  *
+ * <p>Every supported block is linear in its weight, output channel by output channel, so scaling
+ * the weight's channel c by s<sub>c</sub> = g<sub>c</sub>/‖v<sub>c</sub>‖ scales output channel c
+ * by s<sub>c</sub>. When the output is smaller than the weight (a {@code Linear} on a batch smaller
+ * than its input width, the usual case for MLPs) the block computes the same thing as
+ *
+ * <pre>
+ *   y = block(x; v, no bias) · g/‖v‖ + b
+ * </pre>
+ *
+ * <p>which scales the output instead of the weight: one element-wise pass less over the weight,
+ * forward and backward. Both paths agree to float rounding.
+ *
  * <p>Data-dependent initialization ({@link DataInitializable}, run by {@link
  * io.github.djlgan.init.DataInit}): on the init batch the block computes its pre-activation t =
  * block(x; v/‖v‖, no bias), the per-channel mean m and (biased) standard deviation s of t over
@@ -182,18 +194,38 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
             return initializeFromData(pass, inputs);
         }
         NDArray x = checkInput(inputs);
-        NDList out =
-                block.forward(
-                        new NormalizedStore(parameterStore, x.getManager(), false),
-                        inputs,
-                        training,
-                        params);
-        if (!ownBias) {
-            return out;
+        NDManager scope = x.getManager();
+        Shape outShape = block.getOutputShapes(new Shape[] {x.getShape()})[0];
+        if (outShape.size() > weight.getArray().size()) {
+            // scale the weight: the wrapped block sees w = g · v/‖v‖ (and its own bias)
+            NDList out =
+                    block.forward(
+                            new NormalizedStore(parameterStore, scope, Mode.WEIGHT),
+                            inputs,
+                            training,
+                            params);
+            if (!ownBias) {
+                return out;
+            }
+            NDArray y = out.head();
+            NDArray b = parameterStore.getValue(bias, x.getDevice(), training);
+            return new NDList(y.add(perChannel(b, y.getShape(), scope)));
         }
-        NDArray y = out.head();
+        // scale the output, the smaller array: block(x; v, no bias) · (g/‖v‖) + b
+        NDArray y =
+                block.forward(
+                                new NormalizedStore(parameterStore, scope, Mode.RAW_NO_BIAS),
+                                inputs,
+                                training,
+                                params)
+                        .head();
+        NDArray v = parameterStore.getValue(weight, x.getDevice(), training);
+        NDArray gValue = parameterStore.getValue(g, x.getDevice(), training);
         NDArray b = parameterStore.getValue(bias, x.getDevice(), training);
-        return new NDList(y.add(perChannel(b, y.getShape(), x.getManager())));
+        // every operand a view on the input's manager, so no result lands on the parameters'
+        NDArray gView = perChannel(gValue, outShape, scope);
+        NDArray scale = gView.div(norm(v, scope).reshape(gView.getShape()));
+        return new NDList(y.mul(scale).add(perChannel(b, outShape, scope)));
     }
 
     /** {@inheritDoc} */
@@ -201,7 +233,12 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
     public NDList initializeFromData(DataInitPass pass, NDList inputs) {
         NDArray x = checkInput(inputs);
         NDManager scope = x.getManager();
-        NDArray t = block.forward(new NormalizedStore(pass, scope, true), inputs, true).head();
+        NDArray t =
+                block.forward(
+                                new NormalizedStore(pass, scope, Mode.DIRECTION_NO_BIAS),
+                                inputs,
+                                true)
+                        .head();
         int axis = kind.outputAxis(t.getShape());
         int[] others =
                 IntStream.range(0, t.getShape().dimension()).filter(a -> a != axis).toArray();
@@ -250,22 +287,28 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
     private NDArray normalize(NDArray v, NDArray gValue, NDManager scope) {
         Shape shape = v.getShape();
         Shape viewShape = kind.normView(shape, block);
-        int[] axes = kind.normAxes();
-        NDArray view = v.reshape(viewShape); // output channels on the axes not in `axes`
+        NDArray view = v.reshape(viewShape); // output channels on the axes not in normAxes()
         view.attach(scope);
-        NDArray norm = view.square().sum(axes, true).add(NORM_EPSILON).sqrt();
+        NDArray norm = norm(v, scope);
         if (gValue == null) {
             return view.div(norm).reshape(shape);
         }
-        long[] gShape = viewShape.getShape().clone();
-        for (int axis : axes) {
-            gShape[axis] = 1;
-        }
-        NDArray gView = gValue.reshape(gShape);
+        NDArray gView = gValue.reshape(norm.getShape());
         gView.attach(scope);
         // one pass over the weight: w = v · (g / ‖v‖), the per-channel factor computed first
         // (arrays only: a Java-number operand is unsafe under autograd on PyTorch, see Tensors)
         return view.mul(gView.div(norm)).reshape(shape);
+    }
+
+    /**
+     * ‖v‖ per output channel, sqrt(Σv² + 1e-12), shaped like {@link Kind#normView} with the normed
+     * axes kept as 1: (out, 1), or (G, 1, out/G, 1) for Deconv2d; in output-channel order when
+     * flattened.
+     */
+    private NDArray norm(NDArray v, NDManager scope) {
+        NDArray view = v.reshape(kind.normView(v.getShape(), block));
+        view.attach(scope);
+        return view.square().sum(kind.normAxes(), true).add(NORM_EPSILON).sqrt();
     }
 
     /** A per-channel vector shaped to broadcast along the output-channel axis of {@code out}. */
@@ -398,31 +441,41 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
         }
     }
 
+    /** What {@link NormalizedStore} answers for the wrapped block's weight and bias. */
+    private enum Mode {
+        /** weight: g · v/‖v‖; bias: the real one. */
+        WEIGHT,
+        /** weight: v/‖v‖; bias: none (the data-dependent init's pre-activation). */
+        DIRECTION_NO_BIAS,
+        /** weight: v; bias: none (the output is scaled and shifted afterwards). */
+        RAW_NO_BIAS
+    }
+
     /**
-     * The parameter store the wrapped block sees: its {@code weight} is answered with g · v/‖v‖ (or
-     * v/‖v‖ and no bias during data-dependent init); everything else comes from the real store.
+     * The parameter store the wrapped block sees: its {@code weight} and {@code bias} are answered
+     * according to a {@link Mode}; everything else comes from the real store.
      */
     private final class NormalizedStore extends ParameterStore {
 
         private final ParameterStore parent;
         private final NDManager scope;
-        private final boolean unitNormNoBias;
+        private final Mode mode;
 
-        NormalizedStore(ParameterStore parent, NDManager scope, boolean unitNormNoBias) {
+        NormalizedStore(ParameterStore parent, NDManager scope, Mode mode) {
             super(scope, false);
             this.parent = parent;
             this.scope = scope;
-            this.unitNormNoBias = unitNormNoBias;
+            this.mode = mode;
         }
 
         @Override
         public NDArray getValue(Parameter parameter, Device device, boolean training) {
-            if (parameter == weight) {
+            if (parameter == weight && mode != Mode.RAW_NO_BIAS) {
                 NDArray v = parent.getValue(weight, device, training);
-                NDArray gValue = unitNormNoBias ? null : parent.getValue(g, device, training);
+                NDArray gValue = mode == Mode.WEIGHT ? parent.getValue(g, device, training) : null;
                 return normalize(v, gValue, scope);
             }
-            if (parameter == bias && unitNormNoBias) {
+            if (parameter == bias && mode != Mode.WEIGHT) {
                 return null;
             }
             return parent.getValue(parameter, device, training);

@@ -172,6 +172,9 @@ public class WeightNormTest extends EngineTest {
         setParameter(plain, "bias", b);
         NDArray x = randn(66, 2, 4, 3, 3);
         NDAssert.assertClose(forward(wn, false, x), forward(plain, false, x), 1e-5, 1e-5);
+        // one 1×1 image: output (1, 6, 3, 3) is smaller than the weight, so the output is scaled
+        NDArray small = randn(67, 1, 4, 1, 1);
+        NDAssert.assertClose(forward(wn, false, small), forward(plain, false, small), 1e-5, 1e-5);
         NDAssert.assertClose(wn.getEffectiveWeight(manager), w, v.getShape(), 1e-5, 1e-6);
     }
 
@@ -189,6 +192,8 @@ public class WeightNormTest extends EngineTest {
         init(wn, DataType.FLOAT64, new Shape(2, 2, 3, 3));
         setParameter(wn, "g", randn(78, DataType.FLOAT64, 4).abs().add(0.5));
         GradientCheck.of(wn).maxPoints(12).check(manager, randn(79, DataType.FLOAT64, 2, 2, 3, 3));
+        // output (1, 4, 1, 1) smaller than the weight (2, 2, 3, 3): the output-scaling path
+        GradientCheck.of(wn).check(manager, randn(86, DataType.FLOAT64, 1, 2, 1, 1));
     }
 
     /**
@@ -243,6 +248,52 @@ public class WeightNormTest extends EngineTest {
                 3,
                 4,
                 6);
+    }
+
+    /**
+     * WeightNorm scales the output instead of the weight when the output is the smaller array: a
+     * batch of 2 through Linear(20 → 7) (output 14 values, weight 140) takes that path, a batch of
+     * 30 (output 210) scales the weight. Both must give g·v/‖v‖ applied by the plain layer.
+     */
+    @Test
+    public void outputScalingAndWeightScalingBothMatchTheFormula() {
+        for (long batch : new long[] {2, 30}) {
+            checkAgainstPlainBlock(
+                    Linear.builder().setUnits(7).build(),
+                    Linear.builder().setUnits(7).build(),
+                    "weight",
+                    batch,
+                    20);
+            checkAgainstPlainBlock(
+                    Linear.builder().setUnits(7).optBias(false).build(),
+                    Linear.builder().setUnits(7).optBias(false).build(),
+                    "weight",
+                    batch,
+                    20);
+        }
+        // NetworkInNetwork(6 → 5) on (1, 6, 1): output 5 values, weight 30
+        checkAgainstPlainBlock(
+                NetworkInNetwork.builder().setUnits(5).build(),
+                NetworkInNetwork.builder().setUnits(5).build(),
+                "weight",
+                1,
+                6,
+                1);
+    }
+
+    @Test
+    public void gradientsLinearScalingTheOutput() {
+        // output (2, 3) is smaller than the weight (3, 6): the output-scaling path
+        WeightNorm wn = WeightNorm.wrap(Linear.builder().setUnits(3).build());
+        init(wn, DataType.FLOAT64, new Shape(2, 6));
+        setParameter(wn, "g", randn(80, DataType.FLOAT64, 3).abs().add(0.5));
+        setParameter(wn, "01Linear_bias", randn(81, DataType.FLOAT64, 3));
+        GradientCheck.of(wn).check(manager, randn(82, DataType.FLOAT64, 2, 6));
+        WeightNorm ownBias = WeightNorm.wrap(Linear.builder().setUnits(3).optBias(false).build());
+        init(ownBias, DataType.FLOAT64, new Shape(2, 6));
+        setParameter(ownBias, "g", randn(83, DataType.FLOAT64, 3).abs().add(0.5));
+        setParameter(ownBias, "bias", randn(84, DataType.FLOAT64, 3));
+        GradientCheck.of(ownBias).check(manager, randn(85, DataType.FLOAT64, 2, 6));
     }
 
     @Test

@@ -117,7 +117,14 @@ public final class BenchCases {
                         // forward: ~6 passes over the input (centre, square, mean, sqrt, mean,
                         // concat); backward about the same
                         12.0 * 64 * 512 * 4 * 4,
-                        () -> MinibatchStdDev.builder().optGroupSize(4).build()));
+                        () -> MinibatchStdDev.builder().optGroupSize(4).build()),
+                new BenchCase(
+                        "gan_step",
+                        "batch 100",
+                        "improved-gan MNIST: one discriminator + one generator Adam step"
+                                + " (ImprovedGanMnist)",
+                        GanStep.flops(100),
+                        manager -> new GanStep(manager, 100)));
     }
 
     /**

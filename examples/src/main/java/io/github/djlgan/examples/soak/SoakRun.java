@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.github.djlgan.examples.bench.Memory;
+import io.github.djlgan.examples.gan.ImprovedGan;
 import io.github.djlgan.zoo.ImprovedGanMnist;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,9 +16,9 @@ import java.util.Random;
 import java.util.function.Consumer;
 
 /**
- * A memory soak: trains {@link MnistGan} (the improved-gan MNIST generator and discriminator, batch
- * {@code batch}, Adam) for a number of steps and samples the process's resident set size (RSS) at
- * regular intervals.
+ * A memory soak: trains {@link ImprovedGan} (the improved-gan MNIST generator and discriminator,
+ * batch {@code batch}, Adam) for a number of steps and samples the process's resident set size
+ * (RSS) at regular intervals.
  *
  * <p>Data: random images, uniform on [0, 1) (784 pixels), random labels and uniform latent vectors,
  * drawn afresh for every step by the engine (images, latents) and {@code java.util.Random}
@@ -107,9 +108,9 @@ public final class SoakRun {
         Random random = new Random(seed);
         List<Sample> samples = new ArrayList<>();
         try (NDManager base = e.newBaseManager()) {
-            MnistGan gan;
+            ImprovedGan gan;
             try (NDManager init = base.newSubManager()) {
-                gan = new MnistGan(engine, batch, 3e-4f, images(init, batch));
+                gan = new ImprovedGan(engine, batch, 3e-4f, 0.5f, images(init, batch));
             }
             try (gan) {
                 NDManager all = base.getParentManager(); // the engine's system manager
@@ -123,13 +124,16 @@ public final class SoakRun {
                         for (int i = 0; i < batch; i++) {
                             labels[i] = random.nextInt(ImprovedGanMnist.CLASSES);
                         }
-                        losses =
+                        NDArray xUnl = images(s, batch);
+                        float[] l =
                                 gan.step(
                                         images(s, batch),
                                         s.create(labels),
-                                        images(s, batch),
+                                        xUnl,
+                                        xUnl,
                                         latent(s, batch),
                                         latent(s, batch));
+                        losses = new float[] {l[0] + l[1], l[2]};
                     }
                     if (t % every == 0 || t == steps) {
                         long now = System.nanoTime();
@@ -146,7 +150,7 @@ public final class SoakRun {
     }
 
     private static Sample sample(
-            int step, double msPerStep, MnistGan gan, NDManager all, float[] losses) {
+            int step, double msPerStep, ImprovedGan gan, NDManager all, float[] losses) {
         Runtime rt = Runtime.getRuntime();
         return new Sample(
                 step,
