@@ -287,7 +287,7 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
     private NDArray normalize(NDArray v, NDArray gValue, NDManager scope) {
         Shape shape = v.getShape();
         Shape viewShape = kind.normView(shape, block);
-        NDArray view = v.reshape(viewShape); // output channels on the axes not in normAxes()
+        NDArray view = v.reshape(viewShape);
         view.attach(scope);
         NDArray norm = norm(v, scope);
         if (gValue == null) {
@@ -304,11 +304,24 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
      * ‖v‖ per output channel, sqrt(Σv² + 1e-12), shaped like {@link Kind#normView} with the normed
      * axes kept as 1: (out, 1), or (G, 1, out/G, 1) for Deconv2d; in output-channel order when
      * flattened.
+     *
+     * <p>The sum over the last axis of the view is a product with a column of ones: a matrix
+     * product runs fast on both engines, while MXNet's CPU reductions (and so its {@code sum}) take
+     * about 5 ns per element, 4 ms for a 1000 × 784 weight.
      */
     private NDArray norm(NDArray v, NDManager scope) {
-        NDArray view = v.reshape(kind.normView(v.getShape(), block));
-        view.attach(scope);
-        return view.square().sum(kind.normAxes(), true).add(NORM_EPSILON).sqrt();
+        Shape view = kind.normView(v.getShape(), block);
+        long last = v.size() / view.slice(0, view.dimension() - 1).size();
+        NDArray rows = v.reshape(-1, last);
+        rows.attach(scope);
+        NDArray ones = scope.ones(new Shape(last, 1), v.getDataType(), v.getDevice());
+        long[] summed = view.getShape().clone();
+        summed[summed.length - 1] = 1;
+        NDArray squares = rows.square().matMul(ones).reshape(summed);
+        if (kind == Kind.DECONV) {
+            squares = squares.sum(new int[] {1}, true); // over the group's inputs: in/G values
+        }
+        return squares.add(NORM_EPSILON).sqrt();
     }
 
     /** A per-channel vector shaped to broadcast along the output-channel axis of {@code out}. */
@@ -386,10 +399,10 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
         }
 
         /**
-         * A view of the weight in which the output channels are the axes not in {@link
-         * #normAxes()}: (out, rest) for weights with output channels on axis 0; (G, in/G, out/G,
-         * kh·kw) for Deconv2d's (in, out/G, kh, kw), so that with groups each output channel is
-         * normalised over its own group's inputs only.
+         * A view of the weight in which the norm runs over the last axis (and, for Deconv2d, axis
+         * 1): (out, rest) for weights with output channels on axis 0; (G, in/G, out/G, kh·kw) for
+         * Deconv2d's (in, out/G, kh, kw), so that with groups each output channel is normalised
+         * over its own group's inputs only.
          */
         Shape normView(Shape weight, Block block) {
             if (this == DECONV) {
@@ -397,11 +410,6 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
                 return new Shape(groups, weight.get(0) / groups, weight.get(1), -1);
             }
             return new Shape(weight.get(0), -1);
-        }
-
-        /** The axes of {@link #normView} the norm is taken over. */
-        int[] normAxes() {
-            return this == DECONV ? new int[] {1, 3} : new int[] {1};
         }
 
         /** The output-channel axis of an output of the given shape. */
