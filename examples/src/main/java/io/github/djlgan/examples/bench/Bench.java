@@ -23,11 +23,11 @@ import picocli.CommandLine.Option;
  * project, on each engine, written as JSON and as a Markdown table.
  *
  * <p>Per case: {@code --warmup} untimed runs, then {@code --iterations} timed runs (median and
- * minimum reported). Memory: the process's RSS high-water mark is reset before each case ({@code
- * /proc/self/clear_refs}); "peak extra" is the high-water mark minus the RSS before the case was
- * set up; "RSS growth" compares RSS after the timed runs with RSS after the warm-up (a leak shows
- * as steady growth). Neither CPU engine reports an allocator peak through DJL, so only RSS figures
- * are given.
+ * minimum reported); {@code mbd_large}, tens of seconds a run, is capped at 1 + 3 runs. Memory: the
+ * process's RSS high-water mark is reset before each case ({@code /proc/self/clear_refs}); "peak
+ * extra" is the high-water mark minus the RSS before the case was set up; "RSS growth" compares RSS
+ * after the timed runs with RSS after the warm-up (a leak shows as steady growth). Neither CPU
+ * engine reports an allocator peak through DJL, so only RSS figures are given.
  */
 @Command(
         name = "bench",
@@ -48,13 +48,14 @@ public final class Bench implements Callable<Integer> {
     @Option(
             names = "--warmup",
             defaultValue = "5",
-            description = "Untimed runs per case (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Untimed runs per case (default: ${DEFAULT-VALUE}; mbd_large: at most 1).")
     int warmup;
 
     @Option(
             names = "--iterations",
             defaultValue = "20",
-            description = "Timed runs per case (default: ${DEFAULT-VALUE}).")
+            description = "Timed runs per case (default: ${DEFAULT-VALUE}; mbd_large: at most 3).")
     int iterations;
 
     @Option(
@@ -117,18 +118,20 @@ public final class Bench implements Callable<Integer> {
     }
 
     private Map<String, Object> runCase(BenchCase c, NDManager manager, double rate) {
+        int warm = c.warmup(warmup);
+        int runs = c.iterations(iterations);
         System.gc();
         Memory.resetPeak();
         long before = Memory.rss();
-        double[] times = new double[iterations];
+        double[] times = new double[runs];
         long afterWarmup;
         long afterRun;
         try (BenchCase.Step step = c.setup().create(manager)) {
-            for (int i = 0; i < warmup; i++) {
+            for (int i = 0; i < warm; i++) {
                 step.run();
             }
             afterWarmup = Memory.rss();
-            for (int i = 0; i < iterations; i++) {
+            for (int i = 0; i < runs; i++) {
                 long t0 = System.nanoTime();
                 step.run();
                 times[i] = (System.nanoTime() - t0) / 1e6;
@@ -138,14 +141,14 @@ public final class Bench implements Callable<Integer> {
         long peak = Memory.peak();
         Arrays.sort(times);
         double median =
-                iterations % 2 == 1
-                        ? times[iterations / 2]
-                        : (times[iterations / 2 - 1] + times[iterations / 2]) / 2;
+                runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
         double gflops = c.flops() / (median / 1e3) / 1e9;
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("case", c.name());
         row.put("input", c.input());
         row.put("block", c.block());
+        row.put("warmup", warm);
+        row.put("iterations", runs);
         row.put("median_ms", median);
         row.put("min_ms", times[0]);
         row.put("gflop", c.flops() / 1e9);
@@ -167,6 +170,15 @@ public final class Bench implements Callable<Integer> {
         ratio(ratios, "wn_linear/linear", median, "wn_linear", "linear");
         ratio(ratios, "wn_conv/conv", median, "wn_conv", "conv");
         ratio(ratios, "deconv/equal_mac_conv", median, "deconv", "deconv_conv");
+        for (Map<String, Object> row : cases) {
+            if ("mbd_large".equals(row.get("case"))) {
+                // the N²K distance tensor c of N = 512, K = 100, float32: 100 MiB
+                double distances = 512.0 * 512 * 100 * 4 / 1048576.0;
+                ratios.put(
+                        "mbd_large peak extra/N²K tensor",
+                        (Double) row.get("peak_extra_mib") / distances);
+            }
+        }
         return ratios;
     }
 

@@ -31,17 +31,20 @@ final class Markdown {
                             engine.get("version"),
                             (Double) engine.get("matmul_gflops")));
             sb.append(
-                    "| case | input | block | median ms | min ms | GFLOP/s | % of matMul |"
+                    "| case | input | block | runs | median ms | min ms | GFLOP/s | % of matMul |"
                             + " peak extra MiB | RSS growth % |\n");
-            sb.append("|---|---|---|---:|---:|---:|---:|---:|---:|\n");
+            sb.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
             for (Map<String, Object> row : (List<Map<String, Object>>) engine.get("cases")) {
                 sb.append(
                         String.format(
                                 Locale.ROOT,
-                                "| %s | %s | %s | %.2f | %.2f | %.1f | %.0f%% | %.1f | %+.1f |%n",
+                                "| %s | %s | %s | %s + %s | %.2f | %.2f | %.1f | %.0f%% | %.1f |"
+                                        + " %+.1f |%n",
                                 row.get("case"),
                                 row.get("input"),
                                 row.get("block"),
+                                row.get("warmup"),
+                                row.get("iterations"),
                                 (Double) row.get("median_ms"),
                                 (Double) row.get("min_ms"),
                                 (Double) row.get("gflops"),

@@ -2,6 +2,7 @@ package io.github.djlgan.examples.gan;
 
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -36,6 +37,10 @@ import io.github.djlgan.zoo.ImprovedGanMnist;
  *   L_D   = L_lab + L_unl
  *   L_G   = mean over features of (mean_batch f(G(z')) − mean_batch f(x_unl'))²   (feature matching)
  * </pre>
+ *
+ * <p>The discriminator's update runs the labelled, unlabelled and generated batches through the
+ * discriminator as one concatenated batch: its layers treat samples independently, so this equals
+ * three passes and runs faster.
  *
  * <p>Each network has its own {@link Trainer} with Adam. During the discriminator's update the
  * generator runs on a {@link DetachedParameterStore}, and during the generator's update the
@@ -117,9 +122,16 @@ public final class ImprovedGan implements AutoCloseable {
         float lossLab;
         float lossUnl;
         try (GradientCollector collector = d.newGradientCollector()) {
-            NDArray lab = d.forward(new NDList(xLab)).head();
-            NDArray unl = d.forward(new NDList(xUnl)).head();
-            NDArray gen = d.forward(new NDList(generated)).head();
+            // the three batches in one pass: the discriminator treats samples independently
+            // (element-wise noise, dense layers), and one (3B, 784) product runs faster than three
+            long n = xLab.getShape().get(0);
+            NDList logits =
+                    d.forward(new NDList(NDArrays.concat(new NDList(xLab, xUnl, generated))))
+                            .head()
+                            .split(new long[] {n, n + xUnl.getShape().get(0)});
+            NDArray lab = logits.get(0);
+            NDArray unl = logits.get(1);
+            NDArray gen = logits.get(2);
             NDArray supervised = crossEntropy(lab, yLab);
             NDArray lseUnl = logSumExp(unl);
             NDArray unsupervised =
