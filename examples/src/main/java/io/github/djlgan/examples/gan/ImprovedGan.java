@@ -15,6 +15,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import io.github.djlgan.init.DataInit;
+import io.github.djlgan.training.DetachedParameterStore;
 import io.github.djlgan.util.Tensors;
 import io.github.djlgan.zoo.ImprovedGanMnist;
 

@@ -19,8 +19,8 @@ import ai.djl.training.initializer.UniformInitializer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import io.github.djlgan.examples.gan.DetachedParameterStore;
 import io.github.djlgan.init.DataInit;
+import io.github.djlgan.training.DetachedParameterStore;
 import java.util.Random;
 import java.util.function.IntConsumer;
 

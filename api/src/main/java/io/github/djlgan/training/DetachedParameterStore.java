@@ -1,4 +1,4 @@
-package io.github.djlgan.examples.gan;
+package io.github.djlgan.training;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -17,8 +17,18 @@ import ai.djl.training.ParameterStore;
  * discriminator run with its own parameter store during the generator's update would carry the
  * generator's gradient into its next update.)
  *
- * <p>The detached arrays share memory with the parameters and are attached to the store's manager,
- * which should be the manager of the training step (closed after the step).
+ * <p>The detached arrays are attached to the store's manager, which should be the manager of the
+ * training step (closed after the step), so nothing is left on the parameters' manager:
+ *
+ * <pre>{@code
+ * try (NDManager step = manager.newSubManager();
+ *         GradientCollector collector = generatorTrainer.newGradientCollector()) {
+ *     NDArray fake = generatorTrainer.forward(new NDList(z)).head();
+ *     NDList scores = discriminator.forward(new DetachedParameterStore(step), new NDList(fake), true);
+ *     collector.backward(generatorLoss(scores)); // reaches the generator's parameters only
+ * }
+ * generatorTrainer.step();
+ * }</pre>
  */
 public final class DetachedParameterStore extends ParameterStore {
 
