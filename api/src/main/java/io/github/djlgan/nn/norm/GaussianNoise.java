@@ -71,7 +71,7 @@ public class GaussianNoise extends AbstractBlock {
                 "expected a floating-point input, got %s of shape %s",
                 x.getDataType(),
                 x.getShape());
-        if (!training || sigma == 0) {
+        if (!training || sigma == 0 || x.size() == 0) { // (MXNet cannot close an empty noise array)
             return new NDList(x);
         }
         // the noise lives on a scope of the input's manager and device, closed once it is added
