@@ -2,8 +2,6 @@ package io.github.djlgan.examples.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import io.github.djlgan.examples.gan.ImprovedGan;
 import io.github.djlgan.zoo.ImprovedGanMnist;
 
@@ -21,15 +19,14 @@ final class GanStep implements BenchCase.Step {
 
     GanStep(NDManager manager, int batch) {
         scope = manager.newSubManager();
-        NDArray xLab = images(scope, batch);
         try (NDManager init = scope.newSubManager()) {
             gan =
                     new ImprovedGan(
                             manager.getEngine().getEngineName(),
                             batch,
-                            3e-4f,
-                            0.5f,
-                            images(init, batch));
+                            ImprovedGan.LEARNING_RATE,
+                            ImprovedGan.BETA1,
+                            ImprovedGan.randomImages(init, batch));
         }
         int[] labels = new int[batch];
         for (int i = 0; i < batch; i++) {
@@ -37,12 +34,12 @@ final class GanStep implements BenchCase.Step {
         }
         inputs =
                 new NDArray[] {
-                    xLab,
+                    ImprovedGan.randomImages(scope, batch),
                     scope.create(labels),
-                    images(scope, batch),
-                    images(scope, batch),
-                    latent(scope, batch),
-                    latent(scope, batch)
+                    ImprovedGan.randomImages(scope, batch),
+                    ImprovedGan.randomImages(scope, batch),
+                    ImprovedGan.randomLatent(scope, batch),
+                    ImprovedGan.randomLatent(scope, batch)
                 };
     }
 
@@ -72,14 +69,6 @@ final class GanStep implements BenchCase.Step {
         double features = 784 * 1000 + 1000 * 500 + 500 * 250 + 250 * 250 + 250 * 250;
         double d = features + 250 * 10;
         return batch * (2 * g + 3 * 6 * d + 6 * g + 4 * features + 2 * features);
-    }
-
-    private static NDArray images(NDManager m, int n) {
-        return m.randomUniform(0f, 1f, new Shape(n, ImprovedGanMnist.IMAGE), DataType.FLOAT32);
-    }
-
-    private static NDArray latent(NDManager m, int n) {
-        return m.randomUniform(0f, 1f, new Shape(n, ImprovedGanMnist.LATENT), DataType.FLOAT32);
     }
 
     /** {@inheritDoc} */

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.training.DefaultTrainingConfig;
@@ -53,6 +54,12 @@ import io.github.djlgan.zoo.ImprovedGanMnist;
  * number's tensor while autograd still holds it.
  */
 public final class ImprovedGan implements AutoCloseable {
+
+    /** improved-gan's Adam learning rate, 0.0003. */
+    public static final float LEARNING_RATE = 3e-4f;
+
+    /** improved-gan's Adam β₁, 0.5. */
+    public static final float BETA1 = 0.5f;
 
     private final Model gModel;
     private final Model dModel;
@@ -183,6 +190,31 @@ public final class ImprovedGan implements AutoCloseable {
         return gModel.getBlock()
                 .forward(new ParameterStore(z.getManager(), false), new NDList(z), false)
                 .head();
+    }
+
+    /**
+     * Random images, uniform on [0, 1): stand-ins where time and memory do not depend on the pixels
+     * (the soak and the benchmark).
+     *
+     * @param manager the manager of the result
+     * @param n the number of images
+     * @return (n, 784), float32
+     */
+    public static NDArray randomImages(NDManager manager, int n) {
+        return manager.randomUniform(
+                0f, 1f, new Shape(n, ImprovedGanMnist.IMAGE), DataType.FLOAT32);
+    }
+
+    /**
+     * Latent vectors z ~ U(0, 1)<sup>100</sup>, as improved-gan draws them.
+     *
+     * @param manager the manager of the result
+     * @param n the number of vectors
+     * @return (n, 100), float32
+     */
+    public static NDArray randomLatent(NDManager manager, int n) {
+        return manager.randomUniform(
+                0f, 1f, new Shape(n, ImprovedGanMnist.LATENT), DataType.FLOAT32);
     }
 
     /**

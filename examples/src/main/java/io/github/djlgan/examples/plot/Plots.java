@@ -184,7 +184,7 @@ public final class Plots {
             for (int r = 0; r < height; r++) {
                 for (int c = 0; c < width; c++) {
                     float v = pixels[(k * height + r) * width + c];
-                    int grey = (int) Math.round(255 * Math.max(0f, Math.min(1f, v)));
+                    int grey = Math.round(255 * Math.max(0f, Math.min(1f, v)));
                     int rgb = (grey << 16) | (grey << 8) | grey;
                     for (int dy = 0; dy < scale; dy++) {
                         for (int dx = 0; dx < scale; dx++) {

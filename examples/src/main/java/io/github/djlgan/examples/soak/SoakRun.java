@@ -3,8 +3,6 @@ package io.github.djlgan.examples.soak;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import io.github.djlgan.examples.bench.Memory;
 import io.github.djlgan.examples.gan.ImprovedGan;
 import io.github.djlgan.zoo.ImprovedGanMnist;
@@ -110,7 +108,13 @@ public final class SoakRun {
         try (NDManager base = e.newBaseManager()) {
             ImprovedGan gan;
             try (NDManager init = base.newSubManager()) {
-                gan = new ImprovedGan(engine, batch, 3e-4f, 0.5f, images(init, batch));
+                gan =
+                        new ImprovedGan(
+                                engine,
+                                batch,
+                                ImprovedGan.LEARNING_RATE,
+                                ImprovedGan.BETA1,
+                                ImprovedGan.randomImages(init, batch));
             }
             try (gan) {
                 NDManager all = base.getParentManager(); // the engine's system manager
@@ -124,15 +128,15 @@ public final class SoakRun {
                         for (int i = 0; i < batch; i++) {
                             labels[i] = random.nextInt(ImprovedGanMnist.CLASSES);
                         }
-                        NDArray xUnl = images(s, batch);
+                        NDArray xUnl = ImprovedGan.randomImages(s, batch);
                         float[] l =
                                 gan.step(
-                                        images(s, batch),
+                                        ImprovedGan.randomImages(s, batch),
                                         s.create(labels),
                                         xUnl,
                                         xUnl,
-                                        latent(s, batch),
-                                        latent(s, batch));
+                                        ImprovedGan.randomLatent(s, batch),
+                                        ImprovedGan.randomLatent(s, batch));
                         losses = new float[] {l[0] + l[1], l[2]};
                     }
                     if (t % every == 0 || t == steps) {
@@ -162,14 +166,6 @@ public final class SoakRun {
                 msPerStep,
                 losses[0],
                 losses[1]);
-    }
-
-    private static NDArray images(NDManager m, int n) {
-        return m.randomUniform(0f, 1f, new Shape(n, ImprovedGanMnist.IMAGE), DataType.FLOAT32);
-    }
-
-    private static NDArray latent(NDManager m, int n) {
-        return m.randomUniform(0f, 1f, new Shape(n, ImprovedGanMnist.LATENT), DataType.FLOAT32);
     }
 
     /**
