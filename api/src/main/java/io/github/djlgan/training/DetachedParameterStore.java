@@ -17,6 +17,11 @@ import ai.djl.training.ParameterStore;
  * discriminator run with its own parameter store during the generator's update would carry the
  * generator's gradient into its next update.)
  *
+ * <p>Parameters that take no gradient (the running averages of batch norm) are handed out as they
+ * are, not detached: they are outside autograd anyway, and a block that updates them in place (as
+ * {@code LasagneBatchNorm} does in training) must update the parameter itself on every engine — a
+ * detached array shares the parameter's memory on PyTorch but is a copy on MXNet.
+ *
  * <p>The detached arrays are attached to the store's manager, which should be the manager of the
  * training step (closed after the step), so nothing is left on the parameters' manager:
  *
@@ -54,6 +59,9 @@ public final class DetachedParameterStore extends ParameterStore {
         if (!value.getDevice().equals(device)) {
             value = value.toDevice(device, true);
             value.attach(scope);
+        }
+        if (!parameter.requiresGradient()) {
+            return value;
         }
         NDArray detached = value.stopGradient();
         detached.attach(scope);

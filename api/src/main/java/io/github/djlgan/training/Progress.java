@@ -1,0 +1,121 @@
+package io.github.djlgan.training;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/**
+ * A progress display for long loops that suits both a terminal and a log file.
+ *
+ * <p>On a terminal ({@code System.console() != null}) it redraws one line in place — a bar, the
+ * percentage, the rate and a message — at most ten times a second. When the output is redirected it
+ * writes one plain line each time another {@code every} percent of the work is done (10 by default)
+ * and at the end, so a log holds a few lines rather than hundreds of redraws.
+ */
+public final class Progress implements AutoCloseable {
+
+    private static final int BAR = 30;
+    private static final long REDRAW_NANOS = 100_000_000L;
+
+    private final String label;
+    private final long total;
+    private final PrintStream out;
+    private final boolean terminal;
+    private final int every;
+    private final long started = System.nanoTime();
+    private long lastDraw;
+    private long nextPercent;
+    private long done;
+    private String message = "";
+    private boolean closed;
+
+    /**
+     * Creates a display on {@code System.out} that detects a terminal and writes a plain line every
+     * 10% otherwise.
+     *
+     * @param label what is being done, e.g. {@code "Training"}
+     * @param total the amount of work, &gt; 0
+     */
+    public Progress(String label, long total) {
+        this(label, total, System.out, System.console() != null, 10);
+    }
+
+    /**
+     * Creates a display.
+     *
+     * @param label what is being done
+     * @param total the amount of work, &gt; 0
+     * @param out where to write
+     * @param terminal whether to redraw one line in place (a terminal) or write plain lines
+     * @param every percent of the work between plain lines, 1 to 100
+     * @throws IllegalArgumentException if total or every is out of range
+     */
+    public Progress(String label, long total, PrintStream out, boolean terminal, int every) {
+        if (total <= 0 || every < 1 || every > 100) {
+            throw new IllegalArgumentException(
+                    "Progress: needs total > 0 and every in 1..100, got total "
+                            + total
+                            + ", every "
+                            + every);
+        }
+        this.label = label;
+        this.total = total;
+        this.out = out;
+        this.terminal = terminal;
+        this.every = every;
+        nextPercent = every;
+    }
+
+    /**
+     * Reports the work done so far.
+     *
+     * @param done the amount done, 0 to total
+     * @param message a short status, e.g. the latest losses; may be empty
+     */
+    public void update(long done, String message) {
+        this.done = Math.max(0, Math.min(done, total));
+        this.message = message == null ? "" : message;
+        long now = System.nanoTime();
+        if (terminal) {
+            if (now - lastDraw >= REDRAW_NANOS || this.done == total) {
+                lastDraw = now;
+                out.print('\r' + line(true));
+                out.flush();
+            }
+        } else if (this.done * 100 >= nextPercent * total) {
+            out.println(line(false));
+            long percent = this.done * 100 / total;
+            nextPercent = (percent / every + 1) * every;
+        }
+    }
+
+    private String line(boolean bar) {
+        double fraction = (double) done / total;
+        double seconds = (System.nanoTime() - started) / 1e9;
+        StringBuilder sb = new StringBuilder(label).append(' ');
+        if (bar) {
+            int filled = (int) Math.round(fraction * BAR);
+            sb.append('[').append("=".repeat(filled)).append(" ".repeat(BAR - filled)).append("] ");
+        }
+        sb.append(String.format(Locale.ROOT, "%3d%% %d/%d", (int) (fraction * 100), done, total));
+        if (seconds > 0 && done > 0) {
+            sb.append(String.format(Locale.ROOT, " %.1f/s", done / seconds));
+        }
+        if (!message.isEmpty()) {
+            sb.append(' ').append(message);
+        }
+        return sb.toString();
+    }
+
+    /** Ends the display: finishes the terminal line with a newline. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            if (terminal) {
+                out.print('\r' + line(true));
+                out.println();
+                out.flush();
+            }
+        }
+    }
+}
