@@ -1,0 +1,386 @@
+package io.github.djlgan.training;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
+
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.ArrayDataset;
+import ai.djl.training.listener.EvaluatorTrainingListener;
+import ai.djl.training.listener.TrainingListenerAdapter;
+import ai.djl.translate.TranslateException;
+import io.github.djlgan.nn.norm.WeightNorm;
+import io.github.djlgan.testing.EngineTest;
+import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.NDAssert;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.testng.annotations.Factory;
+import org.testng.annotations.Test;
+
+/** {@link GanTrainer}'s data-dependent init, checkpoints, {@code fit} and listeners. */
+public class GanTrainerLifecycleTest extends EngineTest {
+
+    private static final Shape DATA = new Shape(8, TinyGan.DATA);
+
+    /**
+     * Creates the test for one engine.
+     *
+     * @param engine the engine name
+     */
+    @Factory(dataProvider = "engines", dataProviderClass = Engines.class)
+    public GanTrainerLifecycleTest(String engine) {
+        super(engine);
+    }
+
+    private GanTrainer trainer(Model g, Model d, Consumer<GanTrainer.Builder> options) {
+        GanTrainer.Builder b =
+                GanTrainer.builder()
+                        .setGenerator(g)
+                        .setDiscriminator(d)
+                        .optLatent(LatentSampler.normal(TinyGan.LATENT));
+        options.accept(b);
+        return b.build();
+    }
+
+    private static Block wnGenerator() {
+        return new SequentialBlock()
+                .add(WeightNorm.wrap(Linear.builder().setUnits(8).build()))
+                .add(Activation::tanh)
+                .add(Linear.builder().setUnits(TinyGan.DATA).build());
+    }
+
+    private static Block wnDiscriminator() {
+        return new SequentialBlock()
+                .add(WeightNorm.wrap(Linear.builder().setUnits(8).build()))
+                .add(Activation::tanh)
+                .add(Linear.builder().setUnits(1).build());
+    }
+
+    /** Mean 0 and standard deviation 1 per channel of the first layer's output on a batch. */
+    private void assertNormalisedFirstLayer(Block net, NDArray x) {
+        Block first = net.getChildren().get(0).getValue();
+        NDArray y = first.forward(new ParameterStore(manager, false), new NDList(x), false).head();
+        NDArray mean = y.mean(new int[] {0});
+        NDArray std = y.sub(mean).square().mean(new int[] {0}).sqrt();
+        NDAssert.assertAllClose(mean, 0, 0, 1e-4);
+        NDAssert.assertAllClose(std, 1, 1e-3, 1e-3);
+    }
+
+    @Test
+    public void dataInitInitializesBothNetworksOnTheirOwnInputs() {
+        try (Model g = TinyGan.model("g", wnGenerator(), engineName);
+                Model d = TinyGan.model("d", wnDiscriminator(), engineName);
+                GanTrainer gan = trainer(g, d, b -> {})) {
+            gan.initialize(DATA);
+            NDArray x = TinyGan.real(manager, 4, 8).mul(3).add(2);
+            gan.dataInit(new NDList(x));
+            assertNormalisedFirstLayer(d.getBlock(), x);
+            // the generator was initialized on the first latent batch of the training stream
+            NDArray z =
+                    LatentSampler.normal(TinyGan.LATENT)
+                            .sample(manager, 8, ai.djl.ndarray.types.DataType.FLOAT32);
+            assertNormalisedFirstLayer(g.getBlock(), z);
+            try (NDManager s = manager.newSubManager()) {
+                assertTrue(Float.isFinite(gan.step(new NDList(x)).getGeneratorLoss()));
+            }
+            IllegalStateException e =
+                    expectThrows(IllegalStateException.class, () -> gan.dataInit(new NDList(x)));
+            assertMessage(e, "GanTrainer", "before the first step");
+        }
+    }
+
+    /** The discriminator initializes, the generator cannot: neither changes. */
+    @Test
+    public void dataInitIsAllOrNothing() {
+        Block brokenGenerator =
+                new SequentialBlock()
+                        .add(new LambdaBlock(in -> new NDList(in.head().mul(Float.NaN))))
+                        .add(WeightNorm.wrap(Linear.builder().setUnits(TinyGan.DATA).build()));
+        try (Model g = TinyGan.model("g", brokenGenerator, engineName);
+                Model d = TinyGan.model("d", wnDiscriminator(), engineName);
+                GanTrainer gan = trainer(g, d, b -> {})) {
+            gan.initialize(DATA);
+            Map<String, float[]> gBefore = TinyGan.values(g.getBlock());
+            Map<String, float[]> dBefore = TinyGan.values(d.getBlock());
+            NDArray x = TinyGan.real(manager, 4, 8);
+            IllegalArgumentException e =
+                    expectThrows(IllegalArgumentException.class, () -> gan.dataInit(new NDList(x)));
+            assertMessage(e, "WeightNorm");
+            assertEqualValues(TinyGan.values(g.getBlock()), gBefore);
+            assertEqualValues(TinyGan.values(d.getBlock()), dBefore);
+        }
+    }
+
+    private static void assertEqualValues(Map<String, float[]> a, Map<String, float[]> b) {
+        assertEquals(a.keySet(), b.keySet());
+        for (String k : b.keySet()) {
+            assertEquals(a.get(k), b.get(k), k);
+        }
+    }
+
+    private static DefaultTrainingConfig adam(String name) {
+        return GanTrainer.config(name, GanTrainer.dcganAdam());
+    }
+
+    private GanTrainer adamTrainer(Model g, Model d, Consumer<GanTrainer.Builder> more) {
+        return trainer(
+                g,
+                d,
+                b -> {
+                    b.optGeneratorConfig(adam("g"))
+                            .optDiscriminatorConfig(adam("d"))
+                            .optGeneratorEma(0.9f)
+                            .optSchedule(GanSchedule.nCritic(2));
+                    more.accept(b);
+                });
+    }
+
+    private GanStepResult step(GanTrainer gan, long seed) {
+        try (NDManager s = manager.newSubManager()) {
+            return gan.step(new NDList(TinyGan.real(s, seed, 8)));
+        }
+    }
+
+    /**
+     * A run resumed from a checkpoint takes the same next steps as the uninterrupted run, bit for
+     * bit: parameters, the generator's average, the counters (nCritic's phase), the latent stream
+     * and Adam's moments all come back.
+     */
+    @Test
+    public void aResumedRunContinuesBitForBit() throws IOException, MalformedModelException {
+        Path dir = Files.createTempDirectory("gan-checkpoint");
+        try (Model g = TinyGan.model("g", TinyGan.generator(), engineName);
+                Model d = TinyGan.model("d", TinyGan.discriminator(), engineName);
+                GanTrainer gan = adamTrainer(g, d, b -> {});
+                Model g2 = TinyGan.model("g", TinyGan.generator(), engineName);
+                Model d2 = TinyGan.model("d", TinyGan.discriminator(), engineName);
+                GanTrainer resumed = adamTrainer(g2, d2, b -> {})) {
+            gan.initialize(DATA);
+            for (int i = 0; i < 3; i++) {
+                step(gan, i);
+            }
+            gan.save(dir, "run");
+            resumed.initialize(DATA);
+            resumed.load(dir, "run");
+            assertEquals(resumed.getSteps(), 3);
+            for (int i = 3; i < 6; i++) {
+                GanStepResult a = step(gan, i);
+                GanStepResult b = step(resumed, i);
+                assertEquals(b.getDiscriminatorLoss(), a.getDiscriminatorLoss(), "step " + i);
+                assertEquals(b.isGeneratorUpdated(), a.isGeneratorUpdated(), "step " + i);
+                assertEquals(b.getGeneratorLoss(), a.getGeneratorLoss(), "step " + i);
+            }
+            assertEqualValues(TinyGan.values(g2.getBlock()), TinyGan.values(g.getBlock()));
+            assertEqualValues(TinyGan.values(d2.getBlock()), TinyGan.values(d.getBlock()));
+            NDArray z =
+                    LatentSampler.normal(TinyGan.LATENT)
+                            .withSeed(5)
+                            .sample(manager, 4, g.getDataType());
+            NDAssert.assertEqual(resumed.sample(new NDList(z)), gan.sample(new NDList(z)));
+            // the EMA file is a plain generator's parameter file
+            try (Model plain = TinyGan.model("g", TinyGan.generator(), engineName)) {
+                plain.load(dir, "run-generator-ema");
+                assertEquals(plain.getBlock().getParameters().size(), 4);
+            }
+        } finally {
+            delete(dir);
+        }
+    }
+
+    /** DJL's own Adam cannot be saved: a resumed run restarts its moments and differs. */
+    @Test
+    public void djlsAdamRestartsItsMomentsOnResume() throws IOException, MalformedModelException {
+        Path dir = Files.createTempDirectory("gan-checkpoint");
+        Consumer<GanTrainer.Builder> djlAdam =
+                b ->
+                        b.optGeneratorConfig(
+                                        GanTrainer.config(
+                                                "g",
+                                                ai.djl.training.optimizer.Optimizer.adam().build()))
+                                .optDiscriminatorConfig(
+                                        GanTrainer.config(
+                                                "d",
+                                                ai.djl.training.optimizer.Optimizer.adam()
+                                                        .build()));
+        try (Model g = TinyGan.model("g", TinyGan.generator(), engineName);
+                Model d = TinyGan.model("d", TinyGan.discriminator(), engineName);
+                GanTrainer gan = trainer(g, d, djlAdam);
+                Model g2 = TinyGan.model("g", TinyGan.generator(), engineName);
+                Model d2 = TinyGan.model("d", TinyGan.discriminator(), engineName);
+                GanTrainer resumed = trainer(g2, d2, djlAdam)) {
+            gan.initialize(DATA);
+            for (int i = 0; i < 3; i++) {
+                step(gan, i);
+            }
+            gan.save(dir, "run");
+            resumed.initialize(DATA);
+            resumed.load(dir, "run");
+            assertEqualValues(TinyGan.values(d2.getBlock()), TinyGan.values(d.getBlock()));
+            step(gan, 3);
+            step(resumed, 3);
+            assertFalse(
+                    equalValues(TinyGan.values(d2.getBlock()), TinyGan.values(d.getBlock())),
+                    "the moments restarted, so the step differs");
+        } finally {
+            delete(dir);
+        }
+    }
+
+    private static boolean equalValues(Map<String, float[]> a, Map<String, float[]> b) {
+        for (String k : b.keySet()) {
+            if (!java.util.Arrays.equals(a.get(k), b.get(k))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Test
+    public void aDamagedCheckpointChangesNothing() throws IOException {
+        Path dir = Files.createTempDirectory("gan-checkpoint");
+        try (Model g = TinyGan.model("g", TinyGan.generator(), engineName);
+                Model d = TinyGan.model("d", TinyGan.discriminator(), engineName);
+                GanTrainer gan = adamTrainer(g, d, b -> {});
+                Model g2 = TinyGan.model("g", TinyGan.generator(), engineName);
+                Model d2 = TinyGan.model("d", TinyGan.discriminator(), engineName);
+                GanTrainer other = adamTrainer(g2, d2, b -> {})) {
+            gan.initialize(DATA);
+            step(gan, 1);
+            gan.save(dir, "run");
+            // cut the discriminator's file short: the generator and its average load first
+            Path dFile = dir.resolve("run-discriminator-0001.params");
+            try (RandomAccessFile f = new RandomAccessFile(dFile.toFile(), "rw")) {
+                f.setLength(f.length() - 10);
+            }
+            other.initialize(DATA);
+            Map<String, float[]> gBefore = TinyGan.values(g2.getBlock());
+            Map<String, float[]> dBefore = TinyGan.values(d2.getBlock());
+            NDArray z =
+                    LatentSampler.normal(TinyGan.LATENT)
+                            .withSeed(5)
+                            .sample(manager, 4, g.getDataType());
+            float[] samplesBefore = other.sample(new NDList(z)).toFloatArray();
+            MalformedModelException e =
+                    expectThrows(MalformedModelException.class, () -> other.load(dir, "run"));
+            assertMessage(e, "truncated");
+            assertEqualValues(TinyGan.values(g2.getBlock()), gBefore);
+            assertEqualValues(TinyGan.values(d2.getBlock()), dBefore);
+            assertEquals(
+                    other.sample(new NDList(z)).toFloatArray(), samplesBefore, "EMA unchanged");
+            assertEquals(other.getSteps(), 0);
+            // and the untouched trainer still trains
+            assertTrue(Float.isFinite(step(other, 2).getDiscriminatorLoss()));
+        } finally {
+            delete(dir);
+        }
+    }
+
+    @Test
+    public void aCheckpointOfOtherOptionsIsRefused() throws IOException {
+        Path dir = Files.createTempDirectory("gan-checkpoint");
+        try (Model g = TinyGan.model("g", TinyGan.generator(), engineName);
+                Model d = TinyGan.model("d", TinyGan.discriminator(), engineName);
+                GanTrainer gan = adamTrainer(g, d, b -> {});
+                Model g2 = TinyGan.model("g", TinyGan.generator(), engineName);
+                Model d2 = TinyGan.model("d", TinyGan.discriminator(), engineName);
+                GanTrainer other =
+                        adamTrainer(g2, d2, b -> b.optSchedule(GanSchedule.nCritic(5)))) {
+            gan.initialize(DATA);
+            gan.save(dir, "run");
+            other.initialize(DATA);
+            MalformedModelException e =
+                    expectThrows(MalformedModelException.class, () -> other.load(dir, "run"));
+            assertMessage(e, "GanTrainer", "nCritic 2", "nCritic 5");
+            assertMessage(
+                    expectThrows(
+                            java.io.FileNotFoundException.class, () -> other.load(dir, "nothing")),
+                    "GanTrainer",
+                    "nothing-trainer-NNNN.state");
+            step(other, 1);
+            assertMessage(
+                    expectThrows(IllegalStateException.class, () -> other.load(dir, "run")),
+                    "GanTrainer",
+                    "before the first step");
+        } finally {
+            delete(dir);
+        }
+    }
+
+    @Test
+    public void fitCallsEachNetworksListeners() throws IOException, TranslateException {
+        int[] batches = new int[2];
+        int[] epochs = new int[2];
+        DefaultTrainingConfig dConfig =
+                TinyGan.sgd(0.05f)
+                        .addTrainingListeners(
+                                new EvaluatorTrainingListener(), counter(batches, epochs, 0));
+        DefaultTrainingConfig gConfig =
+                TinyGan.sgd(0.05f).addTrainingListeners(counter(batches, epochs, 1));
+        try (Model g = TinyGan.model("g", TinyGan.generator(), engineName);
+                Model d = TinyGan.model("d", TinyGan.discriminator(), engineName);
+                GanTrainer gan =
+                        trainer(
+                                g,
+                                d,
+                                b ->
+                                        b.optDiscriminatorConfig(dConfig)
+                                                .optGeneratorConfig(gConfig)
+                                                .optSchedule(GanSchedule.nCritic(2)))) {
+            gan.initialize(DATA);
+            ArrayDataset data =
+                    new ArrayDataset.Builder()
+                            .setData(TinyGan.real(manager, 1, 32))
+                            .setSampling(8, false)
+                            .build();
+            gan.fit(data, 3);
+            assertEquals(gan.getSteps(), 12);
+            assertEquals(batches[0], 12, "discriminator: every step");
+            assertEquals(batches[1], 6, "generator: every second step");
+            assertEquals(epochs[0], 3);
+            assertEquals(epochs[1], 3);
+            Trainer dTrainer = gan.getDiscriminatorTrainer();
+            float loss = dTrainer.getTrainingResult().getTrainLoss();
+            assertTrue(loss > 0 && Float.isFinite(loss), "reported loss " + loss);
+        }
+    }
+
+    private static TrainingListenerAdapter counter(int[] batches, int[] epochs, int i) {
+        return new TrainingListenerAdapter() {
+            @Override
+            public void onTrainingBatch(Trainer trainer, BatchData batchData) {
+                batches[i]++;
+            }
+
+            @Override
+            public void onEpoch(Trainer trainer) {
+                epochs[i]++;
+            }
+        };
+    }
+
+    private static void delete(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.github.djlgan.training;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.testng.annotations.Test;
+
+/** {@link Progress}: a few plain lines into a log, a redrawn line on a terminal. (No engine.) */
+public class ProgressTest {
+
+    private static String run(boolean terminal, int every, long total) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        try (Progress p = new Progress("Training", total, out, terminal, every)) {
+            for (long i = 1; i <= total; i++) {
+                p.update(i, "loss 0.5");
+            }
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    public void aLogGetsOneLineEveryTenPercent() {
+        String log = run(false, 10, 1000);
+        String[] lines = log.split("\n");
+        assertEquals(lines.length, 10, log);
+        assertFalse(log.contains("\r"));
+        assertTrue(lines[0].startsWith("Training  10% 100/1000"), lines[0]);
+        assertTrue(lines[9].startsWith("Training 100% 1000/1000"), lines[9]);
+        assertTrue(lines[9].endsWith("loss 0.5"), lines[9]);
+    }
+
+    @Test
+    public void fewUpdatesStillGiveOneLineEach() {
+        String[] lines = run(false, 10, 3).split("\n");
+        assertEquals(lines.length, 3); // 33%, 66%, 100%
+        assertTrue(lines[2].startsWith("Training 100% 3/3"), lines[2]);
+    }
+
+    @Test
+    public void aTerminalGetsARedrawnBar() {
+        String out = run(true, 10, 50);
+        assertTrue(out.startsWith("\rTraining ["), out);
+        assertTrue(out.contains("100% 50/50"), out);
+        assertTrue(out.endsWith("\n"));
+        assertEquals(out.chars().filter(c -> c == '\n').count(), 1, "one line, redrawn");
+    }
+
+    @Test
+    public void badArgumentsAreRefused() {
+        expectThrows(
+                IllegalArgumentException.class, () -> new Progress("x", 0, System.out, false, 10));
+        expectThrows(
+                IllegalArgumentException.class, () -> new Progress("x", 10, System.out, false, 0));
+    }
+}
