@@ -94,6 +94,7 @@ public final class GanTrainer implements AutoCloseable {
     private final int packing;
     private final float emaDecay;
     private final float clip;
+    private final boolean generatorDataInit;
 
     private Shape dataShape;
     private Shape latentShape;
@@ -120,6 +121,7 @@ public final class GanTrainer implements AutoCloseable {
         packing = builder.packing;
         emaDecay = builder.emaDecay;
         clip = builder.clip;
+        generatorDataInit = builder.generatorDataInit;
     }
 
     /**
@@ -210,8 +212,10 @@ public final class GanTrainer implements AutoCloseable {
     /**
      * Data-dependent initialization ({@link DataInit}) of both networks, before the first step: the
      * discriminator on the real batch (packed as in training), the generator on a batch of latents
-     * of the same size. Networks without {@code DataInitializable} blocks are unchanged. All or
-     * nothing: if either network cannot be initialized, neither changes.
+     * of the same size from the training stream (unless {@link
+     * Builder#optGeneratorDataInit(boolean)} turned that off). Networks without {@code
+     * DataInitializable} blocks are unchanged. All or nothing: if either network cannot be
+     * initialized, neither changes.
      *
      * @param realBatch real samples; its first array is the discriminator's input
      * @throws IllegalStateException if not initialized or a step was already taken
@@ -226,8 +230,10 @@ public final class GanTrainer implements AutoCloseable {
             NDArray packed = packing > 1 ? Pack.pack(x, packing) : x;
             DataInit.initialize(discriminator.getBlock(), null, new NDList(packed)).close();
             try {
-                NDArray z = drawLatent(latent, scope, x.getShape().get(0));
-                DataInit.initialize(generator.getBlock(), null, new NDList(z)).close();
+                if (generatorDataInit) {
+                    NDArray z = drawLatent(latent, scope, x.getShape().get(0));
+                    DataInit.initialize(generator.getBlock(), null, new NDList(z)).close();
+                }
             } catch (RuntimeException e) {
                 before.forEach(p -> p.getValue().copyTo(p.getKey().getArray()));
                 throw e;
@@ -746,6 +752,7 @@ public final class GanTrainer implements AutoCloseable {
         private int packing = 1;
         private float emaDecay;
         private float clip;
+        private boolean generatorDataInit = true;
 
         Builder() {}
 
@@ -862,6 +869,18 @@ public final class GanTrainer implements AutoCloseable {
          */
         public Builder optWeightClipping(float c) {
             this.clip = c;
+            return this;
+        }
+
+        /**
+         * Sets whether {@link GanTrainer#dataInit} initializes the generator too (default true).
+         * improved-gan, for one, initializes its discriminator only.
+         *
+         * @param generatorDataInit whether the generator takes part in data-dependent init
+         * @return this builder
+         */
+        public Builder optGeneratorDataInit(boolean generatorDataInit) {
+            this.generatorDataInit = generatorDataInit;
             return this;
         }
 

@@ -170,6 +170,7 @@ public final class Bench implements Callable<Integer> {
         ratio(ratios, "wn_linear/linear", median, "wn_linear", "linear");
         ratio(ratios, "wn_conv/conv", median, "wn_conv", "conv");
         ratio(ratios, "deconv/equal_mac_conv", median, "deconv", "deconv_conv");
+        ratio(ratios, "gan_step/gan_step_manual", median, "gan_step", "gan_step_manual");
         for (Map<String, Object> row : cases) {
             if ("mbd_large".equals(row.get("case"))) {
                 // the N²K distance tensor c of N = 512, K = 100, float32: 100 MiB

@@ -125,9 +125,15 @@ public final class BenchCases {
                         "gan_step",
                         "batch 100",
                         "improved-gan MNIST: one discriminator + one generator Adam step"
-                                + " (ImprovedGanMnist)",
+                                + " (ImprovedGanMnist) through GanTrainer",
                         GanStep.flops(100),
-                        manager -> new GanStep(manager, 100)));
+                        manager -> new GanStep(manager, 100, false)),
+                new BenchCase(
+                        "gan_step_manual",
+                        "batch 100",
+                        "the same step as a hand-written loop of two DJL Trainers",
+                        GanStep.flops(100),
+                        manager -> new GanStep(manager, 100, true)));
     }
 
     /**

@@ -2,31 +2,41 @@ package io.github.djlgan.examples.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import io.github.djlgan.examples.gan.ImprovedGan;
 import io.github.djlgan.zoo.ImprovedGanMnist;
 
 /**
- * One {@link ImprovedGan#step}: a discriminator and a generator Adam update of the improved-gan
- * MNIST networks, on fixed random inputs (memory and time do not depend on the values). Each run's
- * arrays live in a sub-manager closed at the end of the run; the losses are read back, which waits
- * for the engine.
+ * One training step of the improved-gan MNIST networks (a discriminator and a generator Adam
+ * update) on fixed random inputs (memory and time do not depend on the values): through {@link
+ * ImprovedGan}'s {@code GanTrainer} ({@code gan_step}), or by the hand-written loop it replaced
+ * ({@code gan_step_manual}, {@link HandWrittenGanStep}), so the trainer's overhead is measured side
+ * by side. Each run's arrays live in a sub-manager closed at the end of the run; the losses are
+ * read back, which waits for the engine.
  */
 final class GanStep implements BenchCase.Step {
 
     private final NDManager scope;
     private final ImprovedGan gan;
+    private final HandWrittenGanStep manual;
     private final NDArray[] inputs;
 
-    GanStep(NDManager manager, int batch) {
+    GanStep(NDManager manager, int batch, boolean handWritten) {
         scope = manager.newSubManager();
+        String engine = manager.getEngine().getEngineName();
         try (NDManager init = scope.newSubManager()) {
+            NDArray initBatch = ImprovedGan.randomImages(init, batch);
             gan =
-                    new ImprovedGan(
-                            manager.getEngine().getEngineName(),
-                            batch,
-                            ImprovedGan.LEARNING_RATE,
-                            ImprovedGan.BETA1,
-                            ImprovedGan.randomImages(init, batch));
+                    handWritten
+                            ? null
+                            : new ImprovedGan(
+                                    engine,
+                                    batch,
+                                    ImprovedGan.LEARNING_RATE,
+                                    ImprovedGan.BETA1,
+                                    initBatch,
+                                    1);
+            manual = handWritten ? new HandWrittenGanStep(engine, batch, initBatch) : null;
         }
         int[] labels = new int[batch];
         for (int i = 0; i < batch; i++) {
@@ -38,9 +48,13 @@ final class GanStep implements BenchCase.Step {
                     scope.create(labels),
                     ImprovedGan.randomImages(scope, batch),
                     ImprovedGan.randomImages(scope, batch),
-                    ImprovedGan.randomLatent(scope, batch),
-                    ImprovedGan.randomLatent(scope, batch)
+                    latent(scope, batch),
+                    latent(scope, batch)
                 };
+    }
+
+    private static NDArray latent(NDManager manager, int n) {
+        return ImprovedGan.latent(1).sample(manager, n, DataType.FLOAT32);
     }
 
     /** {@inheritDoc} */
@@ -50,7 +64,11 @@ final class GanStep implements BenchCase.Step {
             for (NDArray x : inputs) {
                 x.tempAttach(iteration);
             }
-            gan.step(inputs[0], inputs[1], inputs[2], inputs[3], inputs[4], inputs[5]);
+            if (manual != null) {
+                manual.step(inputs[0], inputs[1], inputs[2], inputs[3], inputs[4], inputs[5]);
+            } else {
+                gan.step(inputs[0], inputs[1], inputs[2], inputs[3]);
+            }
         }
     }
 
@@ -74,7 +92,11 @@ final class GanStep implements BenchCase.Step {
     /** {@inheritDoc} */
     @Override
     public void close() {
-        gan.close();
+        if (gan != null) {
+            gan.close();
+        } else {
+            manual.close();
+        }
         scope.close();
     }
 }

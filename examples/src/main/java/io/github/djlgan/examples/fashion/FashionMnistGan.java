@@ -171,7 +171,9 @@ public final class FashionMnistGan implements Callable<Integer> {
                         Arrays.copyOf(
                                 permutation(random, train.size()), Math.min(500, train.size()));
                 NDArray initBatch = images(init, train, initIdx);
-                gan = new SemiSupervisedGan(engine, batch, learningRate, beta1, initBatch);
+                gan =
+                        new SemiSupervisedGan(
+                                engine, batch, learningRate, beta1, initBatch, common.seed);
             }
             try (gan) {
                 ProgressBar progress = new ProgressBar("Training", (long) epochs * steps);
@@ -195,9 +197,7 @@ public final class FashionMnistGan implements Callable<Integer> {
                             NDArray yLab = s.create(train.labels(labIdx));
                             NDArray xUnl = images(s, train, slice(unl, t, batch));
                             NDArray xUnl2 = images(s, train, slice(unl2, t, batch));
-                            NDArray z = latent(s, random, batch);
-                            NDArray z2 = latent(s, random, batch);
-                            float[] losses = gan.step(xLab, yLab, xUnl, xUnl2, z, z2);
+                            float[] losses = gan.step(xLab, yLab, xUnl, xUnl2);
                             float base1 = gan.baselineStep(xLab, yLab);
 
                             sums[0] += losses[0];
@@ -283,12 +283,6 @@ public final class FashionMnistGan implements Callable<Integer> {
 
     private static NDArray images(NDManager m, FashionMnistData data, int[] idx) {
         return m.create(data.pixels(idx), new Shape(idx.length, FashionMnistData.PIXELS));
-    }
-
-    private static NDArray latent(NDManager m, Random random, int n) {
-        return m.create(
-                uniform(random, n * ImprovedGanMnist.LATENT),
-                new Shape(n, ImprovedGanMnist.LATENT));
     }
 
     private static float[] uniform(Random random, int n) {

@@ -10,6 +10,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import io.github.djlgan.examples.gan.ImprovedGan;
+import io.github.djlgan.examples.gan.SemiSupervisedObjective;
 import io.github.djlgan.init.DataInit;
 import io.github.djlgan.zoo.ImprovedGanMnist;
 
@@ -40,15 +41,27 @@ public final class SemiSupervisedGan implements AutoCloseable {
      * @param beta1 Adam's β₁
      * @param initBatch a batch of training images (N, 784) for the data-dependent initialization of
      *     both classifiers
+     * @param seed the seed of the GAN's latent stream
      */
     public SemiSupervisedGan(
-            Engine engine, int batch, float learningRate, float beta1, NDArray initBatch) {
-        gan = new ImprovedGan(engine.getEngineName(), batch, learningRate, beta1, initBatch);
+            Engine engine,
+            int batch,
+            float learningRate,
+            float beta1,
+            NDArray initBatch,
+            long seed) {
+        gan = new ImprovedGan(engine.getEngineName(), batch, learningRate, beta1, initBatch, seed);
         bModel = Model.newInstance("baseline", engine.getEngineName());
         bModel.setBlock(ImprovedGanMnist.discriminator());
-        baseline = bModel.newTrainer(ImprovedGan.adam(learningRate, beta1));
+        bModel.getBlock()
+                .initialize(
+                        bModel.getNDManager(),
+                        bModel.getDataType(),
+                        new Shape(batch, ImprovedGanMnist.IMAGE));
+        // before the trainer exists: MXNet's parameter server copies the weights when it does
+        DataInit.initialize(bModel.getBlock(), null, new NDList(initBatch)).close();
+        baseline = bModel.newTrainer(ImprovedGan.config("baseline_loss", learningRate, beta1));
         baseline.initialize(new Shape(batch, ImprovedGanMnist.IMAGE));
-        DataInit.initialize(baseline, new NDList(initBatch));
     }
 
     /**
@@ -58,13 +71,10 @@ public final class SemiSupervisedGan implements AutoCloseable {
      * @param yLab their labels (B), int
      * @param xUnl unlabelled images (B, 784)
      * @param xUnl2 other unlabelled images (B, 784), for the generator's update
-     * @param z latent vectors for the discriminator's update (B, 100)
-     * @param z2 latent vectors for the generator's update (B, 100)
      * @return {L_lab, L_unl, L_G}
      */
-    public float[] step(
-            NDArray xLab, NDArray yLab, NDArray xUnl, NDArray xUnl2, NDArray z, NDArray z2) {
-        return gan.step(xLab, yLab, xUnl, xUnl2, z, z2);
+    public float[] step(NDArray xLab, NDArray yLab, NDArray xUnl, NDArray xUnl2) {
+        return gan.step(xLab, yLab, xUnl, xUnl2);
     }
 
     /**
@@ -78,7 +88,7 @@ public final class SemiSupervisedGan implements AutoCloseable {
         float loss;
         try (GradientCollector collector = baseline.newGradientCollector()) {
             NDArray logits = baseline.forward(new NDList(xLab)).head();
-            NDArray ce = ImprovedGan.crossEntropy(logits, yLab);
+            NDArray ce = SemiSupervisedObjective.crossEntropy(logits, yLab);
             collector.backward(ce);
             loss = ce.getFloat();
         }

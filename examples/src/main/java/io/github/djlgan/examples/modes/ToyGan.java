@@ -12,15 +12,12 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
-import ai.djl.training.ParameterStore;
-import ai.djl.training.Trainer;
 import ai.djl.training.initializer.UniformInitializer;
-import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import io.github.djlgan.init.DataInit;
-import io.github.djlgan.training.DetachedParameterStore;
+import io.github.djlgan.training.Adam;
+import io.github.djlgan.training.GanStepResult;
+import io.github.djlgan.training.GanTrainer;
+import io.github.djlgan.training.LatentSampler;
 import java.util.Random;
 import java.util.function.IntConsumer;
 
@@ -28,20 +25,18 @@ import java.util.function.IntConsumer;
  * One GAN run on a 2D {@link GaussianMixture}: an MLP generator against a {@link Variant}'s
  * discriminator, trained with the non-saturating GAN loss, Adam and a fixed number of steps.
  *
- * <p>Each step updates the discriminator once, on a real and a generated batch passed separately
- * (so a minibatch layer sees either real or generated samples, never a mix), with loss
- * softplus(−D(x)) + softplus(D(G(z))); then the generator once, on a fresh latent batch, with loss
- * softplus(−D(G(z))). The generator's gradient flows through the discriminator's forward, which
- * runs on a {@link DetachedParameterStore} so that the discriminator accumulates no gradient from
- * it. Both networks have their own {@link Trainer}. Real samples and latent vectors come from a
- * {@code java.util.Random} seeded with the run's seed, so the data are the same on every engine;
- * the networks see the points divided by {@link GaussianMixture#scale()} and the generated samples
- * are multiplied back before they are returned; weights are initialized by the engine's generator,
- * seeded with the same seed.
+ * <p>Trained by a {@link GanTrainer}: each step updates the discriminator once, on a real and a
+ * generated batch passed separately (so a minibatch layer sees either real or generated samples,
+ * never a mix), with the non-saturating loss, then the generator once, on a fresh latent batch.
+ * Real samples come from a {@code java.util.Random} seeded with the run's seed and latent vectors
+ * from the trainer's Java latent stream with the same seed, so the data are the same on every
+ * engine; the networks see the points divided by {@link GaussianMixture#scale()} and the generated
+ * samples are multiplied back before they are returned; weights are initialized by the engine's
+ * generator, seeded with the same seed.
  *
- * <p>Before the first step, {@link DataInit} runs the discriminator once on a real batch (this sets
- * up {@code WeightNorm} and {@code MinibatchDiscrimination}; for the other variants it changes
- * nothing). All arrays of a step live in a sub-manager closed at the end of the step.
+ * <p>Before the first step, {@link GanTrainer#dataInit} runs the discriminator once on a real batch
+ * (this sets up {@code WeightNorm} and {@code MinibatchDiscrimination}; for the other variants it
+ * changes nothing). All arrays of a step live in a sub-manager closed at the end of the step.
  */
 public final class ToyGan {
 
@@ -57,7 +52,7 @@ public final class ToyGan {
      * @param learningRateG the generator's Adam learning rate
      * @param beta1 Adam's β₁ (both networks)
      * @param decay whether both learning rates decay linearly to 0 over the run
-     * @param dataInit whether {@link DataInit} initializes the discriminator on a real batch
+     * @param dataInit whether data-dependent init runs on a real batch before training
      * @param kernels minibatch discrimination kernels
      * @param kernelDim minibatch discrimination dimension per kernel
      * @param groupSize minibatch std-dev group size (0 = whole batch)
@@ -117,71 +112,42 @@ public final class ToyGan {
                 Model dModel = Model.newInstance("discriminator", engine.getEngineName())) {
             gModel.setBlock(generator(settings));
             dModel.setBlock(variant.discriminator(settings));
-            try (Trainer g = gModel.newTrainer(config(settings.learningRateG(), settings));
-                    Trainer d = dModel.newTrainer(config(settings.learningRateD(), settings));
+            try (GanTrainer gan =
+                            GanTrainer.builder()
+                                    .setGenerator(gModel)
+                                    .setDiscriminator(dModel)
+                                    .optLatent(
+                                            LatentSampler.normal(settings.latent()).withSeed(seed))
+                                    .optGeneratorConfig(config(settings.learningRateG(), settings))
+                                    .optDiscriminatorConfig(
+                                            config(settings.learningRateD(), settings))
+                                    .build();
                     NDManager base = engine.newBaseManager()) {
-                g.initialize(new Shape(batch, settings.latent()));
-                d.initialize(new Shape(batch, 2));
-                try (NDManager init = base.newSubManager()) {
-                    NDArray x = real(init, mixture, random, batch);
-                    if (settings.dataInit()) {
-                        DataInit.initialize(d, new NDList(x));
+                gan.initialize(new Shape(batch, 2));
+                if (settings.dataInit()) {
+                    try (NDManager init = base.newSubManager()) {
+                        gan.dataInit(new NDList(real(init, mixture, random, batch)));
                     }
                 }
-                float lossD = Float.NaN;
-                float lossG = Float.NaN;
-                Block dBlock = dModel.getBlock();
-                Block gBlock = gModel.getBlock();
+                GanStepResult last = null;
                 for (int step = 0; step < settings.steps(); step++) {
                     try (NDManager s = base.newSubManager()) {
-                        // discriminator: real vs generated (the generator runs detached)
-                        NDArray x = real(s, mixture, random, batch);
-                        NDArray fake =
-                                gBlock.forward(
-                                                new DetachedParameterStore(s),
-                                                new NDList(latent(s, random, batch, settings)),
-                                                true)
-                                        .head();
-                        try (GradientCollector collector = d.newGradientCollector()) {
-                            NDArray realLogit = d.forward(new NDList(x)).head();
-                            NDArray fakeLogit = d.forward(new NDList(fake)).head();
-                            NDArray loss =
-                                    Activation.softPlus(realLogit.neg())
-                                            .mean()
-                                            .add(Activation.softPlus(fakeLogit).mean());
-                            collector.backward(loss);
-                            lossD = loss.getFloat();
-                        }
-                        d.step();
-                        // generator: through the discriminator, whose parameters stay out of it
-                        try (GradientCollector collector = g.newGradientCollector()) {
-                            NDArray generated =
-                                    g.forward(new NDList(latent(s, random, batch, settings)))
-                                            .head();
-                            NDArray logit =
-                                    dBlock.forward(
-                                                    new DetachedParameterStore(s),
-                                                    new NDList(generated),
-                                                    true)
-                                            .head();
-                            NDArray loss = Activation.softPlus(logit.neg()).mean();
-                            collector.backward(loss);
-                            lossG = loss.getFloat();
-                        }
-                        g.step();
+                        last = gan.step(new NDList(real(s, mixture, random, batch)));
                     }
                     onStep.accept(step + 1);
                 }
                 float[] samples;
                 try (NDManager s = base.newSubManager()) {
-                    NDArray z = latent(s, random, settings.evalSamples(), settings);
                     samples =
-                            gBlock.forward(new ParameterStore(s, false), new NDList(z), false)
-                                    .head()
+                            gan.sample(s, settings.evalSamples())
                                     .mul(mixture.scale())
                                     .toFloatArray();
                 }
-                return new Result(samples, lossD, lossG, (System.nanoTime() - start) / 1e9);
+                return new Result(
+                        samples,
+                        last == null ? Float.NaN : last.getDiscriminatorLoss(),
+                        last == null ? Float.NaN : last.getGeneratorLoss(),
+                        (System.nanoTime() - start) / 1e9);
             }
         }
     }
@@ -215,13 +181,9 @@ public final class ToyGan {
                 settings.decay()
                         ? n -> learningRate * Math.max(0f, 1f - (float) (n - 1) / steps)
                         : Tracker.fixed(learningRate);
-        // the losses are computed by hand; the trainer's loss is never evaluated
-        return new DefaultTrainingConfig(Loss.l2Loss())
-                .optOptimizer(
-                        Optimizer.adam()
-                                .optLearningRateTracker(tracker)
-                                .optBeta1(settings.beta1())
-                                .build());
+        return GanTrainer.config(
+                "loss",
+                Adam.builder().optLearningRateTracker(tracker).optBeta1(settings.beta1()).build());
     }
 
     /** Real samples in the networks' coordinates: divided by the mixture's scale. */
@@ -232,13 +194,5 @@ public final class ToyGan {
             points[i] /= scale;
         }
         return m.create(points, new Shape(n, 2));
-    }
-
-    private static NDArray latent(NDManager m, Random random, int n, Settings settings) {
-        float[] z = new float[n * settings.latent()];
-        for (int i = 0; i < z.length; i++) {
-            z[i] = (float) random.nextGaussian();
-        }
-        return m.create(z, new Shape(n, settings.latent()));
     }
 }

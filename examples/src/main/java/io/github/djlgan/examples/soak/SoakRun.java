@@ -114,7 +114,8 @@ public final class SoakRun {
                                 batch,
                                 ImprovedGan.LEARNING_RATE,
                                 ImprovedGan.BETA1,
-                                ImprovedGan.randomImages(init, batch));
+                                ImprovedGan.randomImages(init, batch),
+                                seed);
             }
             try (gan) {
                 NDManager all = base.getParentManager(); // the engine's system manager
@@ -134,9 +135,7 @@ public final class SoakRun {
                                         ImprovedGan.randomImages(s, batch),
                                         s.create(labels),
                                         xUnl,
-                                        xUnl,
-                                        ImprovedGan.randomLatent(s, batch),
-                                        ImprovedGan.randomLatent(s, batch));
+                                        xUnl);
                         losses = new float[] {l[0] + l[1], l[2]};
                     }
                     if (t % every == 0 || t == steps) {

@@ -76,7 +76,8 @@ public class BenchTest {
                         "mbd_large",
                         "lbn",
                         "mbstd",
-                        "gan_step"));
+                        "gan_step",
+                        "gan_step_manual"));
         for (BenchCase c : BenchCases.all()) {
             boolean capped = c.name().equals("mbd_large");
             assertEquals(c.warmup(5), capped ? 1 : 5, c.name());
