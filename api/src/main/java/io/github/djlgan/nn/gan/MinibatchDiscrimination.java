@@ -267,13 +267,21 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
             return x.split(cuts, 0);
         }
 
-        /** 1 where j ≠ i, 0 where j = i, for the pairs of a diagonal tile (I, I): (T_I, T_I, 1). */
-        NDArray others(NDArray like, int block, NDManager manager) {
-            int rows = rows(block);
-            return manager.eye(rows, rows, 0, like.getDataType(), like.getDevice())
-                    .neg()
-                    .add(1)
-                    .expandDims(2);
+        /**
+         * For every block I, the mask of the diagonal tile (I, I): 1 where j ≠ i, 0 where j = i,
+         * (T_I, T_I, 1). One array of the full size, and a slice of it for a shorter last block.
+         */
+        NDArray[] diagonalMasks(NDArray like, NDManager manager) {
+            NDArray full =
+                    manager.eye(size, size, 0, like.getDataType(), like.getDevice())
+                            .neg()
+                            .add(1)
+                            .expandDims(2);
+            NDArray[] masks = new NDArray[blocks()];
+            for (int b = 0; b < masks.length; b++) {
+                masks[b] = rows(b) == size ? full : full.get("0:{}, 0:{}", rows(b), rows(b));
+            }
+            return masks;
         }
     }
 
@@ -321,6 +329,7 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
         try (NDManager work = owner.newSubManager()) {
             NDList pieces = tiling.split(m);
             pieces.attach(work);
+            NDArray[] masks = tiling.diagonalMasks(m, work);
             NDList a = new NDList();
             NDList b = new NDList();
             for (NDArray piece : pieces) {
@@ -333,7 +342,7 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
                         a.get(i).tempAttach(scope);
                         b.get(j).tempAttach(scope);
                         NDArray c = distance.of(a.get(i), b.get(j));
-                        NDArray tile = map.apply(c, i == j ? tiling.others(m, i, scope) : null);
+                        NDArray tile = map.apply(c, i == j ? masks[i] : null);
                         tile.attach(work);
                         tiles[i][j] = tile;
                     }
@@ -402,6 +411,7 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
             // the values, outside the graph; E is complete before any of it enters the graph
             NDList pieces = tiling.split(m.stopGradient());
             pieces.attach(work);
+            NDArray[] masks = tiling.diagonalMasks(m, work);
             for (int i = 0; i < blocks; i++) {
                 for (int j = i; j < blocks; j++) {
                     try (NDManager scope = work.newSubManager()) {
@@ -410,9 +420,7 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
                         a.attach(scope);
                         b.attach(scope);
                         NDArray tile =
-                                closeness(
-                                        Distance.DETACHED.of(a, b),
-                                        i == j ? tiling.others(m, i, scope) : null);
+                                closeness(Distance.DETACHED.of(a, b), i == j ? masks[i] : null);
                         e.tempAttach(scope);
                         e.set(at[i][j], tile);
                     }
