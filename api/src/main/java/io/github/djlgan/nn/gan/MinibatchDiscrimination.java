@@ -191,21 +191,20 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
         BlockChecks.checkArgument(blockSize > 0, NAME, "block size must be > 0, got %d", blockSize);
         int n = Math.toIntExact(m.getShape().get(0));
         Tiling tiling = new Tiling(n, Math.min(blockSize, n));
-        Distance distance = blockSize >= n ? Distance.KEPT : Distance.RECOMPUTED;
+        Distance distance = blockSize >= n ? Distance.PLAIN : Distance.RECOMPUTED;
         return reduceRows(m, tiling, distance, (c, others) -> c, rows -> rows);
     }
 
     /** How a tile's distances c = Σ_d |a − b| are computed, and what autograd keeps of them. */
     private enum Distance {
-        /** Outside the autograd graph: values only. */
-        DETACHED,
         /**
-         * Under autograd, which keeps the tile's (T, T, K, D) differences for the backward pass.
+         * Σ_d |a − b| as is: if a or b is in the autograd graph, autograd keeps the tile's (T, T,
+         * K, D) differences for the backward pass.
          */
-        KEPT,
+        PLAIN,
         /**
-         * The value outside the graph plus g − stopGradient(g), g = Σ_d (2·max(a, b) − a − b): the
-         * value bit for bit, the gradient of g, and autograd keeps only a and b.
+         * The value outside the graph plus g − stopGradient(g), g = {@link #distanceForGradient}:
+         * the value bit for bit, the gradient of g, and autograd keeps only a and b.
          */
         RECOMPUTED;
 
@@ -217,19 +216,30 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
          * @return c (T_I, T_J, K), attached to a's manager
          */
         NDArray of(NDArray a, NDArray b) {
-            if (this == KEPT) {
+            if (this == PLAIN) {
                 return a.sub(b).abs().sum(D_AXIS);
             }
-            NDArray c = a.stopGradient().sub(b.stopGradient()).abs().sum(D_AXIS);
-            if (this == DETACHED) {
-                return c;
-            }
-            // 2·max written as max + max: a Java-number factor is unsafe under autograd on DJL's
-            // PyTorch engine (see Tensors)
-            NDArray max = a.maximum(b).sum(D_AXIS);
-            NDArray g = max.add(max).sub(a.sum(D_AXIS)).sub(b.sum(D_AXIS));
+            NDArray c = PLAIN.of(a.stopGradient(), b.stopGradient());
+            NDArray g = distanceForGradient(a, b, a.sum(D_AXIS), b.sum(D_AXIS));
             return c.add(g.sub(g.stopGradient()));
         }
+    }
+
+    /**
+     * g = Σ_d (2·max(a, b) − a − b): c in exact arithmetic, with c's derivative sign(a − b), and a
+     * backward pass that keeps only a and b (abs's would keep the (T, T, K, D) difference).
+     *
+     * @param a the rows i of a tile, (T_I, 1, K, D)
+     * @param b the rows j of a tile, (1, T_J, K, D)
+     * @param sumA Σ_d a, (T_I, 1, K)
+     * @param sumB Σ_d b, (1, T_J, K)
+     * @return g (T_I, T_J, K), attached to a's manager
+     */
+    private static NDArray distanceForGradient(NDArray a, NDArray b, NDArray sumA, NDArray sumB) {
+        // 2·max written as max + max: a Java-number factor is unsafe under autograd on DJL's
+        // PyTorch engine (see Tensors)
+        NDArray max = a.maximum(b).sum(D_AXIS);
+        return max.add(max).sub(sumA).sub(sumB);
     }
 
     /**
@@ -382,12 +392,14 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
     /**
      * o[i, k] = Σ_{j ≠ i} exp(−c[i, j, k]) under autograd, when the differences do not fit the
      * budget: the values of exp(−c) are computed tile by tile outside the graph into one (tiles, T,
-     * T, K) array E, and reduced row by row as in {@link #reduceRows}; the gradient is attached
-     * tile by tile as E ⊙ (h − stopGradient(h)), h = Σ_d (a + b − 2·max(a, b)) = −c in exact
-     * arithmetic: a term whose value is exactly 0 and whose gradient is −E ⊙ ∂c. Its row sums go to
-     * block I's rows and its column sums to block J's (the pairs (j, i) of an off-diagonal tile are
-     * not computed again). Autograd keeps E (O(N²K / 2)) and the row blocks of m; every (T, T, K,
-     * D) temporary is closed with its tile.
+     * T, K) array E and reduced row by row as in {@link #reduceRows}; the gradient is attached tile
+     * by tile as E ⊙ (stopGradient(g) − g), g = {@link #distanceForGradient}: a term whose value is
+     * exactly 0 and whose gradient is −E ⊙ ∂c, the chain rule of exp(−(c + g − stopGradient(g))),
+     * the {@link Distance#RECOMPUTED} distance, applied by hand so that autograd keeps E once and
+     * does not go through the assembly of the rows. The term's row sums go to block I's rows and
+     * its column sums to block J's (the pairs (j, i) of an off-diagonal tile are not computed
+     * again). Autograd keeps E (O(N²K / 2)) and the row blocks of m; every (T, T, K, D) temporary
+     * is closed with its tile.
      */
     private static NDArray closenessRecomputed(NDArray m, Tiling tiling) {
         NDManager owner = m.getManager();
@@ -405,47 +417,43 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
             NDIndex[][] at = new NDIndex[blocks][blocks];
             for (int i = 0, t = 0; i < blocks; i++) {
                 for (int j = i; j < blocks; j++, t++) {
-                    at[i][j] = new NDIndex("{}, 0:{}, 0:{}", t, tiling.rows(i), tiling.rows(j));
+                    boolean full =
+                            tiling.rows(i) == tiling.size() && tiling.rows(j) == tiling.size();
+                    at[i][j] = // one select for a full tile, three operations for a short one
+                            full
+                                    ? new NDIndex(t)
+                                    : new NDIndex(
+                                            "{}, 0:{}, 0:{}", t, tiling.rows(i), tiling.rows(j));
                 }
             }
             // the values, outside the graph; E is complete before any of it enters the graph
-            NDList pieces = tiling.split(m.stopGradient());
+            NDArray detached = m.stopGradient();
+            detached.attach(work);
+            NDList pieces = tiling.split(detached);
             pieces.attach(work);
             NDArray[] masks = tiling.diagonalMasks(m, work);
+            NDList rowsI = new NDList(); // (T, 1, K, D) per block
+            NDList rowsJ = new NDList(); // (1, T, K, D) per block
+            for (NDArray piece : pieces) {
+                rowsI.add(piece.expandDims(1));
+                rowsJ.add(piece.expandDims(0));
+            }
             for (int i = 0; i < blocks; i++) {
                 for (int j = i; j < blocks; j++) {
                     try (NDManager scope = work.newSubManager()) {
-                        NDArray a = pieces.get(i).expandDims(1);
-                        NDArray b = pieces.get(j).expandDims(0);
-                        a.attach(scope);
-                        b.attach(scope);
-                        NDArray tile =
-                                closeness(Distance.DETACHED.of(a, b), i == j ? masks[i] : null);
+                        rowsI.get(i).tempAttach(scope);
+                        NDArray c = Distance.PLAIN.of(rowsI.get(i), rowsJ.get(j));
+                        NDArray tile = closeness(c, i == j ? masks[i] : null);
                         e.tempAttach(scope);
                         e.set(at[i][j], tile);
                     }
                 }
             }
-            NDList rows = new NDList();
-            for (int i = 0; i < blocks; i++) {
-                try (NDManager scope = work.newSubManager()) {
-                    NDList row = new NDList(blocks);
-                    for (int j = 0; j < blocks; j++) {
-                        NDArray tile = j < i ? e.get(at[j][i]).transpose(1, 0, 2) : e.get(at[i][j]);
-                        tile.attach(scope);
-                        row.add(tile);
-                    }
-                    NDArray sum =
-                            (blocks == 1 ? row.head() : NDArrays.concat(row, 1)).sum(new int[] {1});
-                    sum.attach(work);
-                    rows.add(sum);
-                }
-            }
-            values = blocks == 1 ? rows.head() : NDArrays.concat(rows, 0);
-            values.attach(owner);
-            // the gradient: terms of value 0
+            // the gradient, terms of value 0, and the values of the rows, tile by tile
             NDList grad = tiling.split(m);
-            NDList sums = tiling.split(m.sum(new int[] {2}));
+            NDArray sumD = m.sum(new int[] {2}); // Σ_d m, (N, K)
+            sumD.attach(work);
+            NDList sums = tiling.split(sumD);
             grad.attach(work);
             sums.attach(work);
             NDList a = new NDList();
@@ -458,38 +466,58 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
                 sa.add(sums.get(i).expandDims(1));
                 sb.add(sums.get(i).expandDims(0));
             }
-            NDArray[] terms = new NDArray[blocks];
+            NDArray[][] tiles = new NDArray[blocks][blocks]; // views of E, until no row needs them
+            NDList[] terms = new NDList[blocks]; // the terms of each block's rows, (T_I, K) each
+            for (int i = 0; i < blocks; i++) {
+                terms[i] = new NDList();
+            }
+            NDList rows = new NDList();
             for (int i = 0; i < blocks; i++) {
                 for (int j = i; j < blocks; j++) {
                     try (NDManager scope = work.newSubManager()) {
                         a.get(i).tempAttach(scope);
-                        sa.get(i).tempAttach(scope);
-                        NDArray max = a.get(i).maximum(b.get(j)).sum(D_AXIS);
-                        NDArray h = sa.get(i).add(sb.get(j)).sub(max).sub(max);
-                        NDArray tileE = e.get(at[i][j]);
-                        tileE.attach(scope);
-                        NDArray r = tileE.mul(h.sub(h.stopGradient()));
-                        accumulate(terms, i, r.sum(new int[] {1}), work);
+                        tiles[i][j] = e.get(at[i][j]);
+                        NDArray g = distanceForGradient(a.get(i), b.get(j), sa.get(i), sb.get(j));
+                        NDArray r = g.stopGradient().sub(g).mul(tiles[i][j]); // on scope
+                        terms[i].add(r.sum(new int[] {1}));
                         if (j != i) {
-                            accumulate(terms, j, r.sum(new int[] {0}), work);
+                            terms[j].add(r.sum(new int[] {0}));
                         }
+                        terms[i].attach(work);
+                        terms[j].attach(work);
+                    }
+                }
+                try (NDManager scope = work.newSubManager()) {
+                    NDList row = new NDList(blocks);
+                    for (int j = 0; j < blocks; j++) {
+                        if (j < i) {
+                            NDArray transposed = tiles[j][i].transpose(1, 0, 2);
+                            transposed.attach(scope);
+                            row.add(transposed);
+                        } else {
+                            row.add(tiles[i][j]);
+                        }
+                    }
+                    NDArray all = blocks == 1 ? row.head() : NDArrays.concat(row, 1);
+                    NDArray sum = all.sum(new int[] {1});
+                    sum.attach(work);
+                    rows.add(sum);
+                    all.attach(scope);
+                    for (int j = 0; j <= i; j++) { // no later row needs the tiles (j, i)
+                        tiles[j][i].attach(scope);
                     }
                 }
             }
-            gradient = blocks == 1 ? terms[0] : NDArrays.concat(new NDList(terms), 0);
+            values = blocks == 1 ? rows.head() : NDArrays.concat(rows, 0);
+            values.attach(owner);
+            NDList perBlock = new NDList(blocks);
+            for (NDList t : terms) {
+                perBlock.add(t.size() == 1 ? t.head() : NDArrays.stack(t).sum(new int[] {0}));
+            }
+            gradient = blocks == 1 ? perBlock.head() : NDArrays.concat(perBlock, 0);
             gradient.attach(owner);
         }
         return values.add(gradient);
-    }
-
-    /** terms[block] += term, the sum attached to {@code manager}. */
-    private static void accumulate(NDArray[] terms, int block, NDArray term, NDManager manager) {
-        NDArray sum = terms[block] == null ? term : terms[block].add(term);
-        sum.attach(manager);
-        if (terms[block] != null) {
-            terms[block].close();
-        }
-        terms[block] = sum;
     }
 
     /** exp(−c), 0 for the pairs j = i: one tile of the closeness terms. */
@@ -577,7 +605,7 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
                         ? reduceRows(
                                 m,
                                 tiling,
-                                Distance.KEPT,
+                                Distance.PLAIN,
                                 MinibatchDiscrimination::closeness,
                                 SUM_OVER_J)
                         : closenessRecomputed(m, tiling);
@@ -595,13 +623,14 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
                 "data-dependent init needs a batch of at least 2 samples (the distance to the"
                         + " nearest other sample), got %d; nothing was assigned",
                 n);
-        NDArray m = projections(pass, x, true);
+        // values only: outside any autograd graph
+        NDArray m = projections(pass, x, true).stopGradient();
         Tiling tiling = new Tiling((int) n, blockSizeFor(n, m.getDataType()));
         NDArray nearest =
                 reduceRows(
                         m,
                         tiling,
-                        Distance.DETACHED,
+                        Distance.PLAIN,
                         MinibatchDiscrimination::otherDistances,
                         rows -> rows.min(new int[] {1}));
         NDArray mmad = nearest.mean(new int[] {0}).mul(0.5); // (K)
@@ -621,7 +650,7 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
                 reduceRows(
                         m,
                         tiling,
-                        Distance.DETACHED,
+                        Distance.PLAIN,
                         (c, others) -> closeness(c.div(mmad), others),
                         SUM_OVER_J);
         NDArray meanF = f.mean(new int[] {0}); // (K)

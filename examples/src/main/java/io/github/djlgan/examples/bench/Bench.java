@@ -216,6 +216,7 @@ public final class Bench implements Callable<Integer> {
         double first = Double.NaN;
         long afterWarmup;
         long afterRun;
+        long peak;
         Map<String, Object> ops = null;
         try (BenchCase.Step step = c.setup().create(manager)) {
             for (int i = 0; i < warm; i++) {
@@ -232,11 +233,11 @@ public final class Bench implements Callable<Integer> {
                 times[i] = (System.nanoTime() - t0) / 1e6;
             }
             afterRun = Memory.rss();
-            if (countOps) {
+            peak = Memory.peak();
+            if (countOps) { // after the peak: the profiler's records take memory of their own
                 ops = OpCount.of(manager.getEngine(), step::run);
             }
         }
-        long peak = Memory.peak();
         if (warm == 0) {
             first = times[0];
         }

@@ -56,6 +56,18 @@ final class Markdown {
                             engine.containsKey("threads")
                                     ? ", " + integer(engine.get("threads")) + " threads"
                                     : ""));
+            if (peer != null
+                    && engine.containsKey("threads")
+                    && Comparison.number(engine.get("threads"))
+                            != Comparison.number(peer.get("threads"))) {
+                sb.append(
+                        String.format(
+                                Locale.ROOT,
+                                "**Not comparable: %s threads here, %s for the peer** (rerun one"
+                                        + " with --threads).%n%n",
+                                integer(engine.get("threads")),
+                                integer(peer.get("threads"))));
+            }
             List<Map<String, Object>> cases = (List<Map<String, Object>>) engine.get("cases");
             if (!cases.isEmpty()) {
                 table(sb, cases);
