@@ -467,10 +467,7 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
                 sb.add(sums.get(i).expandDims(0));
             }
             NDArray[][] tiles = new NDArray[blocks][blocks]; // views of E, until no row needs them
-            NDList[] terms = new NDList[blocks]; // the terms of each block's rows, (T_I, K) each
-            for (int i = 0; i < blocks; i++) {
-                terms[i] = new NDList();
-            }
+            NDArray[] terms = new NDArray[blocks]; // the sum of the terms of each block's rows
             NDList rows = new NDList();
             for (int i = 0; i < blocks; i++) {
                 for (int j = i; j < blocks; j++) {
@@ -479,12 +476,10 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
                         tiles[i][j] = e.get(at[i][j]);
                         NDArray g = distanceForGradient(a.get(i), b.get(j), sa.get(i), sb.get(j));
                         NDArray r = g.stopGradient().sub(g).mul(tiles[i][j]); // on scope
-                        terms[i].add(r.sum(new int[] {1}));
+                        accumulate(terms, i, r.sum(new int[] {1}), work);
                         if (j != i) {
-                            terms[j].add(r.sum(new int[] {0}));
+                            accumulate(terms, j, r.sum(new int[] {0}), work);
                         }
-                        terms[i].attach(work);
-                        terms[j].attach(work);
                     }
                 }
                 try (NDManager scope = work.newSubManager()) {
@@ -510,14 +505,24 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
             }
             values = blocks == 1 ? rows.head() : NDArrays.concat(rows, 0);
             values.attach(owner);
-            NDList perBlock = new NDList(blocks);
-            for (NDList t : terms) {
-                perBlock.add(t.size() == 1 ? t.head() : NDArrays.stack(t).sum(new int[] {0}));
-            }
-            gradient = blocks == 1 ? perBlock.head() : NDArrays.concat(perBlock, 0);
+            gradient = blocks == 1 ? terms[0] : NDArrays.concat(new NDList(terms), 0);
             gradient.attach(owner);
         }
         return values.add(gradient);
+    }
+
+    /**
+     * terms[block] += term, the sum attached to {@code manager}. A running sum rather than a list
+     * summed at the end: one small array per block stays alive, not two per tile, which would be
+     * scattered among the tiles' large temporaries in the native heap.
+     */
+    private static void accumulate(NDArray[] terms, int block, NDArray term, NDManager manager) {
+        NDArray sum = terms[block] == null ? term : terms[block].add(term);
+        sum.attach(manager);
+        if (terms[block] != null) {
+            terms[block].close();
+        }
+        terms[block] = sum;
     }
 
     /** exp(−c), 0 for the pairs j = i: one tile of the closeness terms. */
