@@ -183,6 +183,45 @@ public class HostileInputTest extends EngineTest {
         }
     }
 
+    /**
+     * A zero-size trailing (spatial) axis, N = 4: an empty output of the block's output shape that
+     * can be read and closed, or an IllegalArgumentException naming the block (or, for a
+     * WeightNorm, the wrapped block) and the shape; never an engine error.
+     */
+    @Test
+    public void emptySpatialAxisGivesAnEmptyOutputOrAClearError() {
+        for (Case c : cases()) {
+            for (int axis = 2; axis < c.shape().dimension(); axis++) {
+                Block block = initialized(c);
+                long[] dims = c.shape().getShape().clone();
+                dims[axis] = 0;
+                Shape empty = new Shape(dims);
+                for (boolean training : new boolean[] {false, true}) {
+                    String label = c.name() + " " + empty + " training=" + training;
+                    NDArray x = manager.zeros(empty);
+                    NDArray y;
+                    try {
+                        y = forward(block, training, x);
+                    } catch (IllegalArgumentException e) {
+                        String inner = c.name().replaceAll("^WeightNorm\\((.*)\\)$", "$1");
+                        assertTrue(
+                                e.getMessage().startsWith(c.name() + ":")
+                                        || e.getMessage().startsWith(inner + ":"),
+                                label + ": " + e.getMessage());
+                        assertMessage(e, empty.toString());
+                        continue;
+                    } catch (RuntimeException e) {
+                        throw new AssertionError(label + ": " + e, e);
+                    }
+                    Shape expected = block.getOutputShapes(new Shape[] {empty})[0];
+                    assertEquals(y.getShape(), expected, label);
+                    assertEquals(y.getShape().size(), 0, label);
+                    assertEquals(y.toFloatArray().length, 0, label);
+                }
+            }
+        }
+    }
+
     @Test
     public void emptyBatchLeavesTheRunningAveragesAlone() {
         Block bn = init(LasagneBatchNorm.builder().build(), DataType.FLOAT32, new Shape(4, 3));

@@ -25,6 +25,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.stream.IntStream;
 
 /**
@@ -454,6 +455,23 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
                         name,
                         "input of rank " + rank + " with " + channels + " channels on axis 1",
                         in);
+                // the engines reject an input smaller than the kernel with an engine error
+                Shape kernel = conv.getKernelShape();
+                for (int i = 0; i < kernel.dimension(); i++) {
+                    long padded = in.get(2 + i) + 2 * conv.getPadding().get(i);
+                    long extent = conv.getDilation().get(i) * (kernel.get(i) - 1) + 1;
+                    BlockChecks.checkShape(
+                            in.get(2 + i) > 0 && padded >= extent,
+                            name,
+                            String.format(
+                                    Locale.ROOT,
+                                    "a non-empty axis %d at least as large as the kernel extent %d"
+                                            + " after padding by %d on each side",
+                                    2 + i,
+                                    extent,
+                                    conv.getPadding().get(i)),
+                            in);
+                }
             } else {
                 // NetworkInNetwork (units, C) and Deconv2d (C, F/G, kh, kw) check their input
                 // too; checked here so that the message names the WeightNorm
