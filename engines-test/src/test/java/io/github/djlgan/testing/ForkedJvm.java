@@ -47,6 +47,22 @@ public final class ForkedJvm {
      */
     public static Result run(Class<?> main, String... args)
             throws IOException, InterruptedException {
+        return runWithProperties(main, List.of(), args);
+    }
+
+    /**
+     * Runs {@code main.main(args)} in a new JVM with extra JVM options, e.g. {@code
+     * -Dai.djl.pytorch.num_threads=1}, and waits for it.
+     *
+     * @param main the class whose {@code main} runs
+     * @param jvmOptions options for the new JVM, before the class name
+     * @param args its arguments
+     * @return the exit code and output
+     * @throws IOException if the process cannot be started
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public static Result runWithProperties(Class<?> main, List<String> jvmOptions, String... args)
+            throws IOException, InterruptedException {
         String classPath = System.getProperty("surefire.test.class.path");
         if (classPath == null || classPath.isEmpty()) {
             classPath = System.getProperty("java.class.path");
@@ -56,6 +72,7 @@ public final class ForkedJvm {
         command.add("-Xmx512m");
         command.add("-Dai.djl.offline=true");
         command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=error");
+        command.addAll(jvmOptions);
         command.add("-cp");
         command.add(classPath);
         command.add(main.getName());

@@ -40,6 +40,11 @@ import org.testng.annotations.Test;
 /** Saving and loading across engines, and checked all-or-nothing loading ({@link Checkpoints}). */
 public class CheckpointsTest extends EngineTest {
 
+    /** Cross-engine output bound stated in README ("Saving and loading, across engines"). */
+    private static final double CROSS_ENGINE_ATOL = 2e-6;
+
+    private static final int SEEDS = 5;
+
     @Factory(dataProvider = "engines", dataProviderClass = Engines.class)
     public CheckpointsTest(String engine) {
         super(engine);
@@ -87,13 +92,16 @@ public class CheckpointsTest extends EngineTest {
         Path dir = Files.createTempDirectory("djlgan-cross");
         try {
             Map<String, double[]> saved;
-            double[] expected;
+            double[][] expected;
             try (Model model = Model.newInstance("every", manager.getDevice(), engineName)) {
                 SequentialBlock net = trainedEveryBlockNetwork(model.getNDManager());
                 model.setBlock(net);
                 model.save(dir, "every");
                 saved = values(net);
-                expected = inference(net, manager, 2);
+                expected = new double[SEEDS][];
+                for (int seed = 0; seed < SEEDS; seed++) {
+                    expected[seed] = inference(net, manager, seed);
+                }
             }
             String other = otherEngine();
             try (Model model = Model.newInstance("every", other);
@@ -108,13 +116,17 @@ public class CheckpointsTest extends EngineTest {
                             java.util.Arrays.equals(loaded.get(key), saved.get(key)),
                             key + " differs after " + engineName + " -> " + other);
                 }
-                double[] actual = inference(model.getBlock(), m, 2);
-                NDAssert.assertClose(
-                        model.getNDManager().create(actual),
-                        expected,
-                        new Shape(expected.length),
-                        0,
-                        1e-5);
+                // the engines' kernels sum in other orders: README states this bound (measured
+                // up to 1.3e-6 over 30 networks x 10 batches, outputs up to 3.5 in magnitude)
+                for (int seed = 0; seed < SEEDS; seed++) {
+                    double[] actual = inference(model.getBlock(), m, seed);
+                    NDAssert.assertClose(
+                            model.getNDManager().create(actual),
+                            expected[seed],
+                            new Shape(actual.length),
+                            0,
+                            CROSS_ENGINE_ATOL);
+                }
             }
         } finally {
             deleteTree(dir);
