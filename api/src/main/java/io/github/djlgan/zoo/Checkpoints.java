@@ -71,8 +71,10 @@ public final class Checkpoints {
 
     private static final String NAME = "Checkpoints";
     private static final int MODEL_VERSION = 1;
-    private static final int MAX_ARRAY_ENCODING =
-            3; // NDArray encodings 1 to 3 (DJL 0.35.1 writes 3)
+
+    /** The NDArray encodings DJL reads (1 to 3; DJL 0.35.1 writes 3). */
+    private static final int MAX_ARRAY_ENCODING = 3;
+
     private static final int CHUNK = 1 << 20;
 
     private Checkpoints() {}

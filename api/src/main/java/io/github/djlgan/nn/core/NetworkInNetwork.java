@@ -107,7 +107,7 @@ public class NetworkInNetwork extends AbstractBlock {
         NDManager scope = input.getManager();
         long units = weight.getShape().get(0);
         Shape trailing = in.slice(2);
-        if (in.size() == 0) { // an empty batch or trailing axis: the engines' conv1d rejects it
+        if (trailing.size() == 0) { // an empty trailing axis: the engines' conv1d rejects it
             return scope.zeros(
                     new Shape(in.get(0), units).addAll(trailing),
                     input.getDataType(),

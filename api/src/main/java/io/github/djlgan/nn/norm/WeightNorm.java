@@ -267,13 +267,15 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
         NDArray s = Tensors.mean(centered.square(), others, true).add(INIT_VARIANCE_EPSILON).sqrt();
         NDArray scale = s.pow(-1).mul(initScale);
         Shape channels = new Shape(t.getShape().get(axis));
-        BlockChecks.checkArgument(
-                scale.toType(t.getDataType(), false).gt(0).all().getBoolean(),
-                name,
-                "data-dependent init: g = initScale / std rounds to 0 in %s on this batch (std up"
-                        + " to %s); scale the batch down",
-                t.getDataType(),
-                s.max().getDouble());
+        if (!scale.toType(t.getDataType(), false).gt(0).all().getBoolean()) {
+            BlockChecks.checkArgument(
+                    false,
+                    name,
+                    "data-dependent init: g = initScale / std rounds to 0 in %s on this batch (std"
+                            + " up to %s); scale the batch down",
+                    t.getDataType(),
+                    s.max().getDouble());
+        }
         pass.assign(name, g, scale.reshape(channels));
         pass.assign(name, bias, m.mul(scale).neg().reshape(channels));
         return new NDList(centered.mul(scale).toType(t.getDataType(), false));
