@@ -181,9 +181,11 @@ final class NpzReader {
                             + "); save C-ordered arrays (np.ascontiguousarray)");
         }
         FloatType type = FloatType.of(name, descr);
-        long bytes;
+        long bytes = type.size; // shape × item size, Long.MAX_VALUE if it overflows
         try {
-            bytes = Math.multiplyExact(shape.size(), (long) type.size);
+            for (long dim : shape.getShape()) {
+                bytes = Math.multiplyExact(bytes, dim);
+            }
         } catch (ArithmeticException e) {
             bytes = Long.MAX_VALUE;
         }

@@ -495,9 +495,11 @@ public final class Checkpoints {
             }
             int length = dis.readInt();
             check(length >= 0 && length <= source.left(), where, "data length", length, source);
-            long needed;
+            long needed = type.getNumOfBytes(); // -1 if the product overflows
             try {
-                needed = Math.multiplyExact(shape.size(), (long) type.getNumOfBytes());
+                for (long dim : shape.getShape()) {
+                    needed = Math.multiplyExact(needed, dim);
+                }
             } catch (ArithmeticException e) {
                 needed = -1;
             }

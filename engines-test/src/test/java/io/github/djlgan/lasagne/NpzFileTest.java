@@ -125,6 +125,10 @@ public class NpzFileTest extends EngineTest {
         byte[] b = Npy.npy("<f4", "(2,)", Npy.floats(ByteOrder.LITTLE_ENDIAN, B));
         IllegalArgumentException e = rejected(Npy.npz(w, b));
         assertMessage(e, "LasagneParams", "arr_0", "(100000, 100000)", "nothing was assigned");
+        // 2^32 · 2^32 · 4 elements: a product that wraps to 0 in 64 bits, with no data at all
+        w = Npy.npy("<f4", "(4294967296, 4294967296, 4)", new byte[0]);
+        e = rejected(Npy.npz(w, b));
+        assertMessage(e, "LasagneParams", "arr_0", "(4294967296, 4294967296, 4)", "2^63");
     }
 
     @Test
