@@ -1,7 +1,6 @@
 package io.github.djlgan.lasagne;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -15,8 +14,6 @@ import io.github.djlgan.nn.gan.MinibatchDiscrimination;
 import io.github.djlgan.nn.norm.LasagneBatchNorm;
 import io.github.djlgan.nn.norm.WeightNorm;
 import io.github.djlgan.util.Tensors;
-import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -25,14 +22,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.IntStream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 
 /**
  * Imports parameters saved by a Theano/Lasagne network into a DJL block built from this project's
@@ -46,7 +37,11 @@ import java.util.zip.ZipInputStream;
  * their name, converted to the parameter's data type (float64 files load into float32 parameters)
  * and copied into the parameters' existing arrays, so a {@code Trainer} or {@code ParameterStore}
  * that already holds them sees the new values (on several devices, load before the first forward
- * pass: DJL caches the copies on other devices).
+ * pass: DJL caches the copies on other devices). The arrays must be float16, float32 or float64,
+ * little- or big-endian, in C order; every other dtype (integers, booleans, complex, …) and every
+ * header whose shape does not match the data it holds is rejected before any engine array is made
+ * (DJL's own {@code NDList.decode} would hand some of them to the engine, and DJL 0.35.1's PyTorch
+ * engine aborts the JVM on uint16, int16, uint32 and uint64 arrays).
  *
  * <p><b>Order.</b> Lasagne lists the parameters layer by layer from input to output, and within a
  * layer in the order of its {@code add_param} calls. This importer builds the same list by walking
@@ -173,7 +168,6 @@ import java.util.zip.ZipInputStream;
 public final class LasagneParams {
 
     private static final String NAME = "LasagneParams";
-    private static final Pattern ARRAY_NAME = Pattern.compile("arr_(\\d{1,9})(\\.npy)?");
 
     private final boolean flipFilters;
     private final boolean flipDeconvFilters;
@@ -272,7 +266,7 @@ public final class LasagneParams {
                 entries.isEmpty()
                         ? NDManager.newBaseManager()
                         : entries.get(0).parameter.getArray().getManager().newSubManager()) {
-            List<NDArray> arrays = readNpz(scope, npz);
+            List<NDArray> arrays = NpzReader.read(scope, npz);
             List<NDArray> values = convert(entries, arrays);
             for (int i = 0; i < values.size(); i++) {
                 values.get(i).copyTo(entries.get(i).parameter.getArray());
@@ -506,70 +500,6 @@ public final class LasagneParams {
     }
 
     // ------------------------------------------------------------------ reading and checking
-
-    /** Reads the arrays of a Lasagne {@code .npz}, ordered by the index in their names. */
-    private static List<NDArray> readNpz(NDManager manager, InputStream npz) throws IOException {
-        InputStream in = new BufferedInputStream(new NonClosing(npz));
-        in.mark(2);
-        boolean zip = in.read() == 'P' && in.read() == 'K';
-        in.reset();
-        if (!zip) {
-            throw new IllegalArgumentException(
-                    NAME + ": not an .npz file (a zip archive of .npy arrays)");
-        }
-        Map<Integer, NDArray> arrays = new TreeMap<>();
-        try (ZipInputStream entries = new ZipInputStream(in)) {
-            ZipEntry entry;
-            while ((entry = entries.getNextEntry()) != null) {
-                String name = entry.getName();
-                Matcher m = ARRAY_NAME.matcher(name);
-                if (!m.matches()) {
-                    throw new IllegalArgumentException(
-                            NAME
-                                    + ": the .npz holds an array named \""
-                                    + name
-                                    + "\"; Lasagne's format, np.savez(f,"
-                                    + " *lasagne.layers.get_all_param_values(net)), names its"
-                                    + " arrays arr_0, arr_1, ... (np.savez(f, **named) is not"
-                                    + " that format)");
-                }
-                int index = Integer.parseInt(m.group(1));
-                NDArray array;
-                try {
-                    array = NDList.decode(manager, entries.readAllBytes()).singletonOrThrow();
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(
-                            NAME
-                                    + ": cannot read "
-                                    + name
-                                    + " ("
-                                    + e.getMessage()
-                                    + "); arrays must be C-ordered .npy (np.ascontiguousarray)",
-                            e);
-                }
-                if (arrays.put(index, array) != null) {
-                    throw new IllegalArgumentException(
-                            NAME + ": the .npz holds arr_" + index + " twice");
-                }
-            }
-        }
-        int expected = 0;
-        for (int index : arrays.keySet()) {
-            if (index != expected) {
-                throw new IllegalArgumentException(
-                        String.format(
-                                Locale.ROOT,
-                                "%s: the .npz holds %d arrays but no arr_%d (its arrays must be"
-                                        + " arr_0 to arr_%d)",
-                                NAME,
-                                arrays.size(),
-                                expected,
-                                arrays.size() - 1));
-            }
-            expected++;
-        }
-        return new ArrayList<>(arrays.values());
-    }
 
     /**
      * Checks counts and shapes, then converts every array to its parameter's layout and type;
@@ -821,16 +751,6 @@ public final class LasagneParams {
 
     /** A row of the mapping table. */
     private record Row(Class<? extends Block> type, LayerMapping mapping) {}
-
-    /** Keeps the zip reader from closing the caller's stream. */
-    private static final class NonClosing extends FilterInputStream {
-        NonClosing(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public void close() {}
-    }
 
     /** The builder of a {@link LasagneParams}. */
     public static final class Builder {

@@ -190,6 +190,70 @@ public class HostileInputTest extends EngineTest {
         }
     }
 
+    /**
+     * A zero-size trailing (spatial) axis, N = 4: an empty output of the block's output shape that
+     * can be read, or an IllegalArgumentException naming the block (for WeightNorm(Deconv2d), the
+     * Deconv2d) and the shape, as README's table says; never an engine error.
+     */
+    @Test
+    public void emptySpatialAxisGivesAnEmptyOutputOrAClearError() {
+        List<Case> cases = new ArrayList<>(cases());
+        // the rank-2 cases again with a trailing axis, where the block takes one
+        cases.add(
+                new Case(
+                        "MinibatchDiscrimination",
+                        () ->
+                                MinibatchDiscrimination.builder()
+                                        .setNumKernels(3)
+                                        .optKernelDim(2)
+                                        .build(),
+                        new Shape(4, 2, 3),
+                        true));
+        cases.add(
+                new Case(
+                        "GaussianNoise",
+                        () -> GaussianNoise.builder().optSigma(0.5f).build(),
+                        new Shape(4, 3, 2),
+                        false));
+        List<String> rejecting =
+                List.of(
+                        "Deconv2d",
+                        "WeightNorm(Deconv2d)",
+                        "WeightNorm(Conv2d)",
+                        "MinibatchDiscrimination",
+                        "MinibatchStdDev");
+        for (Case c : cases) {
+            for (int axis = 2; axis < c.shape().dimension(); axis++) {
+                Block block = initialized(c);
+                long[] dims = c.shape().getShape().clone();
+                dims[axis] = 0;
+                Shape empty = new Shape(dims);
+                for (boolean training : new boolean[] {false, true}) {
+                    String label = c.name() + " " + empty + " training=" + training;
+                    NDArray x = manager.zeros(empty);
+                    boolean rejected =
+                            rejecting.contains(c.name())
+                                    || (c.name().equals("LasagneBatchNorm") && training);
+                    if (rejected) {
+                        IllegalArgumentException e =
+                                expectThrows(
+                                        IllegalArgumentException.class,
+                                        () -> forward(block, training, x));
+                        String named =
+                                c.name().equals("WeightNorm(Deconv2d)") ? "Deconv2d" : c.name();
+                        assertTrue(e.getMessage().startsWith(named + ":"), label + ": " + e);
+                        assertMessage(e, empty.toString());
+                    } else {
+                        NDArray y = forward(block, training, x);
+                        Shape expected = block.getOutputShapes(new Shape[] {empty})[0];
+                        assertEquals(y.getShape(), expected, label);
+                        assertEquals(y.toFloatArray().length, 0, label);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     public void emptyBatchLeavesTheRunningAveragesAlone() {
         Block bn = init(LasagneBatchNorm.builder().build(), DataType.FLOAT32, new Shape(4, 3));

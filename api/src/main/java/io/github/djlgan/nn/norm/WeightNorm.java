@@ -25,6 +25,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.stream.IntStream;
 
 /**
@@ -74,8 +75,11 @@ import java.util.stream.IntStream;
  *
  * <p>so that its output on that batch has mean 0 and standard deviation initScale per channel; it
  * returns (t − m) · initScale / s. The variance is guarded as s = sqrt(var + 1e-6), so a channel
- * that is constant on the batch gets g = 1000 · initScale instead of infinity. Because t uses the
- * unit-norm direction, running the init again gives the same result.
+ * that is constant on the batch gets g = 1000 · initScale instead of infinity. m and s are computed
+ * in float64, so that a finite batch of huge values (|t| around 1e20 to 1e38, whose squares
+ * overflow float32) gets its own statistics; a batch whose t overflows the parameters' type, or
+ * whose g would round to 0, is rejected. Because t uses the unit-norm direction, running the init
+ * again gives the same result.
  *
  * <p>References: T. Salimans, D. P. Kingma, "Weight Normalization: A Simple Reparameterization to
  * Accelerate Training of Deep Neural Networks", NIPS 2016; improved-gan's {@code WeightNormLayer}.
@@ -249,14 +253,32 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
                         + " pre-activation of shape %s; use a larger batch",
                 axis,
                 t.getShape());
-        NDArray m = Tensors.mean(t, others, true);
-        NDArray centered = t.sub(m);
+        BlockChecks.checkArgument(
+                Tensors.allFinite(t),
+                name,
+                "data-dependent init: the pre-activation of shape %s overflows %s on this batch;"
+                        + " scale the batch down",
+                t.getShape(),
+                t.getDataType());
+        // the statistics in float64: (t − m)² overflows float32 once |t − m| exceeds ~1.8e19
+        NDArray t64 = t.toType(DataType.FLOAT64, false);
+        NDArray m = Tensors.mean(t64, others, true);
+        NDArray centered = t64.sub(m);
         NDArray s = Tensors.mean(centered.square(), others, true).add(INIT_VARIANCE_EPSILON).sqrt();
         NDArray scale = s.pow(-1).mul(initScale);
         Shape channels = new Shape(t.getShape().get(axis));
+        if (!scale.toType(t.getDataType(), false).gt(0).all().getBoolean()) {
+            BlockChecks.checkArgument(
+                    false,
+                    name,
+                    "data-dependent init: g = initScale / std rounds to 0 in %s on this batch (std"
+                            + " up to %s); scale the batch down",
+                    t.getDataType(),
+                    s.max().getDouble());
+        }
         pass.assign(name, g, scale.reshape(channels));
         pass.assign(name, bias, m.mul(scale).neg().reshape(channels));
-        return new NDList(centered.mul(scale));
+        return new NDList(centered.mul(scale).toType(t.getDataType(), false));
     }
 
     /** {@inheritDoc} */
@@ -435,6 +457,23 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
                         name,
                         "input of rank " + rank + " with " + channels + " channels on axis 1",
                         in);
+                // the engines reject an input smaller than the kernel with an engine error
+                Shape kernel = conv.getKernelShape();
+                for (int i = 0; i < kernel.dimension(); i++) {
+                    long padded = in.get(2 + i) + 2 * conv.getPadding().get(i);
+                    long extent = conv.getDilation().get(i) * (kernel.get(i) - 1) + 1;
+                    BlockChecks.checkShape(
+                            in.get(2 + i) > 0 && padded >= extent,
+                            name,
+                            String.format(
+                                    Locale.ROOT,
+                                    "a non-empty axis %d at least as large as the kernel extent %d"
+                                            + " after padding by %d on each side",
+                                    2 + i,
+                                    extent,
+                                    conv.getPadding().get(i)),
+                            in);
+                }
             } else {
                 // NetworkInNetwork (units, C) and Deconv2d (C, F/G, kh, kw) check their input
                 // too; checked here so that the message names the WeightNorm
