@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -40,8 +41,9 @@ import java.util.Arrays;
  * new u and v, and the wrapped block runs with W / σ. The gradient flows through σ into W (u and v
  * are constants), as in PyTorch. Inference forward: σ from the stored u and v, nothing updated.
  * This is {@code torch.nn.utils.spectral_norm}, step for step, and equals it for the same weight, u
- * and v (tested against fixtures made with PyTorch 1.13). One difference: W is divided by max(σ,
- * ε), so that an all-zero weight gives a zero weight, not 0/0; for σ ≥ ε it is exactly W / σ.
+ * and v (tested against fixtures made with PyTorch 1.13). One difference: where |σ| &lt; ε (an
+ * all-zero weight, or u and v orthogonal to it) W is divided by ε, so that it gives a zero weight,
+ * not 0/0; otherwise by σ exactly.
  *
  * <p>In a channel-wise layout ({@link WeightLayout#isChannelwise()}), when the output is not larger
  * than the weight (a {@code Linear} on a small batch), the block computes the same thing as
@@ -59,6 +61,7 @@ import java.util.Arrays;
 public class SpectralNorm extends WeightWrapper {
 
     private static final byte VERSION = 1;
+    private static final NDIndex ALL = new NDIndex(":");
 
     private final int powerIterations;
     private final float epsilon;
@@ -148,8 +151,8 @@ public class SpectralNorm extends WeightWrapper {
     }
 
     /**
-     * Computes the weight the wrapped block runs with in inference, W / max(σ, ε), e.g. to export
-     * the layer as a plain one.
+     * Computes the weight the wrapped block runs with in inference, W / σ, e.g. to export the layer
+     * as a plain one.
      *
      * @param manager the manager the result is attached to
      * @return the normalised weight, of the wrapped block's weight shape
@@ -189,8 +192,10 @@ public class SpectralNorm extends WeightWrapper {
             }
             uNow = uNow.reshape(storedU.getShape());
             vNow = vNow.reshape(storedV.getShape());
-            uNow.copyTo(storedU);
-            vNow.copyTo(storedV);
+            // in the stored arrays' memory (copyTo would swap a PyTorch array's storage, which a
+            // detached view of it, e.g. from DetachedParameterStore, would not see)
+            storedU.set(ALL, uNow);
+            storedV.set(ALL, vNow);
         } else {
             // copies: a later training forward writes the stored arrays in place
             uNow = onScope(storedU, scope).duplicate();
@@ -218,12 +223,16 @@ public class SpectralNorm extends WeightWrapper {
         return new NDList(b == null ? scaled : scaled.add(perChannel(b, outShape, scope)));
     }
 
-    /** max(uᵀ W v, ε) as a (1, 1) array, differentiable in W. */
+    /** uᵀ W v (ε where |uᵀ W v| &lt; ε) as a (1, 1) array, differentiable in W. */
     private NDArray sigma(NDArray w, NDArray uValue, NDArray vValue) {
         NDArray matrix = getLayout().toMatrix(w);
         NDArray wv = matrix.matMul(vValue.reshape(-1, 1));
         NDArray sigma = uValue.reshape(1, -1).matMul(wv);
-        return sigma.maximum(Tensors.scalar(sigma, epsilon));
+        // σ · (1 − small) + ε · small: σ exactly, or ε where |σ| < ε (PyTorch's where cannot
+        // broadcast; this is differentiable on both engines)
+        NDArray small = sigma.abs().lt(epsilon).toType(sigma.getDataType(), false);
+        NDArray keep = Tensors.scalar(sigma, 1).sub(small);
+        return sigma.mul(keep).add(small.mul(Tensors.scalar(sigma, epsilon)));
     }
 
     /** a / max(‖a‖, ε). */
@@ -315,7 +324,7 @@ public class SpectralNorm extends WeightWrapper {
         }
 
         /**
-         * Sets ε, the smallest norm the power iteration divides by and the smallest σ (default
+         * Sets ε, the smallest norm the power iteration divides by and the smallest |σ| (default
          * 1e-12, PyTorch's).
          *
          * @param epsilon ε, &gt; 0 and finite
