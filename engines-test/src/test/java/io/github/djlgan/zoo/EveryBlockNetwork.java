@@ -10,8 +10,11 @@ import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.nn.gan.MinibatchDiscrimination;
 import io.github.djlgan.nn.gan.MinibatchStdDev;
+import io.github.djlgan.nn.norm.EqualizedLearningRate;
 import io.github.djlgan.nn.norm.GaussianNoise;
 import io.github.djlgan.nn.norm.LasagneBatchNorm;
+import io.github.djlgan.nn.norm.PixelNorm;
+import io.github.djlgan.nn.norm.SpectralNorm;
 import io.github.djlgan.nn.norm.WeightNorm;
 
 /** A small network that uses every block of the project, for save/load tests. */
@@ -34,6 +37,14 @@ final class EveryBlockNetwork {
                                         .build()))
                 .add(Activation::relu)
                 .add(LasagneBatchNorm.builder().build())
+                .add(PixelNorm.builder().build())
+                .add(
+                        SpectralNorm.wrap(
+                                Conv2d.builder()
+                                        .setKernelShape(new Shape(3, 3))
+                                        .setFilters(6)
+                                        .optPadding(new Shape(1, 1))
+                                        .build()))
                 .add(NetworkInNetwork.builder().setUnits(5).optUntieBiases(true).build())
                 .add(
                         WeightNorm.wrap(
@@ -55,6 +66,11 @@ final class EveryBlockNetwork {
                 .add(Blocks.batchFlattenBlock())
                 .add(WeightNorm.wrap(Linear.builder().setUnits(16).build()))
                 .add(Activation::tanh)
+                .add(
+                        EqualizedLearningRate.builder()
+                                .setBlock(Linear.builder().setUnits(12).build())
+                                .optLrMultiplier(0.5f)
+                                .build())
                 .add(MinibatchDiscrimination.builder().setNumKernels(4).optKernelDim(3).build())
                 .add(Linear.builder().setUnits(1).build());
     }

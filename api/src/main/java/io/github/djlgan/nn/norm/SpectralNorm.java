@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -61,7 +60,6 @@ import java.util.Arrays;
 public class SpectralNorm extends WeightWrapper {
 
     private static final byte VERSION = 1;
-    private static final NDIndex ALL = new NDIndex(":");
 
     private final int powerIterations;
     private final float epsilon;
@@ -192,10 +190,11 @@ public class SpectralNorm extends WeightWrapper {
             }
             uNow = uNow.reshape(storedU.getShape());
             vNow = vNow.reshape(storedV.getShape());
-            // in the stored arrays' memory (copyTo would swap a PyTorch array's storage, which a
-            // detached view of it, e.g. from DetachedParameterStore, would not see)
-            storedU.set(ALL, uNow);
-            storedV.set(ALL, vNow);
+            // into the stored arrays' memory by in-place arithmetic: PyTorch's copyTo swaps the
+            // array's storage, which a detached view (DetachedParameterStore) would not see, and
+            // MXNet's indexed set waits for the engine on every call
+            storedU.muli(0).addi(uNow);
+            storedV.muli(0).addi(vNow);
         } else {
             // copies: a later training forward writes the stored arrays in place
             uNow = onScope(storedU, scope).duplicate();
