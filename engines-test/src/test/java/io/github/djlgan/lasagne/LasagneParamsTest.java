@@ -22,8 +22,10 @@ import io.github.djlgan.lasagne.LasagneParams.WeightNormStyle;
 import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.nn.gan.MinibatchDiscrimination;
+import io.github.djlgan.nn.norm.EqualizedLearningRate;
 import io.github.djlgan.nn.norm.GaussianNoise;
 import io.github.djlgan.nn.norm.LasagneBatchNorm;
+import io.github.djlgan.nn.norm.SpectralNorm;
 import io.github.djlgan.nn.norm.WeightNorm;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
@@ -585,6 +587,33 @@ public class LasagneParamsTest extends EngineTest {
         assertMessage(
                 e, "no Lasagne mapping for 02BatchNorm (BatchNorm)", "gamma", "LasagneBatchNorm");
         assertUnchanged(before);
+    }
+
+    @Test
+    public void rejectsTheWrappersLasagneHasNoLayerFor() {
+        Block sn = init(SpectralNorm.wrap(linear(4, true)), DataType.FLOAT32, new Shape(2, 6));
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> LasagneParams.builder().build().describe(sn));
+        assertMessage(
+                e,
+                "no Lasagne mapping for the root block (SpectralNorm)",
+                "[u, v]",
+                "Linear, Conv1d, Conv2d, Conv3d, NetworkInNetwork, Deconv2d, WeightNorm");
+        Block eq =
+                init(
+                        new SequentialBlock().add(EqualizedLearningRate.wrap(linear(4, true))),
+                        DataType.FLOAT32,
+                        new Shape(2, 6));
+        e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> LasagneParams.builder().build().describe(eq));
+        assertMessage(
+                e,
+                "no Lasagne mapping for 01EqualizedLearningRate (EqualizedLearningRate)",
+                "gain");
     }
 
     @Test
