@@ -19,6 +19,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.util.Pair;
 import io.github.djlgan.init.DataInit;
 import io.github.djlgan.nn.convolutional.Deconv2d;
+import io.github.djlgan.nn.core.Maxout;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.nn.gan.MinibatchDiscrimination;
 import io.github.djlgan.nn.gan.MinibatchStdDev;
@@ -132,6 +133,12 @@ public class HostileInputTest extends EngineTest {
                         () -> GaussianNoise.builder().optSigma(0.5f).build(),
                         new Shape(4, 3),
                         false));
+        cases.add(
+                new Case(
+                        "Maxout",
+                        () -> Maxout.builder().setUnits(3).setPieces(2).build(),
+                        new Shape(4, 2, 5, 5),
+                        true));
         cases.add(
                 new Case(
                         "SpectralNorm(Linear)",

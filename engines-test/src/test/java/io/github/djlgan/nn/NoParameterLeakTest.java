@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import io.github.djlgan.nn.convolutional.Deconv2d;
+import io.github.djlgan.nn.core.Maxout;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.nn.gan.MinibatchDiscrimination;
 import io.github.djlgan.nn.gan.MinibatchStdDev;
@@ -38,6 +39,16 @@ public class NoParameterLeakTest extends EngineTest {
                 randn(2, 2, 4, 5));
         LeakCheck.assertNoParameterLeak(
                 manager, NetworkInNetwork.builder().setUnits(3).build(), randn(3, 2, 4));
+    }
+
+    @Test
+    public void maxout() {
+        LeakCheck.assertNoParameterLeak(
+                manager, Maxout.builder().setUnits(3).setPieces(2).build(), randn(15, 2, 4, 5, 5));
+        LeakCheck.assertNoParameterLeak(
+                manager,
+                Maxout.builder().setUnits(3).setPieces(4).optBias(false).build(),
+                randn(16, 2, 4));
     }
 
     @Test

@@ -7,6 +7,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import io.github.djlgan.nn.convolutional.Deconv2d;
+import io.github.djlgan.nn.core.Maxout;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.nn.gan.MinibatchDiscrimination;
 import io.github.djlgan.nn.gan.MinibatchStdDev;
@@ -46,6 +47,7 @@ final class EveryBlockNetwork {
                                         .optPadding(new Shape(1, 1))
                                         .build()))
                 .add(NetworkInNetwork.builder().setUnits(5).optUntieBiases(true).build())
+                .add(Maxout.builder().setUnits(5).setPieces(3).build())
                 .add(
                         WeightNorm.wrap(
                                 Deconv2d.builder()

@@ -1,2 +1,5 @@
-/** Core layers: {@link io.github.djlgan.nn.core.NetworkInNetwork}. */
+/**
+ * Core layers: {@link io.github.djlgan.nn.core.NetworkInNetwork} and {@link
+ * io.github.djlgan.nn.core.Maxout}.
+ */
 package io.github.djlgan.nn.core;
