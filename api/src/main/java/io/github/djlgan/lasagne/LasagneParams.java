@@ -9,6 +9,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import io.github.djlgan.nn.WeightLayout;
 import io.github.djlgan.nn.convolutional.Deconv2d;
+import io.github.djlgan.nn.core.Maxout;
 import io.github.djlgan.nn.gan.MinibatchDiscrimination;
 import io.github.djlgan.nn.norm.EqualizedLearningRate;
 import io.github.djlgan.nn.norm.LasagneBatchNorm;
@@ -58,7 +59,9 @@ import java.util.zip.ZipInputStream;
  * where.
  *
  * <p><b>Mapping</b> ({@code nn.} is improved-gan's {@code nn.py}; Lasagne's own classes are in
- * {@code lasagne.layers}):
+ * {@code lasagne.layers}). The layers with a weight — every block of {@link WeightLayout} — map as
+ * their layout says ({@link WeightLayout#getLasagneLayer()}, {@link
+ * WeightLayout#getLasagneWeight()}); the table lists them:
  *
  * <table class="striped">
  *   <caption>DJL blocks, the Lasagne layers they import, and the layout conversions</caption>
@@ -84,6 +87,10 @@ import java.util.zip.ZipInputStream;
  *         <td>weight = W, rotated 180° over (kh, kw) if {@link
  *             Builder#optFlipDeconvFilters(boolean) flipDeconvFilters} (default true), bias = b</td>
  *         </tr>
+ *     <tr><td>{@link Maxout}</td>
+ *         <td>{@code DenseLayer(num_units=units·pieces)}, then {@code
+ *             FeaturePoolLayer(pool_size=pieces)} (no parameters)</td>
+ *         <td>W (C, units·pieces), b (units·pieces)</td><td>weight = Wᵀ, bias = b</td></tr>
  *     <tr><td rowspan="3">{@link WeightNorm}(X)</td>
  *         <td>{@code nn.weight_norm(X)}: X, then {@code nn.WeightNormLayer} ({@link
  *             WeightNormStyle#WEIGHT_NORM}, default)</td>
@@ -420,15 +427,17 @@ public final class LasagneParams {
         collect(inner, innerPrefix, innerEntries);
         Entry v = innerEntries.get(0);
         String layer = v.lasagneName.substring(0, v.lasagneName.lastIndexOf('.'));
+        // WeightNorm's own bias, else the wrapped block's; none for a Maxout without bias (the
+        // Lasagne layer is then built with b=None)
         Entry bias =
                 wn.getDirectParameters().get("bias") != null
                         ? entry(wn, prefix, "bias", "", Layout.AS_IS)
-                        : innerEntries.get(1);
+                        : innerEntries.size() > 1 ? innerEntries.get(1) : null;
         Entry g = entry(wn, prefix, "g", "", Layout.AS_IS);
         switch (weightNormStyle) {
             case WEIGHT_NORM:
-                return List.of(
-                        v, bias.named("nn.WeightNormLayer.b"), g.named("nn.WeightNormLayer.g"));
+                return present(
+                        v, named(bias, "nn.WeightNormLayer.b"), g.named("nn.WeightNormLayer.g"));
             case L2NORMALIZE:
                 checkStyle(
                         L2NORMALIZE_LAYERS.contains(layer),
@@ -436,7 +445,7 @@ public final class LasagneParams {
                         prefix,
                         "improved-gan's nn.l2normalize normalises per output channel only a"
                                 + " DenseLayer, NINLayer or Conv2D*Layer");
-                return List.of(v, bias.named(layer + ".b"), g.named(layer + ".W_scale"));
+                return present(v, named(bias, layer + ".b"), g.named(layer + ".W_scale"));
             case DENSE_LAYER:
                 checkStyle(
                         layer.equals("DenseLayer"),
@@ -444,13 +453,28 @@ public final class LasagneParams {
                         prefix,
                         "improved-gan's nn.DenseLayer is a dense layer (a WeightNorm of a"
                                 + " block that Lasagne holds as a DenseLayer, e.g. a Linear)");
-                return List.of(
+                return present(
                         v.named("nn.DenseLayer.theta"),
                         g.named("nn.DenseLayer.weight_scale"),
-                        bias.named("nn.DenseLayer.b"));
+                        named(bias, "nn.DenseLayer.b"));
             default:
                 throw new AssertionError(weightNormStyle);
         }
+    }
+
+    private static Entry named(Entry entry, String name) {
+        return entry == null ? null : entry.named(name);
+    }
+
+    /** The entries that are not null, in order. */
+    private static List<Entry> present(Entry... entries) {
+        List<Entry> list = new ArrayList<>(entries.length);
+        for (Entry entry : entries) {
+            if (entry != null) {
+                list.add(entry);
+            }
+        }
+        return list;
     }
 
     private List<Entry> batchNorm(Block block, String prefix) {

@@ -7,6 +7,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Convolution;
 import ai.djl.nn.core.Linear;
 import io.github.djlgan.nn.convolutional.Deconv2d;
+import io.github.djlgan.nn.core.Maxout;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.util.BlockChecks;
 import java.util.List;
@@ -43,6 +44,9 @@ import java.util.stream.IntStream;
  *         <td>{@code NINLayer}, W (C, units)</td></tr>
  *     <tr><td>{@link Deconv2d}</td><td>(in, out/G, kh, kw)</td><td>1</td><td>groups</td>
  *         <td>axis 1</td><td>{@code Deconv2DLayer}, W as is</td></tr>
+ *     <tr><td>{@link Maxout}</td><td>(units·pieces, C)</td><td>0</td><td>1</td>
+ *         <td>none: the output holds the max over each unit's pieces</td>
+ *         <td>{@code DenseLayer}, W (C, units·pieces), then {@code FeaturePoolLayer}</td></tr>
  *   </tbody>
  * </table>
  *
@@ -60,6 +64,8 @@ import java.util.stream.IntStream;
  * <p>A layout is <em>channel-wise</em> when output channel c is the input multiplied by weight
  * channel c alone (plus bias c): then scaling weight channel c by s<sub>c</sub> scales output
  * channel c by s<sub>c</sub>, and a wrapper may scale the (smaller) output instead of the weight.
+ * Every layout above is, except {@link Maxout}'s: its output is the maximum over each unit's
+ * pieces, so wrappers transform its weight only.
  *
  * <p><b>Adding a wrappable block</b> is one entry in the list {@code LAYOUTS} of this class: its
  * class, the key saved in wrappers' configurations, the channel axis, the groups, where its
@@ -115,7 +121,20 @@ public final class WeightLayout {
                             true,
                             WeightLayout::deconvolutionInput,
                             b -> "Deconv2DLayer",
-                            LasagneWeight.TRANSPOSED_KERNEL));
+                            LasagneWeight.TRANSPOSED_KERNEL),
+                    // the dense part's u·p outputs are the channels; the max over each unit's p
+                    // pieces is not linear in a per-channel scale, so not channel-wise
+                    new Entry(
+                            Maxout.class,
+                            List.of("Maxout"),
+                            "MAXOUT",
+                            0,
+                            b -> 1,
+                            false,
+                            false,
+                            WeightLayout::axis1Input,
+                            b -> "DenseLayer",
+                            LasagneWeight.TRANSPOSED));
 
     private final Block block;
     private final Entry entry;
@@ -166,7 +185,7 @@ public final class WeightLayout {
 
     /**
      * Returns the supported blocks for messages, e.g. {@code "Linear, Conv1d, Conv2d, Conv3d,
-     * NetworkInNetwork and Deconv2d"}.
+     * NetworkInNetwork, Deconv2d and Maxout"}.
      *
      * @return the supported blocks
      */
@@ -199,7 +218,7 @@ public final class WeightLayout {
 
     /**
      * Returns the key of the layout ({@code LINEAR}, {@code CONVOLUTION}, {@code NIN}, {@code
-     * DECONV}), which wrappers save in their configuration; it never changes.
+     * DECONV}, {@code MAXOUT}), which wrappers save in their configuration; it never changes.
      *
      * @return the key
      */
@@ -372,7 +391,7 @@ public final class WeightLayout {
         return ok ? null : "input (..., " + features + ")";
     }
 
-    /** Dense along axis 1 (NetworkInNetwork): (N, C, ...). */
+    /** Dense along axis 1 (NetworkInNetwork, Maxout): (N, C, ...). */
     private static String axis1Input(Block block, Shape weight, Shape in) {
         long channels = weight.get(1);
         boolean ok = in.dimension() >= 2 && in.get(1) == channels;

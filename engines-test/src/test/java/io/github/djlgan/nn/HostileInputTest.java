@@ -184,6 +184,18 @@ public class HostileInputTest extends EngineTest {
         cases.add(
                 new Case(
                         "PixelNorm", () -> PixelNorm.builder().build(), new Shape(4, 3, 5), false));
+        cases.add(
+                new Case(
+                        "WeightNorm(Maxout)",
+                        () -> WeightNorm.wrap(Maxout.builder().setUnits(3).setPieces(2).build()),
+                        new Shape(4, 2, 5),
+                        true));
+        cases.add(
+                new Case(
+                        "SpectralNorm(Maxout)",
+                        () -> SpectralNorm.wrap(Maxout.builder().setUnits(3).setPieces(2).build()),
+                        new Shape(4, 2, 5),
+                        true));
         return cases;
     }
 

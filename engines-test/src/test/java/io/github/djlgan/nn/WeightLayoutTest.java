@@ -18,6 +18,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import io.github.djlgan.nn.WeightLayout.LasagneWeight;
 import io.github.djlgan.nn.convolutional.Deconv2d;
+import io.github.djlgan.nn.core.Maxout;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
@@ -135,6 +136,18 @@ public class WeightLayoutTest extends EngineTest {
         assertEquals(l.getLasagneWeight(), LasagneWeight.TRANSPOSED_KERNEL);
     }
 
+    @Test
+    public void maxout() {
+        WeightLayout l = layout(Maxout.builder().setUnits(3).setPieces(2).build(), 2, 5, 4);
+        assertEquals(l.getKey(), "MAXOUT");
+        assertEquals(weightShape(l), new Shape(6, 5));
+        assertEquals(l.getChannels(weightShape(l)), 6); // every piece is a channel of the weight
+        assertEquals(l.getFanIn(weightShape(l)), 5);
+        assertFalse(l.isChannelwise()); // the output is the max over pieces
+        assertEquals(l.getLasagneLayer(), "DenseLayer");
+        assertEquals(l.getLasagneWeight(), LasagneWeight.TRANSPOSED);
+    }
+
     /** The matrix view puts the channel axis first: for (C, F/G, kh, kw), row k holds W[:, k]. */
     @Test
     public void matrixViewMovesTheChannelAxisFirst() {
@@ -186,9 +199,16 @@ public class WeightLayoutTest extends EngineTest {
         assertMessage(
                 e,
                 "SomeWrapper: cannot wrap ai.djl.nn.norm.BatchNorm; supported blocks are Linear,"
-                        + " Conv1d, Conv2d, Conv3d, NetworkInNetwork and Deconv2d");
+                        + " Conv1d, Conv2d, Conv3d, NetworkInNetwork, Deconv2d and Maxout");
         assertEquals(
                 WeightLayout.supportedBlockNames(),
-                List.of("Linear", "Conv1d", "Conv2d", "Conv3d", "NetworkInNetwork", "Deconv2d"));
+                List.of(
+                        "Linear",
+                        "Conv1d",
+                        "Conv2d",
+                        "Conv3d",
+                        "NetworkInNetwork",
+                        "Deconv2d",
+                        "Maxout"));
     }
 }

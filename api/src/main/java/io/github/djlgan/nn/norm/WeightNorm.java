@@ -33,9 +33,11 @@ import java.util.stream.IntStream;
  * <p>Supported blocks and their output channels are those of {@link WeightLayout}: DJL's {@code
  * Linear} (weight (out, in), output channels on the last axis), {@code Conv1d}/{@code Conv2d}/
  * {@code Conv3d} (weight (out, in/groups, k…)), this project's {@code NetworkInNetwork} (weight
- * (out, in)) and {@code Deconv2d} (weight (in, out/groups, kh, kw): output channels on axis 1; with
- * groups, each output channel's norm runs over its own group's input channels). Any other block is
- * rejected.
+ * (out, in)), {@code Deconv2d} (weight (in, out/groups, kh, kw): output channels on axis 1; with
+ * groups, each output channel's norm runs over its own group's input channels) and {@code Maxout}
+ * (weight (units·pieces, C): one g per piece). Any other block is rejected. Maxout's output is a
+ * maximum, not linear in a per-piece scale, so for it WeightNorm always scales the weight, adds no
+ * bias of its own, and has no data-dependent initialization.
  *
  * <p>Mechanism ({@link WeightWrapper}): the wrapped block runs unchanged, but receives a view of
  * the parameter store that answers its request for {@code weight} with g · v/‖v‖ (computed on the
