@@ -181,12 +181,13 @@ public class SpectralNorm extends WeightWrapper {
         if (training) {
             // power iteration without gradient; fresh arrays, then written back in place
             NDArray matrix = getLayout().toMatrix(w).stopGradient();
+            NDArray transposed = matrix.transpose();
             NDArray eps = Tensors.scalar(matrix, epsilon);
             uNow = onScope(storedU, scope).reshape(1, -1);
             vNow = null;
             for (int i = 0; i < powerIterations; i++) {
                 vNow = normalize(uNow.matMul(matrix), eps); // (Wᵀu)ᵀ: (1, rest)
-                uNow = normalize(matrix.matMul(vNow.transpose()).transpose(), eps); // (1, rows)
+                uNow = normalize(vNow.matMul(transposed), eps); // (W v)ᵀ: (1, rows)
             }
             uNow = uNow.reshape(storedU.getShape());
             vNow = vNow.reshape(storedV.getShape());
@@ -236,7 +237,7 @@ public class SpectralNorm extends WeightWrapper {
 
     /** a / max(‖a‖, ε). */
     private static NDArray normalize(NDArray a, NDArray eps) {
-        return a.div(a.square().sum().sqrt().maximum(eps));
+        return a.div(a.norm().maximum(eps));
     }
 
     /** σ reshaped to (1, …, 1) of the given rank. */
