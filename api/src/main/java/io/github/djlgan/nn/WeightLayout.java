@@ -328,6 +328,22 @@ public final class WeightLayout {
     }
 
     /**
+     * Returns whether the block maps this input row by row as x·Wᵀ + b: a channel-wise layout with
+     * a 2-D weight (out, in) and an input (N, in) of rank 2 ({@code Linear}, {@code
+     * NetworkInNetwork}). Then a row appended to the input appends W·row (+ b) to the output.
+     *
+     * @param input the input's shape
+     * @param weight the weight's shape
+     * @return whether the block is a dense layer on the rows of this input
+     */
+    public boolean isDenseOnRows(Shape input, Shape weight) {
+        return entry.channelwise
+                && entry.channelAxis == 0
+                && weight.dimension() == 2
+                && input.dimension() == 2;
+    }
+
+    /**
      * Rejects an input whose feature or channel count does not fit the weight, with a message that
      * names the wrapper and gives the expected and the actual shape.
      *

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -46,7 +47,11 @@ import java.util.Arrays;
  *
  * <p>In a channel-wise layout ({@link WeightLayout#isChannelwise()}), when the output is not larger
  * than the weight (a {@code Linear} on a small batch), the block computes the same thing as
- * block(x; W, no bias) / σ + b, dividing the output instead of the weight.
+ * block(x; W, no bias) / σ + b, dividing the output instead of the weight. If the block is then a
+ * dense layer on the rows of its input ({@link WeightLayout#isDenseOnRows}), W v comes from the
+ * same product: v is appended to the batch as a last row, whose output row is W v, so the weight's
+ * gradient (σ's rank-1 part u vᵀ included) is one matrix product instead of a product and a
+ * separate pass over the weight.
  *
  * <p>u and v are updated in the arrays the {@link ParameterStore} hands out: inside a {@code
  * Trainer} on one device those are the parameters' own arrays. On several devices each device
@@ -201,8 +206,28 @@ public class SpectralNorm extends WeightWrapper {
             uNow = onScope(storedU, scope).duplicate();
             vNow = onScope(storedV, scope).duplicate();
         }
-        NDArray sigma = sigma(w, uNow, vNow);
         Shape outShape = getBlock().getOutputShapes(new Shape[] {x.getShape()})[0];
+        if (scalesOutput(outShape) && getLayout().isDenseOnRows(x.getShape(), w.getShape())) {
+            // one product for output and σ: v appended to the batch as a last row gives W v as
+            // the last output row, so the weight's gradient, σ's part included, is one product
+            long n = x.getShape().get(0);
+            NDArray rows = x.concat(vNow.reshape(1, -1), 0);
+            NDArray z =
+                    forwardWrapped(
+                                    parameterStore,
+                                    scope,
+                                    new NDList(rows),
+                                    training,
+                                    params,
+                                    wt -> wt,
+                                    b -> null)
+                            .head();
+            NDArray sigma = guard(uNow.reshape(1, -1).matMul(z.get(n).reshape(-1, 1)));
+            NDArray y = z.get(new NDIndex("0:{}", n)).div(sigma);
+            NDArray b = parameterStore.getValue(getWrappedBias(), device, training);
+            return new NDList(b == null ? y : y.add(perChannel(b, outShape, scope)));
+        }
+        NDArray sigma = sigma(w, uNow, vNow);
         if (!scalesOutput(outShape)) {
             NDArray divisor = broadcastable(sigma, w.getShape().dimension());
             return forwardWrapped(
@@ -227,7 +252,11 @@ public class SpectralNorm extends WeightWrapper {
     private NDArray sigma(NDArray w, NDArray uValue, NDArray vValue) {
         NDArray matrix = getLayout().toMatrix(w);
         NDArray wv = matrix.matMul(vValue.reshape(-1, 1));
-        NDArray sigma = uValue.reshape(1, -1).matMul(wv);
+        return guard(uValue.reshape(1, -1).matMul(wv));
+    }
+
+    /** σ, or ε where |σ| &lt; ε. */
+    private NDArray guard(NDArray sigma) {
         // σ · (1 − small) + ε · small: σ exactly, or ε where |σ| < ε (PyTorch's where cannot
         // broadcast; this is differentiable on both engines)
         NDArray small = sigma.abs().lt(epsilon).toType(sigma.getDataType(), false);

@@ -150,6 +150,18 @@ public class SpectralNormTest extends EngineTest {
                 1);
     }
 
+    private static double[] unit(double[] a) {
+        double sq = 0;
+        for (double x : a) {
+            sq += x * x;
+        }
+        double[] out = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i] / Math.sqrt(sq);
+        }
+        return out;
+    }
+
     /** σ = uᵀ W v with W (rows, rest) row-major, in plain Java. */
     static double sigma(double[] w, double[] u, double[] v) {
         double s = 0;
@@ -174,10 +186,24 @@ public class SpectralNormTest extends EngineTest {
         init(sn, DataType.FLOAT32, inShape);
         init(plain, DataType.FLOAT32, inShape);
         String child = "01" + wrapped.getClass().getSimpleName();
+        // fixed weight, v, and u = W v/‖W v‖, so that σ = ‖W v‖ is well away from 0
         NDArray w = sn.getParameters().get(child + "_weight").getArray();
+        setParameter(sn, child + "_weight", randn(93, w.getShape().getShape()));
+        double[] wd = NDAssert.toDoubles(w);
+        int rows = (int) w.getShape().get(0);
+        double[] vd = unit(gaussian(94, wd.length / rows));
+        double[] ud = new double[rows];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < vd.length; j++) {
+                ud[i] += wd[i * vd.length + j] * vd[j];
+            }
+        }
+        ud = unit(ud);
+        setParameter(sn, "u", manager.create(ud).toType(DataType.FLOAT32, false));
+        setParameter(sn, "v", manager.create(vd).toType(DataType.FLOAT32, false));
         double s =
                 sigma(
-                        NDAssert.toDoubles(w),
+                        wd,
                         NDAssert.toDoubles(sn.getParameters().get("u").getArray()),
                         NDAssert.toDoubles(sn.getParameters().get("v").getArray()));
         assertEquals(sn.getSigma(), s, 1e-5 * Math.abs(s));
@@ -322,6 +348,14 @@ public class SpectralNormTest extends EngineTest {
                     .training(false)
                     .check(manager, randn(10 + batch, DataType.FLOAT64, batch, 6));
         }
+    }
+
+    @Test
+    public void gradientsNetworkInNetworkScalingTheOutput() {
+        // output (1, 3, 2) smaller than the weight (3, 6); rank 3: σ computed on its own
+        SpectralNorm sn = SpectralNorm.wrap(NetworkInNetwork.builder().setUnits(3).build());
+        init(sn, DataType.FLOAT64, new Shape(1, 6, 2));
+        GradientCheck.of(sn).training(false).check(manager, randn(23, DataType.FLOAT64, 1, 6, 2));
     }
 
     @Test
