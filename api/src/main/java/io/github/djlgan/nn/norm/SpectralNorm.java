@@ -207,7 +207,10 @@ public class SpectralNorm extends WeightWrapper {
             vNow = onScope(storedV, scope).duplicate();
         }
         Shape outShape = getBlock().getOutputShapes(new Shape[] {x.getShape()})[0];
-        if (scalesOutput(outShape) && getLayout().isDenseOnRows(x.getShape(), w.getShape())) {
+        // (not for an empty batch: MXNet cannot broadcast the empty slice of z)
+        if (scalesOutput(outShape)
+                && getLayout().isDenseOnRows(x.getShape(), w.getShape())
+                && x.getShape().get(0) > 0) {
             // one product for output and σ: v appended to the batch as a last row gives W v as
             // the last output row, so the weight's gradient, σ's part included, is one product
             long n = x.getShape().get(0);
