@@ -11,6 +11,7 @@ import io.github.djlgan.nn.core.Maxout;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.util.BlockChecks;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
@@ -419,8 +420,25 @@ public final class WeightLayout {
         Convolution conv = (Convolution) block;
         long channels = weight.get(1) * conv.getGroups();
         int rank = conv.getKernelShape().dimension() + 2;
-        boolean ok = in.dimension() == rank && in.get(1) == channels;
-        return ok ? null : "input of rank " + rank + " with " + channels + " channels on axis 1";
+        if (in.dimension() != rank || in.get(1) != channels) {
+            return "input of rank " + rank + " with " + channels + " channels on axis 1";
+        }
+        // the engines reject an input smaller than the kernel with an engine error
+        Shape kernel = conv.getKernelShape();
+        for (int i = 0; i < kernel.dimension(); i++) {
+            long padded = in.get(2 + i) + 2 * conv.getPadding().get(i);
+            long extent = conv.getDilation().get(i) * (kernel.get(i) - 1) + 1;
+            if (in.get(2 + i) <= 0 || padded < extent) {
+                return String.format(
+                        Locale.ROOT,
+                        "a non-empty axis %d at least as large as the kernel extent %d after"
+                                + " padding by %d on each side",
+                        2 + i,
+                        extent,
+                        conv.getPadding().get(i));
+            }
+        }
+        return null;
     }
 
     /** Deconv2d: (N, C, H, W) with C = the weight's axis 0. */

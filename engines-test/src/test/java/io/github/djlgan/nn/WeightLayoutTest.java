@@ -186,6 +186,20 @@ public class WeightLayoutTest extends EngineTest {
                         () -> l.checkInput("X(Linear)", new Shape(2, 4), new Shape(3, 5)));
         assertMessage(e, "X(Linear): expected input (..., 5), got shape (2, 4)");
         l.checkInput("X(Linear)", new Shape(2, 7, 5), new Shape(3, 5));
+        WeightLayout conv =
+                layout(
+                        Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(2).build(),
+                        1,
+                        2,
+                        5,
+                        5);
+        e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                conv.checkInput(
+                                        "X(Conv2d)", new Shape(1, 2, 5, 2), weightShape(conv)));
+        assertMessage(e, "X(Conv2d)", "axis 3", "kernel extent 3", "(1, 2, 5, 2)");
     }
 
     @Test
