@@ -5,12 +5,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.convolutional.Convolution;
-import ai.djl.nn.core.Linear;
 import ai.djl.util.Pair;
+import io.github.djlgan.nn.WeightLayout;
 import io.github.djlgan.nn.convolutional.Deconv2d;
-import io.github.djlgan.nn.core.NetworkInNetwork;
+import io.github.djlgan.nn.core.Maxout;
 import io.github.djlgan.nn.gan.MinibatchDiscrimination;
+import io.github.djlgan.nn.norm.EqualizedLearningRate;
 import io.github.djlgan.nn.norm.LasagneBatchNorm;
 import io.github.djlgan.nn.norm.WeightNorm;
 import io.github.djlgan.util.Tensors;
@@ -22,7 +22,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Function;
+import java.util.Optional;
+import java.util.Set;
 import java.util.stream.IntStream;
 
 /**
@@ -53,7 +54,9 @@ import java.util.stream.IntStream;
  * where.
  *
  * <p><b>Mapping</b> ({@code nn.} is improved-gan's {@code nn.py}; Lasagne's own classes are in
- * {@code lasagne.layers}):
+ * {@code lasagne.layers}). The layers with a weight — every block of {@link WeightLayout} — map as
+ * their layout says ({@link WeightLayout#getLasagneLayer()}, {@link
+ * WeightLayout#getLasagneWeight()}); the table lists them:
  *
  * <table class="striped">
  *   <caption>DJL blocks, the Lasagne layers they import, and the layout conversions</caption>
@@ -79,6 +82,10 @@ import java.util.stream.IntStream;
  *         <td>weight = W, rotated 180° over (kh, kw) if {@link
  *             Builder#optFlipDeconvFilters(boolean) flipDeconvFilters} (default true), bias = b</td>
  *         </tr>
+ *     <tr><td>{@link Maxout}</td>
+ *         <td>{@code DenseLayer(num_units=units·pieces)}, then {@code
+ *             FeaturePoolLayer(pool_size=pieces)} (no parameters)</td>
+ *         <td>W (C, units·pieces), b (units·pieces)</td><td>weight = Wᵀ, bias = b</td></tr>
  *     <tr><td rowspan="3">{@link WeightNorm}(X)</td>
  *         <td>{@code nn.weight_norm(X)}: X, then {@code nn.WeightNormLayer} ({@link
  *             WeightNormStyle#WEIGHT_NORM}, default)</td>
@@ -169,6 +176,10 @@ public final class LasagneParams {
 
     private static final String NAME = "LasagneParams";
 
+    /** The Lasagne layers whose W improved-gan's {@code nn.l2normalize} normalises per channel. */
+    private static final Set<String> L2NORMALIZE_LAYERS =
+            Set.of("DenseLayer", "NINLayer", "Conv2DLayer");
+
     private final boolean flipFilters;
     private final boolean flipDeconvFilters;
     private final WeightNormStyle weightNormStyle;
@@ -182,17 +193,10 @@ public final class LasagneParams {
         flipDeconvFilters = builder.flipDeconvFilters;
         weightNormStyle = builder.weightNormStyle;
         batchNormStyle = builder.batchNormStyle;
-        Layout conv = flipFilters ? Layout.FLIPPED : Layout.AS_IS;
-        Layout deconv = flipDeconvFilters ? Layout.FLIPPED : Layout.AS_IS;
         table =
                 List.of(
-                        new Row(Linear.class, weighted(b -> "DenseLayer", Layout.TRANSPOSED)),
-                        new Row(
-                                NetworkInNetwork.class,
-                                weighted(b -> "NINLayer", Layout.TRANSPOSED)),
-                        new Row(Convolution.class, weighted(LasagneParams::convLayer, conv)),
-                        new Row(Deconv2d.class, weighted(b -> "Deconv2DLayer", deconv)),
                         new Row(WeightNorm.class, this::weightNorm),
+                        new Row(EqualizedLearningRate.class, LasagneParams::noLasagneLayer),
                         new Row(LasagneBatchNorm.class, this::batchNorm),
                         new Row(MinibatchDiscrimination.class, LasagneParams::minibatch));
     }
@@ -338,6 +342,11 @@ public final class LasagneParams {
     // ------------------------------------------------------------------ the walk and the table
 
     private void collect(Block block, String prefix, List<Entry> out) {
+        Optional<WeightLayout> layout = WeightLayout.find(block);
+        if (layout.isPresent()) {
+            out.addAll(weighted(layout.get(), prefix));
+            return;
+        }
         for (Row row : table) {
             if (row.type.isInstance(block)) {
                 out.addAll(row.mapping.entries(block, prefix));
@@ -345,38 +354,58 @@ public final class LasagneParams {
             }
         }
         if (!block.getDirectParameters().isEmpty()) {
+            List<String> supported = new ArrayList<>(WeightLayout.supportedBlockNames());
+            supported.addAll(List.of("WeightNorm", "LasagneBatchNorm"));
             throw new IllegalArgumentException(
                     NAME
                             + ": no Lasagne mapping for "
                             + blockName(block, prefix)
                             + ", which has parameters "
                             + block.getDirectParameters().keys()
-                            + "; supported blocks with parameters are Linear, NetworkInNetwork,"
-                            + " Conv1d/2d/3d, Deconv2d, WeightNorm, LasagneBatchNorm and"
-                            + " MinibatchDiscrimination");
+                            + "; supported blocks with parameters are "
+                            + String.join(", ", supported)
+                            + " and MinibatchDiscrimination");
         }
         for (Pair<String, Block> child : block.getChildren()) {
             collect(child.getValue(), prefix + child.getKey() + "_", out);
         }
     }
 
-    /** A layer with a weight W and an optional bias b, in that order. */
-    private static LayerMapping weighted(
-            Function<Block, String> lasagneClass, Layout weightLayout) {
-        return (block, prefix) -> {
-            String layer = lasagneClass.apply(block);
-            List<Entry> entries = new ArrayList<>(2);
-            entries.add(entry(block, prefix, "weight", layer + ".W", weightLayout));
-            if (block.getDirectParameters().get("bias") != null) {
-                entries.add(entry(block, prefix, "bias", layer + ".b", Layout.AS_IS));
-            }
-            return entries;
-        };
+    /** A block of a {@link WeightLayout}: its Lasagne layer's W, then b if the block has a bias. */
+    private List<Entry> weighted(WeightLayout layout, String prefix) {
+        Block block = layout.getBlock();
+        String layer = layout.getLasagneLayer();
+        Layout weight;
+        switch (layout.getLasagneWeight()) {
+            case TRANSPOSED:
+                weight = Layout.TRANSPOSED;
+                break;
+            case KERNEL:
+                weight = flipFilters ? Layout.FLIPPED : Layout.AS_IS;
+                break;
+            case TRANSPOSED_KERNEL:
+                weight = flipDeconvFilters ? Layout.FLIPPED : Layout.AS_IS;
+                break;
+            default:
+                throw new AssertionError(layout.getLasagneWeight());
+        }
+        List<Entry> entries = new ArrayList<>(2);
+        entries.add(entry(block, prefix, "weight", layer + ".W", weight));
+        if (layout.getBias() != null) {
+            entries.add(entry(block, prefix, "bias", layer + ".b", Layout.AS_IS));
+        }
+        return entries;
     }
 
-    /** Conv1DLayer, Conv2DLayer or Conv3DLayer (or their dnn twins, which lay out W alike). */
-    private static String convLayer(Block block) {
-        return "Conv" + ((Convolution) block).getKernelShape().dimension() + "DLayer";
+    /** A wrapper whose stored weight no Lasagne layer holds. */
+    private static List<Entry> noLasagneLayer(Block block, String prefix) {
+        throw new IllegalArgumentException(
+                NAME
+                        + ": no Lasagne mapping for "
+                        + blockName(block, prefix)
+                        + ": Lasagne has no equalized-learning-rate layer, and the stored weight is"
+                        + " not a Lasagne W (the layer runs with W · gain · lrMul / sqrt(fanIn));"
+                        + " import into a network of the plain blocks instead");
     }
 
     private List<Entry> weightNorm(Block block, String prefix) {
@@ -392,42 +421,54 @@ public final class LasagneParams {
         collect(inner, innerPrefix, innerEntries);
         Entry v = innerEntries.get(0);
         String layer = v.lasagneName.substring(0, v.lasagneName.lastIndexOf('.'));
+        // WeightNorm's own bias, else the wrapped block's; none for a Maxout without bias (the
+        // Lasagne layer is then built with b=None)
         Entry bias =
                 wn.getDirectParameters().get("bias") != null
                         ? entry(wn, prefix, "bias", "", Layout.AS_IS)
-                        : innerEntries.get(1);
+                        : innerEntries.size() > 1 ? innerEntries.get(1) : null;
         Entry g = entry(wn, prefix, "g", "", Layout.AS_IS);
         switch (weightNormStyle) {
             case WEIGHT_NORM:
-                return List.of(
-                        v, bias.named("nn.WeightNormLayer.b"), g.named("nn.WeightNormLayer.g"));
+                return present(
+                        v, named(bias, "nn.WeightNormLayer.b"), g.named("nn.WeightNormLayer.g"));
             case L2NORMALIZE:
-                boolean supported =
-                        inner instanceof Linear
-                                || inner instanceof NetworkInNetwork
-                                || (inner instanceof Convolution conv
-                                        && conv.getKernelShape().dimension() == 2);
                 checkStyle(
-                        supported,
+                        L2NORMALIZE_LAYERS.contains(layer),
                         wn,
                         prefix,
                         "improved-gan's nn.l2normalize normalises per output channel only a"
                                 + " DenseLayer, NINLayer or Conv2D*Layer");
-                return List.of(v, bias.named(layer + ".b"), g.named(layer + ".W_scale"));
+                return present(v, named(bias, layer + ".b"), g.named(layer + ".W_scale"));
             case DENSE_LAYER:
                 checkStyle(
-                        inner instanceof Linear,
+                        layer.equals("DenseLayer"),
                         wn,
                         prefix,
                         "improved-gan's nn.DenseLayer is a dense layer (a WeightNorm of a"
-                                + " Linear)");
-                return List.of(
+                                + " block that Lasagne holds as a DenseLayer, e.g. a Linear)");
+                return present(
                         v.named("nn.DenseLayer.theta"),
                         g.named("nn.DenseLayer.weight_scale"),
-                        bias.named("nn.DenseLayer.b"));
+                        named(bias, "nn.DenseLayer.b"));
             default:
                 throw new AssertionError(weightNormStyle);
         }
+    }
+
+    private static Entry named(Entry entry, String name) {
+        return entry == null ? null : entry.named(name);
+    }
+
+    /** The entries that are not null, in order. */
+    private static List<Entry> present(Entry... entries) {
+        List<Entry> list = new ArrayList<>(entries.length);
+        for (Entry entry : entries) {
+            if (entry != null) {
+                list.add(entry);
+            }
+        }
+        return list;
     }
 
     private List<Entry> batchNorm(Block block, String prefix) {

@@ -30,6 +30,9 @@ import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.nn.core.NetworkInNetwork;
+import io.github.djlgan.nn.norm.EqualizedLearningRate;
+import io.github.djlgan.nn.norm.PixelNorm;
+import io.github.djlgan.nn.norm.SpectralNorm;
 import io.github.djlgan.nn.norm.WeightNorm;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
@@ -213,6 +216,65 @@ public class DataInitTest extends EngineTest {
         }
         NDAssert.assertClose(returned, h, 1e-4, 1e-5);
         NDAssert.assertClose(forward(net, false, x), h, 1e-5, 1e-6);
+    }
+
+    /**
+     * SpectralNorm, EqualizedLearningRate and PixelNorm between WeightNorm layers: the pass reaches
+     * every WeightNorm through them, normalises each on what the earlier layers produce, and leaves
+     * only WeightNorm's g and bias changed (SpectralNorm's u and v, updated by the training-mode
+     * pass, are restored).
+     */
+    @Test
+    public void networksMixingTheOtherWrappersAreInitialized() {
+        SequentialBlock net =
+                new SequentialBlock()
+                        .add(SpectralNorm.wrap(Linear.builder().setUnits(12).build()))
+                        .add(Activation::relu)
+                        .add(PixelNorm.builder().build())
+                        .add(WeightNorm.wrap(Linear.builder().setUnits(8).build()))
+                        .add(
+                                EqualizedLearningRate.builder()
+                                        .setBlock(Linear.builder().setUnits(6).build())
+                                        .optLrMultiplier(0.5f)
+                                        .build())
+                        .add(Activation::tanh)
+                        .add(
+                                WeightNorm.builder()
+                                        .setBlock(
+                                                Linear.builder().setUnits(3).optBias(false).build())
+                                        .optInitScale(0.5f)
+                                        .build());
+        init(net, DataType.FLOAT32, new Shape(40, 10));
+        NDArray x = batch(8, 40, 10);
+        Map<String, double[]> before = snapshot(net);
+
+        NDArray returned = DataInit.initialize(net, null, new NDList(x)).head();
+
+        Map<String, double[]> after = snapshot(net);
+        List<String> changed = new ArrayList<>();
+        for (String key : before.keySet()) {
+            if (!Arrays.equals(before.get(key), after.get(key))) {
+                changed.add(key);
+            }
+        }
+        changed.sort(null);
+        assertEquals(
+                changed,
+                List.of(
+                        "04WeightNorm_01Linear_bias",
+                        "04WeightNorm_g",
+                        "07WeightNorm_bias",
+                        "07WeightNorm_g"));
+        // walk the layers as the pass did (training mode: SpectralNorm's first power iteration
+        // from the restored u and v gives the pass's σ); every WeightNorm output is normalised
+        NDArray h = x;
+        for (Block layer : net.getChildren().values()) {
+            h = forward(layer, true, h);
+            if (layer instanceof WeightNorm wn) {
+                assertNormalised(h, 1, wn.getInitScale());
+            }
+        }
+        NDAssert.assertClose(returned, h, 1e-4, 1e-5);
     }
 
     /** A user-written block that nests a ParallelBlock and forwards its parameter store. */

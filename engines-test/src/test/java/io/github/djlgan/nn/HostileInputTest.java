@@ -23,8 +23,11 @@ import io.github.djlgan.nn.core.Maxout;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.nn.gan.MinibatchDiscrimination;
 import io.github.djlgan.nn.gan.MinibatchStdDev;
+import io.github.djlgan.nn.norm.EqualizedLearningRate;
 import io.github.djlgan.nn.norm.GaussianNoise;
 import io.github.djlgan.nn.norm.LasagneBatchNorm;
+import io.github.djlgan.nn.norm.PixelNorm;
+import io.github.djlgan.nn.norm.SpectralNorm;
 import io.github.djlgan.nn.norm.WeightNorm;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
@@ -135,6 +138,63 @@ public class HostileInputTest extends EngineTest {
                         "Maxout",
                         () -> Maxout.builder().setUnits(3).setPieces(2).build(),
                         new Shape(4, 2, 5, 5),
+                        true));
+        cases.add(
+                new Case(
+                        "SpectralNorm(Linear)",
+                        () -> SpectralNorm.wrap(Linear.builder().setUnits(3).build()),
+                        new Shape(4, 6),
+                        true));
+        cases.add(
+                new Case(
+                        "SpectralNorm(Conv2d)",
+                        () ->
+                                SpectralNorm.wrap(
+                                        Conv2d.builder()
+                                                .setKernelShape(new Shape(3, 3))
+                                                .setFilters(3)
+                                                .optPadding(new Shape(1, 1))
+                                                .build()),
+                        new Shape(4, 2, 5, 5),
+                        true));
+        cases.add(
+                new Case(
+                        "SpectralNorm(Deconv2d)",
+                        () -> SpectralNorm.wrap(Hostile.deconv()),
+                        new Shape(4, 2, 5, 5),
+                        true));
+        cases.add(
+                new Case(
+                        "EqualizedLearningRate(Linear)",
+                        () -> EqualizedLearningRate.wrap(Linear.builder().setUnits(3).build()),
+                        new Shape(4, 6),
+                        true));
+        cases.add(
+                new Case(
+                        "EqualizedLearningRate(Conv2d)",
+                        () ->
+                                EqualizedLearningRate.wrap(
+                                        Conv2d.builder()
+                                                .setKernelShape(new Shape(3, 3))
+                                                .setFilters(3)
+                                                .optPadding(new Shape(1, 1))
+                                                .build()),
+                        new Shape(4, 2, 5, 5),
+                        true));
+        cases.add(
+                new Case(
+                        "PixelNorm", () -> PixelNorm.builder().build(), new Shape(4, 3, 5), false));
+        cases.add(
+                new Case(
+                        "WeightNorm(Maxout)",
+                        () -> WeightNorm.wrap(Maxout.builder().setUnits(3).setPieces(2).build()),
+                        new Shape(4, 2, 5),
+                        true));
+        cases.add(
+                new Case(
+                        "SpectralNorm(Maxout)",
+                        () -> SpectralNorm.wrap(Maxout.builder().setUnits(3).setPieces(2).build()),
+                        new Shape(4, 2, 5),
                         true));
         return cases;
     }
@@ -353,7 +413,7 @@ public class HostileInputTest extends EngineTest {
             Block block = initialized(c);
             Shape s = c.shape();
             // one more feature on the axis a parametric block's weights depend on
-            int axis = c.name().equals("WeightNorm(Linear)") ? s.dimension() - 1 : 1;
+            int axis = c.name().endsWith("(Linear)") ? s.dimension() - 1 : 1;
             long[] dims = s.getShape().clone();
             dims[axis] += 2;
             Shape other = new Shape(dims);
