@@ -1,22 +1,19 @@
 package io.github.djlgan.lasagne;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.convolutional.Convolution;
-import ai.djl.nn.core.Linear;
 import ai.djl.util.Pair;
+import io.github.djlgan.nn.WeightLayout;
 import io.github.djlgan.nn.convolutional.Deconv2d;
-import io.github.djlgan.nn.core.NetworkInNetwork;
+import io.github.djlgan.nn.core.Maxout;
 import io.github.djlgan.nn.gan.MinibatchDiscrimination;
+import io.github.djlgan.nn.norm.EqualizedLearningRate;
 import io.github.djlgan.nn.norm.LasagneBatchNorm;
 import io.github.djlgan.nn.norm.WeightNorm;
 import io.github.djlgan.util.Tensors;
-import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -25,14 +22,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Optional;
+import java.util.Set;
 import java.util.stream.IntStream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 
 /**
  * Imports parameters saved by a Theano/Lasagne network into a DJL block built from this project's
@@ -46,7 +38,11 @@ import java.util.zip.ZipInputStream;
  * their name, converted to the parameter's data type (float64 files load into float32 parameters)
  * and copied into the parameters' existing arrays, so a {@code Trainer} or {@code ParameterStore}
  * that already holds them sees the new values (on several devices, load before the first forward
- * pass: DJL caches the copies on other devices).
+ * pass: DJL caches the copies on other devices). The arrays must be float16, float32 or float64,
+ * little- or big-endian, in C order; every other dtype (integers, booleans, complex, …) and every
+ * header whose shape does not match the data it holds is rejected before any engine array is made
+ * (DJL's own {@code NDList.decode} would hand some of them to the engine, and DJL 0.35.1's PyTorch
+ * engine aborts the JVM on uint16, int16, uint32 and uint64 arrays).
  *
  * <p><b>Order.</b> Lasagne lists the parameters layer by layer from input to output, and within a
  * layer in the order of its {@code add_param} calls. This importer builds the same list by walking
@@ -58,7 +54,9 @@ import java.util.zip.ZipInputStream;
  * where.
  *
  * <p><b>Mapping</b> ({@code nn.} is improved-gan's {@code nn.py}; Lasagne's own classes are in
- * {@code lasagne.layers}):
+ * {@code lasagne.layers}). The layers with a weight — every block of {@link WeightLayout} — map as
+ * their layout says ({@link WeightLayout#getLasagneLayer()}, {@link
+ * WeightLayout#getLasagneWeight()}); the table lists them:
  *
  * <table class="striped">
  *   <caption>DJL blocks, the Lasagne layers they import, and the layout conversions</caption>
@@ -84,6 +82,10 @@ import java.util.zip.ZipInputStream;
  *         <td>weight = W, rotated 180° over (kh, kw) if {@link
  *             Builder#optFlipDeconvFilters(boolean) flipDeconvFilters} (default true), bias = b</td>
  *         </tr>
+ *     <tr><td>{@link Maxout}</td>
+ *         <td>{@code DenseLayer(num_units=units·pieces)}, then {@code
+ *             FeaturePoolLayer(pool_size=pieces)} (no parameters)</td>
+ *         <td>W (C, units·pieces), b (units·pieces)</td><td>weight = Wᵀ, bias = b</td></tr>
  *     <tr><td rowspan="3">{@link WeightNorm}(X)</td>
  *         <td>{@code nn.weight_norm(X)}: X, then {@code nn.WeightNormLayer} ({@link
  *             WeightNormStyle#WEIGHT_NORM}, default)</td>
@@ -173,7 +175,10 @@ import java.util.zip.ZipInputStream;
 public final class LasagneParams {
 
     private static final String NAME = "LasagneParams";
-    private static final Pattern ARRAY_NAME = Pattern.compile("arr_(\\d{1,9})(\\.npy)?");
+
+    /** The Lasagne layers whose W improved-gan's {@code nn.l2normalize} normalises per channel. */
+    private static final Set<String> L2NORMALIZE_LAYERS =
+            Set.of("DenseLayer", "NINLayer", "Conv2DLayer");
 
     private final boolean flipFilters;
     private final boolean flipDeconvFilters;
@@ -188,17 +193,10 @@ public final class LasagneParams {
         flipDeconvFilters = builder.flipDeconvFilters;
         weightNormStyle = builder.weightNormStyle;
         batchNormStyle = builder.batchNormStyle;
-        Layout conv = flipFilters ? Layout.FLIPPED : Layout.AS_IS;
-        Layout deconv = flipDeconvFilters ? Layout.FLIPPED : Layout.AS_IS;
         table =
                 List.of(
-                        new Row(Linear.class, weighted(b -> "DenseLayer", Layout.TRANSPOSED)),
-                        new Row(
-                                NetworkInNetwork.class,
-                                weighted(b -> "NINLayer", Layout.TRANSPOSED)),
-                        new Row(Convolution.class, weighted(LasagneParams::convLayer, conv)),
-                        new Row(Deconv2d.class, weighted(b -> "Deconv2DLayer", deconv)),
                         new Row(WeightNorm.class, this::weightNorm),
+                        new Row(EqualizedLearningRate.class, LasagneParams::noLasagneLayer),
                         new Row(LasagneBatchNorm.class, this::batchNorm),
                         new Row(MinibatchDiscrimination.class, LasagneParams::minibatch));
     }
@@ -272,7 +270,7 @@ public final class LasagneParams {
                 entries.isEmpty()
                         ? NDManager.newBaseManager()
                         : entries.get(0).parameter.getArray().getManager().newSubManager()) {
-            List<NDArray> arrays = readNpz(scope, npz);
+            List<NDArray> arrays = NpzReader.read(scope, npz);
             List<NDArray> values = convert(entries, arrays);
             for (int i = 0; i < values.size(); i++) {
                 values.get(i).copyTo(entries.get(i).parameter.getArray());
@@ -344,6 +342,11 @@ public final class LasagneParams {
     // ------------------------------------------------------------------ the walk and the table
 
     private void collect(Block block, String prefix, List<Entry> out) {
+        Optional<WeightLayout> layout = WeightLayout.find(block);
+        if (layout.isPresent()) {
+            out.addAll(weighted(layout.get(), prefix));
+            return;
+        }
         for (Row row : table) {
             if (row.type.isInstance(block)) {
                 out.addAll(row.mapping.entries(block, prefix));
@@ -351,38 +354,58 @@ public final class LasagneParams {
             }
         }
         if (!block.getDirectParameters().isEmpty()) {
+            List<String> supported = new ArrayList<>(WeightLayout.supportedBlockNames());
+            supported.addAll(List.of("WeightNorm", "LasagneBatchNorm"));
             throw new IllegalArgumentException(
                     NAME
                             + ": no Lasagne mapping for "
                             + blockName(block, prefix)
                             + ", which has parameters "
                             + block.getDirectParameters().keys()
-                            + "; supported blocks with parameters are Linear, NetworkInNetwork,"
-                            + " Conv1d/2d/3d, Deconv2d, WeightNorm, LasagneBatchNorm and"
-                            + " MinibatchDiscrimination");
+                            + "; supported blocks with parameters are "
+                            + String.join(", ", supported)
+                            + " and MinibatchDiscrimination");
         }
         for (Pair<String, Block> child : block.getChildren()) {
             collect(child.getValue(), prefix + child.getKey() + "_", out);
         }
     }
 
-    /** A layer with a weight W and an optional bias b, in that order. */
-    private static LayerMapping weighted(
-            Function<Block, String> lasagneClass, Layout weightLayout) {
-        return (block, prefix) -> {
-            String layer = lasagneClass.apply(block);
-            List<Entry> entries = new ArrayList<>(2);
-            entries.add(entry(block, prefix, "weight", layer + ".W", weightLayout));
-            if (block.getDirectParameters().get("bias") != null) {
-                entries.add(entry(block, prefix, "bias", layer + ".b", Layout.AS_IS));
-            }
-            return entries;
-        };
+    /** A block of a {@link WeightLayout}: its Lasagne layer's W, then b if the block has a bias. */
+    private List<Entry> weighted(WeightLayout layout, String prefix) {
+        Block block = layout.getBlock();
+        String layer = layout.getLasagneLayer();
+        Layout weight;
+        switch (layout.getLasagneWeight()) {
+            case TRANSPOSED:
+                weight = Layout.TRANSPOSED;
+                break;
+            case KERNEL:
+                weight = flipFilters ? Layout.FLIPPED : Layout.AS_IS;
+                break;
+            case TRANSPOSED_KERNEL:
+                weight = flipDeconvFilters ? Layout.FLIPPED : Layout.AS_IS;
+                break;
+            default:
+                throw new AssertionError(layout.getLasagneWeight());
+        }
+        List<Entry> entries = new ArrayList<>(2);
+        entries.add(entry(block, prefix, "weight", layer + ".W", weight));
+        if (layout.getBias() != null) {
+            entries.add(entry(block, prefix, "bias", layer + ".b", Layout.AS_IS));
+        }
+        return entries;
     }
 
-    /** Conv1DLayer, Conv2DLayer or Conv3DLayer (or their dnn twins, which lay out W alike). */
-    private static String convLayer(Block block) {
-        return "Conv" + ((Convolution) block).getKernelShape().dimension() + "DLayer";
+    /** A wrapper whose stored weight no Lasagne layer holds. */
+    private static List<Entry> noLasagneLayer(Block block, String prefix) {
+        throw new IllegalArgumentException(
+                NAME
+                        + ": no Lasagne mapping for "
+                        + blockName(block, prefix)
+                        + ": Lasagne has no equalized-learning-rate layer, and the stored weight is"
+                        + " not a Lasagne W (the layer runs with W · gain · lrMul / sqrt(fanIn));"
+                        + " import into a network of the plain blocks instead");
     }
 
     private List<Entry> weightNorm(Block block, String prefix) {
@@ -398,42 +421,54 @@ public final class LasagneParams {
         collect(inner, innerPrefix, innerEntries);
         Entry v = innerEntries.get(0);
         String layer = v.lasagneName.substring(0, v.lasagneName.lastIndexOf('.'));
+        // WeightNorm's own bias, else the wrapped block's; none for a Maxout without bias (the
+        // Lasagne layer is then built with b=None)
         Entry bias =
                 wn.getDirectParameters().get("bias") != null
                         ? entry(wn, prefix, "bias", "", Layout.AS_IS)
-                        : innerEntries.get(1);
+                        : innerEntries.size() > 1 ? innerEntries.get(1) : null;
         Entry g = entry(wn, prefix, "g", "", Layout.AS_IS);
         switch (weightNormStyle) {
             case WEIGHT_NORM:
-                return List.of(
-                        v, bias.named("nn.WeightNormLayer.b"), g.named("nn.WeightNormLayer.g"));
+                return present(
+                        v, named(bias, "nn.WeightNormLayer.b"), g.named("nn.WeightNormLayer.g"));
             case L2NORMALIZE:
-                boolean supported =
-                        inner instanceof Linear
-                                || inner instanceof NetworkInNetwork
-                                || (inner instanceof Convolution conv
-                                        && conv.getKernelShape().dimension() == 2);
                 checkStyle(
-                        supported,
+                        L2NORMALIZE_LAYERS.contains(layer),
                         wn,
                         prefix,
                         "improved-gan's nn.l2normalize normalises per output channel only a"
                                 + " DenseLayer, NINLayer or Conv2D*Layer");
-                return List.of(v, bias.named(layer + ".b"), g.named(layer + ".W_scale"));
+                return present(v, named(bias, layer + ".b"), g.named(layer + ".W_scale"));
             case DENSE_LAYER:
                 checkStyle(
-                        inner instanceof Linear,
+                        layer.equals("DenseLayer"),
                         wn,
                         prefix,
                         "improved-gan's nn.DenseLayer is a dense layer (a WeightNorm of a"
-                                + " Linear)");
-                return List.of(
+                                + " block that Lasagne holds as a DenseLayer, e.g. a Linear)");
+                return present(
                         v.named("nn.DenseLayer.theta"),
                         g.named("nn.DenseLayer.weight_scale"),
-                        bias.named("nn.DenseLayer.b"));
+                        named(bias, "nn.DenseLayer.b"));
             default:
                 throw new AssertionError(weightNormStyle);
         }
+    }
+
+    private static Entry named(Entry entry, String name) {
+        return entry == null ? null : entry.named(name);
+    }
+
+    /** The entries that are not null, in order. */
+    private static List<Entry> present(Entry... entries) {
+        List<Entry> list = new ArrayList<>(entries.length);
+        for (Entry entry : entries) {
+            if (entry != null) {
+                list.add(entry);
+            }
+        }
+        return list;
     }
 
     private List<Entry> batchNorm(Block block, String prefix) {
@@ -506,70 +541,6 @@ public final class LasagneParams {
     }
 
     // ------------------------------------------------------------------ reading and checking
-
-    /** Reads the arrays of a Lasagne {@code .npz}, ordered by the index in their names. */
-    private static List<NDArray> readNpz(NDManager manager, InputStream npz) throws IOException {
-        InputStream in = new BufferedInputStream(new NonClosing(npz));
-        in.mark(2);
-        boolean zip = in.read() == 'P' && in.read() == 'K';
-        in.reset();
-        if (!zip) {
-            throw new IllegalArgumentException(
-                    NAME + ": not an .npz file (a zip archive of .npy arrays)");
-        }
-        Map<Integer, NDArray> arrays = new TreeMap<>();
-        try (ZipInputStream entries = new ZipInputStream(in)) {
-            ZipEntry entry;
-            while ((entry = entries.getNextEntry()) != null) {
-                String name = entry.getName();
-                Matcher m = ARRAY_NAME.matcher(name);
-                if (!m.matches()) {
-                    throw new IllegalArgumentException(
-                            NAME
-                                    + ": the .npz holds an array named \""
-                                    + name
-                                    + "\"; Lasagne's format, np.savez(f,"
-                                    + " *lasagne.layers.get_all_param_values(net)), names its"
-                                    + " arrays arr_0, arr_1, ... (np.savez(f, **named) is not"
-                                    + " that format)");
-                }
-                int index = Integer.parseInt(m.group(1));
-                NDArray array;
-                try {
-                    array = NDList.decode(manager, entries.readAllBytes()).singletonOrThrow();
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(
-                            NAME
-                                    + ": cannot read "
-                                    + name
-                                    + " ("
-                                    + e.getMessage()
-                                    + "); arrays must be C-ordered .npy (np.ascontiguousarray)",
-                            e);
-                }
-                if (arrays.put(index, array) != null) {
-                    throw new IllegalArgumentException(
-                            NAME + ": the .npz holds arr_" + index + " twice");
-                }
-            }
-        }
-        int expected = 0;
-        for (int index : arrays.keySet()) {
-            if (index != expected) {
-                throw new IllegalArgumentException(
-                        String.format(
-                                Locale.ROOT,
-                                "%s: the .npz holds %d arrays but no arr_%d (its arrays must be"
-                                        + " arr_0 to arr_%d)",
-                                NAME,
-                                arrays.size(),
-                                expected,
-                                arrays.size() - 1));
-            }
-            expected++;
-        }
-        return new ArrayList<>(arrays.values());
-    }
 
     /**
      * Checks counts and shapes, then converts every array to its parameter's layout and type;
@@ -821,16 +792,6 @@ public final class LasagneParams {
 
     /** A row of the mapping table. */
     private record Row(Class<? extends Block> type, LayerMapping mapping) {}
-
-    /** Keeps the zip reader from closing the caller's stream. */
-    private static final class NonClosing extends FilterInputStream {
-        NonClosing(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public void close() {}
-    }
 
     /** The builder of a {@link LasagneParams}. */
     public static final class Builder {

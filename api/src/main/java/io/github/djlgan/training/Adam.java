@@ -1,6 +1,7 @@
 package io.github.djlgan.training;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -88,36 +89,22 @@ public final class Adam extends Optimizer implements StatefulOptimizer {
         }
         NDArray m = means.computeIfAbsent(parameterId, k -> state(weight));
         NDArray v = variances.computeIfAbsent(parameterId, k -> state(weight));
-        try (NDManager scope = weight.getManager().newSubManager()) {
-            NDArray g = grad;
-            if (rescale != 1f) {
-                g = attached(g.mul(rescale), scope);
-            }
-            if (clip > 0) {
-                g = attached(g.clip(-clip, clip), scope);
-            }
-            if (decay != 0f) {
-                g = attached(g.add(attached(weight.mul(decay), scope)), scope);
-            }
-            m.muli(beta1).addi(attached(g.mul(1 - beta1), scope));
-            v.muli(beta2).addi(attached(attached(g.square(), scope).muli(1 - beta2), scope));
-            NDArray denominator = attached(v.sqrt(), scope).addi(epsilon);
-            weight.subi(attached(m.mul((float) correction), scope).divi(denominator));
-        }
-        zeroGradient(weight);
-    }
-
-    /**
-     * Zeroes the weight's gradient in place, as DJL's PyTorch engine does after its own updates
-     * (the {@code grad} handed to {@link #update} is a copy). A weight without a gradient (MXNet's
-     * parameter server updates its own copy of the weight) has nothing to zero.
-     */
-    private static void zeroGradient(NDArray weight) {
-        if (weight.hasGradient()) {
-            try (NDArray g = weight.getGradient()) {
-                g.subi(g);
-            }
-        }
+        // the engine's fused update, as DJL's own Adam calls it (one native call per parameter;
+        // on PyTorch it also zeroes the weight's gradient)
+        weight.getNDArrayInternal()
+                .adamUpdate(
+                        new NDList(weight, grad, m, v),
+                        new NDList(weight),
+                        lr,
+                        (float) correction,
+                        decay,
+                        rescale,
+                        clip,
+                        beta1,
+                        beta2,
+                        epsilon,
+                        true,
+                        false);
     }
 
     /** A zero moment like the weight, detached from any manager that a step closes. */
@@ -125,11 +112,6 @@ public final class Adam extends Optimizer implements StatefulOptimizer {
         NDArray s = weight.zerosLike();
         s.detach();
         return s;
-    }
-
-    private static NDArray attached(NDArray array, NDManager scope) {
-        array.attach(scope);
-        return array;
     }
 
     /** {@inheritDoc} */

@@ -193,6 +193,9 @@ final class GanCheckpoint {
         }
         try (InputStream is = Files.newInputStream(file)) {
             Checkpoints.load(model.getBlock(), model.getNDManager(), is);
+        } catch (MalformedModelException e) {
+            throw new MalformedModelException(
+                    NAME + ": " + file.getFileName() + ": " + e.getMessage(), e);
         }
     }
 

@@ -49,8 +49,6 @@ public final class RandomLatentSampler implements LatentSampler {
     private final Source source;
     private final long seed;
     private long state;
-    private boolean hasSpare;
-    private double spare;
 
     RandomLatentSampler(Builder builder) {
         shape = new Shape(builder.shape);
@@ -128,15 +126,15 @@ public final class RandomLatentSampler implements LatentSampler {
         if (source == Source.ENGINE) {
             return null;
         }
-        return new long[] {state, hasSpare ? 1 : 0, Double.doubleToRawLongBits(spare)};
+        return new long[] {state};
     }
 
     /** {@inheritDoc} */
     @Override
     public void setState(long[] saved) {
-        if (source == Source.ENGINE || saved == null || saved.length != 3) {
+        if (source == Source.ENGINE || saved == null || saved.length != 1) {
             throw new IllegalArgumentException(
-                    "RandomLatentSampler: expected a state of 3 values from a Java-source sampler,"
+                    "RandomLatentSampler: expected a state of 1 value from a Java-source sampler,"
                             + " got "
                             + Arrays.toString(saved)
                             + (source == Source.ENGINE
@@ -144,8 +142,6 @@ public final class RandomLatentSampler implements LatentSampler {
                                     : ""));
         }
         state = saved[0];
-        hasSpare = saved[1] != 0;
-        spare = Double.longBitsToDouble(saved[2]);
     }
 
     /** SplitMix64's next output. */
@@ -161,24 +157,64 @@ public final class RandomLatentSampler implements LatentSampler {
         return (nextLong() >>> 40) * TWO_POW_M24;
     }
 
-    /** Marsaglia's polar method: two normals per accepted point, the second kept as spare. */
+    /**
+     * A standard normal by the ziggurat method (Marsaglia &amp; Tsang 2000) with 256 layers, in
+     * Doornik's form (2005): the layer comes from the low 8 bits of one output and the coordinate
+     * from its top 53, so the two are independent. About 99% of the draws take one output.
+     */
     private double nextGaussian() {
-        if (hasSpare) {
-            hasSpare = false;
-            return spare;
+        while (true) {
+            long bits = nextLong();
+            int i = (int) (bits & 0xFF);
+            double z = (2 * ((bits >>> 11) * 0x1.0p-53) - 1) * Ziggurat.X[i];
+            if (Math.abs(z) < Ziggurat.X[i + 1]) {
+                return z;
+            }
+            if (i == 0) {
+                return Math.copySign(tail(), z);
+            }
+            double fi = Ziggurat.F[i];
+            if (fi + nextUniform() * (Ziggurat.F[i + 1] - fi) < Math.exp(-0.5 * z * z)) {
+                return z;
+            }
         }
-        double u;
-        double v;
-        double s;
+    }
+
+    /** A draw from the normal tail beyond R (Marsaglia 1964). */
+    private double tail() {
+        double a;
+        double b;
         do {
-            u = 2 * nextUniform() - 1;
-            v = 2 * nextUniform() - 1;
-            s = u * u + v * v;
-        } while (s >= 1 || s == 0);
-        double factor = Math.sqrt(-2 * Math.log(s) / s);
-        spare = v * factor;
-        hasSpare = true;
-        return u * factor;
+            a = -Math.log(1 - nextUniform()) / Ziggurat.R;
+            b = -Math.log(1 - nextUniform());
+        } while (b + b < a * a);
+        return Ziggurat.R + a;
+    }
+
+    /**
+     * The ziggurat's layers for the density f(x) = exp(−x²/2): 256 layers of equal area V, the
+     * bottom one (layer 0) the rectangle under f(R) out to V/f(R) plus the tail beyond R. X[i] is
+     * layer i's width, F[i] = f(X[i]).
+     */
+    private static final class Ziggurat {
+        static final double R = 3.6541528853610088;
+        static final double V = 0.00492867323399;
+        static final double[] X = new double[257];
+        static final double[] F = new double[257];
+
+        static {
+            X[0] = V / Math.exp(-0.5 * R * R);
+            X[1] = R;
+            for (int i = 1; i < 255; i++) {
+                X[i + 1] = Math.sqrt(-2 * Math.log(V / X[i] + Math.exp(-0.5 * X[i] * X[i])));
+            }
+            X[256] = 0;
+            for (int i = 0; i < 257; i++) {
+                F[i] = Math.exp(-0.5 * X[i] * X[i]);
+            }
+        }
+
+        private Ziggurat() {}
     }
 
     /** {@inheritDoc} */

@@ -17,12 +17,18 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.FileNotFoundException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -34,17 +40,29 @@ import java.util.Map;
  * <p>DJL's own {@link Model#load} replaces parameters one by one as it reads them: a file that ends
  * early leaves the block half-loaded (and fails with a bare {@code EOFException}); a file of a
  * similar network with other sizes can load without any error (DJL's {@code Linear} takes its units
- * from the file). {@link #load(Model, Path, String)} instead:
+ * from the file); a corrupt size field in an array's header makes it allocate what the field says
+ * (an {@code OutOfMemoryError} for a rank of 0x7FFFFFF0). {@link #load(Model, Path, String)}
+ * instead:
  *
  * <ul>
  *   <li>initializes an uninitialized block from the input shapes stored in the file, so the
- *       expected shape of every parameter is known;
- *   <li>reads the file into the block and then checks every parameter's shape and data type, and
- *       that nothing is left over in the file;
- *   <li>on any failure restores every parameter to its value before the call (an uninitialized
- *       block is left uninitialized) and throws a {@link MalformedModelException} that names the
- *       parameter and gives both shapes.
+ *       expected shape of every parameter is known (a block that cannot take those shapes is
+ *       another architecture);
+ *   <li>reads every array itself, in the format of DJL 0.35.1's {@code NDArray.encode}: each field
+ *       of an array's header (rank, dimensions, layout length, data type, data length) is checked
+ *       against the bytes left in the file, and the shape and data type against the parameter's,
+ *       before anything is allocated;
+ *   <li>checks that nothing is left over in the file;
+ *   <li>on any failure ({@link Throwable}) puts every parameter's own array back, with its values
+ *       (an uninitialized block is left uninitialized), and throws a {@link
+ *       MalformedModelException} that names the parameter and the offending field or both shapes.
+ *       Only an {@link Error} that is not a corrupt file's doing (e.g. running out of memory for an
+ *       array the file really holds) is rethrown as it is, after the same restore.
  * </ul>
+ *
+ * <p>What it cannot check in advance: a block's own metadata (its saved input shapes and options),
+ * which DJL's blocks read themselves. A corrupt size there fails inside that block's reader; the
+ * error is reported with the position (the parameter it came before), and nothing is changed.
  *
  * <p>The parameters of a successful load are new arrays (as with {@link Model#load}); load before
  * creating a {@code Trainer} or {@code Predictor} on the model.
@@ -53,6 +71,11 @@ public final class Checkpoints {
 
     private static final String NAME = "Checkpoints";
     private static final int MODEL_VERSION = 1;
+
+    /** The NDArray encodings DJL reads (1 to 3; DJL 0.35.1 writes 3). */
+    private static final int MAX_ARRAY_ENCODING = 3;
+
+    private static final int CHUNK = 1 << 20;
 
     private Checkpoints() {}
 
@@ -79,14 +102,17 @@ public final class Checkpoints {
         }
         Path file = modelDir.resolve(String.format(Locale.ROOT, "%s-%04d.params", prefix, epoch));
         try (InputStream is = Files.newInputStream(file)) {
-            Map<String, String> properties = load(block, model.getNDManager(), is);
+            Map<String, String> properties =
+                    load(block, model.getNDManager(), is, Files.size(file));
             properties.forEach(model::setProperty);
         }
     }
 
     /**
      * Loads a {@code .params} stream written by {@link Model#save} into a block, checked and all or
-     * nothing.
+     * nothing. The stream is read into memory first, so that every size field can be checked
+     * against the bytes that follow it ({@link #load(Model, Path, String)} reads a file as it
+     * goes).
      *
      * @param block the block; if it is not initialized, it is initialized from the input shapes
      *     stored in the file
@@ -98,91 +124,150 @@ public final class Checkpoints {
      */
     public static Map<String, String> load(Block block, NDManager manager, InputStream stream)
             throws IOException, MalformedModelException {
-        DataInputStream dis = new DataInputStream(new BufferedInputStream(stream));
-        Header header = Header.read(dis);
+        byte[] bytes = stream.readAllBytes();
+        return load(block, manager, new ByteArrayInputStream(bytes), bytes.length);
+    }
+
+    private static Map<String, String> load(
+            Block block, NDManager manager, InputStream stream, long length)
+            throws IOException, MalformedModelException {
+        Source source = new Source(new BufferedInputStream(stream), length);
+        DataInputStream dis = new DataInputStream(source);
+        Header header = Header.read(dis, source);
         boolean wasInitialized = block.isInitialized();
         if (!wasInitialized) {
-            block.initialize(manager, header.dataType, header.inputShapes);
+            try {
+                block.initialize(manager, header.dataType, header.inputShapes);
+            } catch (RuntimeException e) {
+                closeParameters(block);
+                throw new MalformedModelException(
+                        NAME
+                                + ": the file is of another architecture: the block cannot be"
+                                + " initialized with the file's input shapes "
+                                + Arrays.toString(header.inputShapes)
+                                + ": "
+                                + describe(e),
+                        e);
+            }
         }
-        Map<String, Parameter> parameters = new LinkedHashMap<>();
-        Map<String, Expected> expected = new LinkedHashMap<>();
+        List<Expected> expected = new ArrayList<>();
         for (Pair<String, Parameter> p : block.getParameters()) {
-            NDArray array = p.getValue().getArray();
-            parameters.put(p.getKey(), p.getValue());
-            expected.put(p.getKey(), new Expected(array, array.getShape(), array.getDataType()));
+            expected.add(new Expected(p.getKey(), p.getValue()));
         }
         byte[] snapshot = wasInitialized ? serialize(block) : null;
+        ArrayReader reader = new ArrayReader(manager, expected, source, false);
         try {
-            readInto(block, manager, dis, parameters, expected);
+            readInto(block, reader, dis, expected);
             return header.properties;
-        } catch (MalformedModelException | IOException | RuntimeException e) {
+        } catch (Throwable t) {
+            reader.closeCreated();
             if (wasInitialized) {
-                block.loadParameters(
-                        manager, new DataInputStream(new ByteArrayInputStream(snapshot)));
+                restore(block, manager, snapshot, expected);
             } else {
-                parameters.values().forEach(Parameter::close);
+                expected.forEach(e -> e.array.close());
+                closeParameters(block);
             }
-            if (e instanceof MalformedModelException || e instanceof IOException) {
-                throw e;
+            Throwable f = failure(t, reader);
+            if (f instanceof MalformedModelException m) {
+                throw m;
             }
-            throw new MalformedModelException(NAME + ": " + e.getMessage(), e);
+            if (f instanceof IOException io) {
+                throw io;
+            }
+            throw (Error) f;
         }
     }
 
     private static void readInto(
-            Block block,
-            NDManager manager,
-            DataInputStream dis,
-            Map<String, Parameter> parameters,
-            Map<String, Expected> expected)
+            Block block, ArrayReader reader, DataInputStream dis, List<Expected> expected)
             throws IOException, MalformedModelException {
-        try {
-            block.loadParameters(manager, dis);
-        } catch (EOFException e) {
-            throw new MalformedModelException(
-                    NAME + ": the file is truncated: it ended " + firstUnread(parameters, expected),
-                    e);
-        } catch (MalformedModelException e) {
-            throw new MalformedModelException(
-                    NAME + ": the file is of another architecture: " + e.getMessage(), e);
-        }
+        block.loadParameters(reader.manager(), dis);
         if (dis.read() != -1) {
             throw new MalformedModelException(
                     NAME
                             + ": the file is of another architecture: it holds more data after"
                             + " the block's "
-                            + parameters.size()
+                            + expected.size()
                             + " parameters");
         }
-        for (Map.Entry<String, Parameter> p : parameters.entrySet()) {
-            Expected want = expected.get(p.getKey());
-            NDArray got = p.getValue().getArray();
+        for (Expected want : expected) {
+            NDArray got = want.parameter.getArray();
             if (!got.getShape().equals(want.shape) || got.getDataType() != want.dataType) {
-                throw new MalformedModelException(
-                        String.format(
-                                Locale.ROOT,
-                                "%s: parameter %s has shape %s (%s) in the file, the block"
-                                        + " expects %s (%s)",
-                                NAME,
-                                p.getKey(),
-                                got.getShape(),
-                                got.getDataType(),
-                                want.shape,
-                                want.dataType));
+                throw mismatch(want, got.getShape(), got.getDataType());
             }
         }
     }
 
-    /** Describes the first parameter that still holds its old array after a failed read. */
-    private static String firstUnread(
-            Map<String, Parameter> parameters, Map<String, Expected> expected) {
-        for (Map.Entry<String, Parameter> p : parameters.entrySet()) {
-            Expected want = expected.get(p.getKey());
-            if (!p.getValue().isInitialized() || p.getValue().getArray() == want.array) {
-                return "before parameter " + p.getKey() + " of shape " + want.shape;
-            }
+    /**
+     * The exception to throw for a failed read (the parameters are already restored): a {@link
+     * MalformedModelException}, an {@link IOException} of the stream, or an {@link Error}.
+     */
+    private static Throwable failure(Throwable t, ArrayReader reader) {
+        if (t instanceof CorruptFile) {
+            return new MalformedModelException(t.getMessage(), t);
         }
-        return "after the last parameter";
+        if (t instanceof MalformedModelException) {
+            String message = t.getMessage();
+            return message.startsWith(NAME)
+                    ? t
+                    : new MalformedModelException(
+                            NAME + ": the file is of another architecture: " + message, t);
+        }
+        if (t instanceof EOFException) {
+            return new MalformedModelException(
+                    NAME + ": the file is truncated: it ended " + reader.position(), t);
+        }
+        if (t instanceof IOException) {
+            return t;
+        }
+        if (t instanceof RuntimeException
+                || (t instanceof OutOfMemoryError && !reader.allocating)) {
+            // thrown by a block's own metadata reader (e.g. a negative or huge rank of its saved
+            // input shape): a corrupt file, or one of another architecture
+            return new MalformedModelException(
+                    NAME
+                            + ": the file is corrupt or of another architecture: reading failed "
+                            + reader.position()
+                            + ": "
+                            + describe(t),
+                    t);
+        }
+        return t; // an Error while allocating an array the file really holds
+    }
+
+    /**
+     * Puts every parameter's own array back (the values never changed) and the block's metadata.
+     */
+    private static void restore(
+            Block block, NDManager manager, byte[] snapshot, List<Expected> expected)
+            throws IOException, MalformedModelException {
+        Source source = new Source(new ByteArrayInputStream(snapshot), snapshot.length);
+        ArrayReader originals = new ArrayReader(manager, expected, source, true);
+        block.loadParameters(originals.manager(), new DataInputStream(source));
+    }
+
+    private static void closeParameters(Block block) {
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            p.getValue().close();
+        }
+    }
+
+    private static MalformedModelException mismatch(Expected want, Shape shape, DataType type) {
+        return new MalformedModelException(
+                String.format(
+                        Locale.ROOT,
+                        "%s: parameter %s has shape %s (%s) in the file, the block expects %s"
+                                + " (%s)",
+                        NAME,
+                        want.path,
+                        shape,
+                        type,
+                        want.shape,
+                        want.dataType));
+    }
+
+    private static String describe(Throwable t) {
+        return t.getClass().getSimpleName() + ": " + t.getMessage();
     }
 
     private static byte[] serialize(Block block) throws IOException {
@@ -193,16 +278,287 @@ public final class Checkpoints {
         return bytes.toByteArray();
     }
 
-    /** A parameter's array, shape and type before the load. */
+    /**
+     * Reads a shape as DJL's {@code Shape.encode} writes it (int rank, the dimensions as longs, int
+     * layout length, the layout's chars), checking each size against the bytes left first.
+     */
+    private static Shape readShape(DataInputStream dis, Source source, String where, long minDim)
+            throws IOException {
+        int rank = dis.readInt();
+        check(rank >= 0 && 8L * rank <= source.left(), where, "rank", rank, source);
+        long[] dims = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            dims[i] = dis.readLong();
+            if (dims[i] < minDim) {
+                throw new CorruptFile(
+                        String.format(
+                                Locale.ROOT,
+                                "%s: %s: corrupt shape field: dimension %d is %d",
+                                NAME,
+                                where,
+                                i,
+                                dims[i]));
+            }
+        }
+        int layout = dis.readInt();
+        check(layout >= 0 && 2L * layout <= source.left(), where, "layout length", layout, source);
+        char[] chars = new char[layout];
+        for (int i = 0; i < layout; i++) {
+            chars[i] = dis.readChar();
+        }
+        return new Shape(dims, new String(chars));
+    }
+
+    /** Throws unless a size field is non-negative and fits in the bytes left. */
+    private static void check(boolean ok, String where, String field, long value, Source source) {
+        if (!ok) {
+            throw new CorruptFile(
+                    String.format(
+                            Locale.ROOT,
+                            "%s: %s: corrupt %s field: %d, with %d bytes left in the file",
+                            NAME,
+                            where,
+                            field,
+                            value,
+                            source.left()));
+        }
+    }
+
+    /** A parameter before the load: its path, its own array, its shape and type. */
     private static final class Expected {
+        final String path;
+        final Parameter parameter;
         final NDArray array;
         final Shape shape;
         final DataType dataType;
 
-        Expected(NDArray array, Shape shape, DataType dataType) {
-            this.array = array;
-            this.shape = shape;
-            this.dataType = dataType;
+        Expected(String path, Parameter parameter) {
+            this.path = path;
+            this.parameter = parameter;
+            this.array = parameter.getArray();
+            this.shape = array.getShape();
+            this.dataType = array.getDataType();
+        }
+    }
+
+    /** A corrupt field of the file; its message is complete. */
+    private static final class CorruptFile extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CorruptFile(String message) {
+            super(message);
+        }
+    }
+
+    /** The stream of the file, counting what has been read, so the bytes left are known. */
+    private static final class Source extends FilterInputStream {
+        private final long length;
+        private long position;
+
+        Source(InputStream in, long length) {
+            super(in);
+            this.length = length;
+        }
+
+        long left() {
+            return length - position;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                position++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                position += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = super.skip(n);
+            position += skipped;
+            return skipped;
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
+    }
+
+    /**
+     * Reads the arrays of the parameters in the order the block loads them (the order of {@code
+     * block.getParameters()}), through an {@link NDManager} that answers {@code decode} itself and
+     * hands every other call to the real manager. In restore mode it skips each array's data and
+     * returns the parameter's own array from before the load.
+     */
+    private static final class ArrayReader {
+        private final NDManager real;
+        private final List<Expected> expected;
+        private final Source source;
+        private final boolean restore;
+        private final List<NDArray> created = new ArrayList<>();
+        private int next;
+        private boolean inRecord;
+        boolean allocating;
+
+        ArrayReader(NDManager real, List<Expected> expected, Source source, boolean restore) {
+            this.real = real;
+            this.expected = expected;
+            this.source = source;
+            this.restore = restore;
+        }
+
+        NDManager manager() {
+            return (NDManager)
+                    Proxy.newProxyInstance(
+                            NDManager.class.getClassLoader(),
+                            new Class<?>[] {NDManager.class},
+                            (proxy, method, args) -> {
+                                if ("decode".equals(method.getName())
+                                        && args != null
+                                        && args.length == 1
+                                        && args[0] instanceof InputStream is) {
+                                    return decode(is);
+                                }
+                                try {
+                                    return method.invoke(real, args);
+                                } catch (InvocationTargetException e) {
+                                    throw e.getCause();
+                                }
+                            });
+        }
+
+        /** Where the read is, for messages: "before parameter X", "inside parameter X", … */
+        String position() {
+            if (inRecord && next <= expected.size()) {
+                Expected e = expected.get(next - 1);
+                return "inside the array of parameter " + e.path + " of shape " + e.shape;
+            }
+            if (next < expected.size()) {
+                Expected e = expected.get(next);
+                return "before parameter " + e.path + " of shape " + e.shape;
+            }
+            return "after the last parameter";
+        }
+
+        void closeCreated() {
+            created.forEach(NDArray::close);
+        }
+
+        /**
+         * One array as DJL 0.35.1's {@code NDSerializer.decode(NDManager, InputStream)} reads it.
+         */
+        private NDArray decode(InputStream in) throws IOException {
+            DataInputStream dis = in instanceof DataInputStream d ? d : new DataInputStream(in);
+            Expected want = next < expected.size() ? expected.get(next) : null;
+            String where =
+                    want == null
+                            ? "an array after the block's last parameter"
+                            : "parameter " + want.path;
+            next++;
+            inRecord = true;
+            String magic = dis.readUTF();
+            if (!"NDAR".equals(magic)) {
+                throw new CorruptFile(
+                        NAME + ": " + where + ": no array record (NDAR) where expected");
+            }
+            int version = dis.readInt();
+            check(
+                    version >= 1 && version <= MAX_ARRAY_ENCODING,
+                    where,
+                    "encoding version",
+                    version,
+                    source);
+            String name = version > 1 && dis.readByte() == 1 ? dis.readUTF() : null;
+            dis.readUTF(); // sparse format
+            String typeName = dis.readUTF();
+            DataType type = dataType(typeName, where);
+            Shape shape = readShape(dis, source, where, 0);
+            ByteOrder order = ByteOrder.nativeOrder();
+            if (version > 2) {
+                int mark = dis.readByte();
+                if (mark != '<' && mark != '>') {
+                    throw new CorruptFile(
+                            NAME + ": " + where + ": corrupt byte-order field: " + mark);
+                }
+                order = mark == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+            }
+            int length = dis.readInt();
+            check(length >= 0 && length <= source.left(), where, "data length", length, source);
+            long needed = type.getNumOfBytes(); // -1 if the product overflows
+            try {
+                for (long dim : shape.getShape()) {
+                    needed = Math.multiplyExact(needed, dim);
+                }
+            } catch (ArithmeticException e) {
+                needed = -1;
+            }
+            if (needed != length) {
+                throw new CorruptFile(
+                        String.format(
+                                Locale.ROOT,
+                                "%s: %s: corrupt array header: its shape %s of %s needs %s,"
+                                        + " its data length field says %d bytes",
+                                NAME,
+                                where,
+                                shape,
+                                type,
+                                needed < 0 ? "more than 2^63 bytes" : needed + " bytes",
+                                length));
+            }
+            if (want != null && (!shape.equals(want.shape) || type != want.dataType)) {
+                throw new CorruptFile(mismatch(want, shape, type).getMessage());
+            }
+            NDArray array;
+            if (restore) {
+                dis.skipNBytes(length);
+                array = want.array;
+            } else {
+                array = read(dis, shape, type, order, length);
+                array.setName(name);
+            }
+            inRecord = false;
+            return array;
+        }
+
+        private NDArray read(
+                DataInputStream dis, Shape shape, DataType type, ByteOrder order, int length)
+                throws IOException {
+            allocating = true;
+            ByteBuffer data = real.allocateDirect(length);
+            allocating = false;
+            data.order(order);
+            byte[] chunk = new byte[Math.min(length, CHUNK)];
+            for (int done = 0; done < length; done += chunk.length) {
+                int n = Math.min(chunk.length, length - done);
+                dis.readFully(chunk, 0, n);
+                data.put(chunk, 0, n);
+            }
+            data.rewind();
+            allocating = true;
+            NDArray array = real.create(data, shape, type);
+            allocating = false;
+            created.add(array);
+            return array;
+        }
+
+        private static DataType dataType(String name, String where) {
+            try {
+                return DataType.valueOf(name);
+            } catch (IllegalArgumentException e) {
+                throw new CorruptFile(
+                        NAME + ": " + where + ": corrupt data type field: \"" + name + "\"");
+            }
         }
     }
 
@@ -212,7 +568,8 @@ public final class Checkpoints {
         Shape[] inputShapes;
         Map<String, String> properties = new LinkedHashMap<>();
 
-        static Header read(DataInputStream dis) throws IOException, MalformedModelException {
+        static Header read(DataInputStream dis, Source source)
+                throws IOException, MalformedModelException {
             Header h = new Header();
             try {
                 byte[] magic = new byte[4];
@@ -227,23 +584,42 @@ public final class Checkpoints {
                             NAME + ": unsupported parameter file version " + version);
                 }
                 dis.readUTF(); // model name
-                h.dataType = DataType.valueOf(dis.readUTF());
+                String type = dis.readUTF();
+                try {
+                    h.dataType = DataType.valueOf(type);
+                } catch (IllegalArgumentException e) {
+                    throw new CorruptFile(
+                            NAME + ": the file header: corrupt data type field: \"" + type + "\"");
+                }
                 int inputs = dis.readInt();
+                // each input: a name (2 bytes at least) and a shape (8 bytes at least)
+                check(
+                        inputs >= 0 && 10L * inputs <= source.left(),
+                        "the file header",
+                        "input count",
+                        inputs,
+                        source);
                 List<Shape> shapes = new ArrayList<>();
                 for (int i = 0; i < inputs; i++) {
                     dis.readUTF(); // input name
-                    shapes.add(Shape.decode(dis));
+                    shapes.add(readShape(dis, source, "the file header's input shape " + i, -1));
                 }
                 h.inputShapes = shapes.toArray(new Shape[0]);
                 int properties = dis.readInt();
+                check(
+                        properties >= 0 && 4L * properties <= source.left(),
+                        "the file header",
+                        "property count",
+                        properties,
+                        source);
                 for (int i = 0; i < properties; i++) {
                     h.properties.put(dis.readUTF(), dis.readUTF());
                 }
             } catch (EOFException e) {
                 throw new MalformedModelException(
                         NAME + ": the file is truncated: it ended inside the header", e);
-            } catch (IllegalArgumentException e) {
-                throw new MalformedModelException(NAME + ": corrupt header: " + e.getMessage(), e);
+            } catch (CorruptFile e) {
+                throw new MalformedModelException(e.getMessage(), e);
             }
             return h;
         }

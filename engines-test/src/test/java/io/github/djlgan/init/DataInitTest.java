@@ -30,6 +30,9 @@ import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.nn.core.NetworkInNetwork;
+import io.github.djlgan.nn.norm.EqualizedLearningRate;
+import io.github.djlgan.nn.norm.PixelNorm;
+import io.github.djlgan.nn.norm.SpectralNorm;
 import io.github.djlgan.nn.norm.WeightNorm;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
@@ -213,6 +216,65 @@ public class DataInitTest extends EngineTest {
         }
         NDAssert.assertClose(returned, h, 1e-4, 1e-5);
         NDAssert.assertClose(forward(net, false, x), h, 1e-5, 1e-6);
+    }
+
+    /**
+     * SpectralNorm, EqualizedLearningRate and PixelNorm between WeightNorm layers: the pass reaches
+     * every WeightNorm through them, normalises each on what the earlier layers produce, and leaves
+     * only WeightNorm's g and bias changed (SpectralNorm's u and v, updated by the training-mode
+     * pass, are restored).
+     */
+    @Test
+    public void networksMixingTheOtherWrappersAreInitialized() {
+        SequentialBlock net =
+                new SequentialBlock()
+                        .add(SpectralNorm.wrap(Linear.builder().setUnits(12).build()))
+                        .add(Activation::relu)
+                        .add(PixelNorm.builder().build())
+                        .add(WeightNorm.wrap(Linear.builder().setUnits(8).build()))
+                        .add(
+                                EqualizedLearningRate.builder()
+                                        .setBlock(Linear.builder().setUnits(6).build())
+                                        .optLrMultiplier(0.5f)
+                                        .build())
+                        .add(Activation::tanh)
+                        .add(
+                                WeightNorm.builder()
+                                        .setBlock(
+                                                Linear.builder().setUnits(3).optBias(false).build())
+                                        .optInitScale(0.5f)
+                                        .build());
+        init(net, DataType.FLOAT32, new Shape(40, 10));
+        NDArray x = batch(8, 40, 10);
+        Map<String, double[]> before = snapshot(net);
+
+        NDArray returned = DataInit.initialize(net, null, new NDList(x)).head();
+
+        Map<String, double[]> after = snapshot(net);
+        List<String> changed = new ArrayList<>();
+        for (String key : before.keySet()) {
+            if (!Arrays.equals(before.get(key), after.get(key))) {
+                changed.add(key);
+            }
+        }
+        changed.sort(null);
+        assertEquals(
+                changed,
+                List.of(
+                        "04WeightNorm_01Linear_bias",
+                        "04WeightNorm_g",
+                        "07WeightNorm_bias",
+                        "07WeightNorm_g"));
+        // walk the layers as the pass did (training mode: SpectralNorm's first power iteration
+        // from the restored u and v gives the pass's σ); every WeightNorm output is normalised
+        NDArray h = x;
+        for (Block layer : net.getChildren().values()) {
+            h = forward(layer, true, h);
+            if (layer instanceof WeightNorm wn) {
+                assertNormalised(h, 1, wn.getInitScale());
+            }
+        }
+        NDAssert.assertClose(returned, h, 1e-4, 1e-5);
     }
 
     /** A user-written block that nests a ParallelBlock and forwards its parameter store. */
@@ -523,6 +585,91 @@ public class DataInitTest extends EngineTest {
         NDAssert.assertAllClose(wn.getParameters().get("g").getArray(), 1000, 1e-3, 0);
         NDAssert.assertAllClose(y, 0, 0, 1e-3);
         NDAssert.assertAllClose(forward(wn, false, x), 0, 0, 1e-2);
+    }
+
+    /**
+     * Finite batches of values around 1e20 to 1e30: (t − m)² overflows float32 there, but the
+     * statistics and the resulting g (about 1/|t|) and b are representable. Expected values from
+     * the batch in plain Java doubles.
+     */
+    @Test
+    public void hugeFiniteBatchesGiveTheirOwnStatistics() {
+        for (double magnitude : new double[] {1e20, 1e25, 1e30}) {
+            WeightNorm wn = WeightNorm.wrap(Linear.builder().setUnits(5).build());
+            init(wn, DataType.FLOAT32, new Shape(32, 8));
+            NDArray x = batch(21, 32, 8).mul((float) magnitude);
+            NDArray returned = DataInit.initialize(wn, null, new NDList(x)).head();
+
+            double[] xs = NDAssert.toDoubles(x);
+            double[] v = NDAssert.toDoubles(wn.getParameters().get("01Linear_weight").getArray());
+            double[] unit = WeightNormTestSupport.unitRows(v, 5);
+            double[] t = new double[32 * 5];
+            for (int n = 0; n < 32; n++) {
+                for (int o = 0; o < 5; o++) {
+                    for (int i = 0; i < 8; i++) {
+                        t[n * 5 + o] += xs[n * 8 + i] * unit[o * 8 + i];
+                    }
+                }
+            }
+            double[][] stats = channelStats(t, new Shape(32, 5), 1);
+            double[] g = new double[5];
+            double[] b = new double[5];
+            for (int o = 0; o < 5; o++) {
+                g[o] = 1 / Math.sqrt(stats[1][o] * stats[1][o] + 1e-6);
+                b[o] = -stats[0][o] * g[o];
+            }
+            String at = "magnitude " + magnitude;
+            NDArray gotG = wn.getParameters().get("g").getArray();
+            NDArray gotB = wn.getParameters().get("01Linear_bias").getArray();
+            assertTrue(
+                    Arrays.stream(NDAssert.toDoubles(gotG)).allMatch(d -> d > 0),
+                    at + ": g " + Arrays.toString(NDAssert.toDoubles(gotG)));
+            NDAssert.assertClose(gotG, g, new Shape(5), 1e-4, 0);
+            NDAssert.assertClose(gotB, b, new Shape(5), 1e-4, 1e-4);
+            assertNormalised(forward(wn, false, x), 1, 1);
+            assertNormalised(returned, 1, 1);
+        }
+    }
+
+    /**
+     * A batch so large that the pre-activation itself overflows float32 (±3e38 in every feature) is
+     * rejected by name, and a MinibatchDiscrimination on a huge batch never writes 0, infinity or
+     * NaN: either correct finite values or an error with nothing changed.
+     */
+    @Test
+    public void batchBeyondFloat32IsRejectedAndNothingChanges() {
+        WeightNorm wn = WeightNorm.wrap(Linear.builder().setUnits(5).build());
+        init(wn, DataType.FLOAT32, new Shape(32, 8));
+        Map<String, double[]> before = snapshot(wn);
+        NDArray x = randn(22, 32, 8).sign().mul(3e38f);
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> DataInit.initialize(wn, null, new NDList(x)));
+        assertMessage(e, "WeightNorm(Linear)");
+        assertUnchanged(wn, before);
+
+        for (double magnitude : new double[] {1e20, 1e30, 3e38}) {
+            io.github.djlgan.nn.gan.MinibatchDiscrimination mbd =
+                    io.github.djlgan.nn.gan.MinibatchDiscrimination.builder()
+                            .setNumKernels(3)
+                            .optKernelDim(2)
+                            .build();
+            init(mbd, DataType.FLOAT32, new Shape(16, 6));
+            Map<String, double[]> mbdBefore = snapshot(mbd);
+            NDArray y = batch(23, 16, 6).mul((float) magnitude);
+            try {
+                DataInit.initialize(mbd, null, new NDList(y));
+                for (Map.Entry<String, double[]> p : snapshot(mbd).entrySet()) {
+                    assertTrue(
+                            Arrays.stream(p.getValue()).allMatch(Double::isFinite),
+                            magnitude + ": " + p.getKey() + Arrays.toString(p.getValue()));
+                }
+            } catch (IllegalArgumentException rejected) {
+                assertMessage(rejected, "MinibatchDiscrimination");
+                assertUnchanged(mbd, mbdBefore);
+            }
+        }
     }
 
     @Test

@@ -20,10 +20,13 @@ import ai.djl.util.Pair;
 import io.github.djlgan.lasagne.LasagneParams.BatchNormStyle;
 import io.github.djlgan.lasagne.LasagneParams.WeightNormStyle;
 import io.github.djlgan.nn.convolutional.Deconv2d;
+import io.github.djlgan.nn.core.Maxout;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.nn.gan.MinibatchDiscrimination;
+import io.github.djlgan.nn.norm.EqualizedLearningRate;
 import io.github.djlgan.nn.norm.GaussianNoise;
 import io.github.djlgan.nn.norm.LasagneBatchNorm;
+import io.github.djlgan.nn.norm.SpectralNorm;
 import io.github.djlgan.nn.norm.WeightNorm;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
@@ -585,6 +588,99 @@ public class LasagneParamsTest extends EngineTest {
         assertMessage(
                 e, "no Lasagne mapping for 02BatchNorm (BatchNorm)", "gamma", "LasagneBatchNorm");
         assertUnchanged(before);
+    }
+
+    /**
+     * Maxout is Lasagne's DenseLayer(num_units=units·pieces) followed by
+     * FeaturePoolLayer(pool_size=pieces), which takes the max over consecutive features: y[n, i] =
+     * max_r (x·W + b)[n, i·pieces + r] with Lasagne's W (C, units·pieces), here in plain Java.
+     */
+    @Test
+    public void maxoutIsADenseLayerThenAFeaturePool() throws IOException {
+        int units = 2;
+        int pieces = 3;
+        Maxout maxout =
+                init(
+                        Maxout.builder().setUnits(units).setPieces(pieces).build(),
+                        DataType.FLOAT32,
+                        new Shape(4, 5));
+        NDArray w = randn(1, 5, units * pieces);
+        NDArray b = randn(2, units * pieces);
+        LasagneParams importer = LasagneParams.builder().build();
+        assertEquals(
+                importer.describe(maxout).stream()
+                        .map(LasagneParams.Entry::getLasagneName)
+                        .collect(Collectors.toList()),
+                List.of("DenseLayer.W", "DenseLayer.b"));
+        importer.loadInto(maxout, new ByteArrayInputStream(npz(w, b)));
+        NDArray x = randn(3, 4, 5);
+        double[] xs = NDAssert.toDoubles(x);
+        double[] ws = NDAssert.toDoubles(w);
+        double[] bs = NDAssert.toDoubles(b);
+        double[] expected = new double[4 * units];
+        for (int n = 0; n < 4; n++) {
+            for (int i = 0; i < units; i++) {
+                double best = Double.NEGATIVE_INFINITY;
+                for (int r = 0; r < pieces; r++) {
+                    int j = i * pieces + r;
+                    double z = bs[j];
+                    for (int c = 0; c < 5; c++) {
+                        z += xs[n * 5 + c] * ws[c * units * pieces + j];
+                    }
+                    best = Math.max(best, z);
+                }
+                expected[n * units + i] = best;
+            }
+        }
+        NDAssert.assertClose(forward(maxout, false, x), expected, new Shape(4, units), RTOL, ATOL);
+
+        // nn.weight_norm(DenseLayer(..., b=None)) then the feature pool: W, then the
+        // WeightNormLayer's g only
+        Block wn =
+                init(
+                        WeightNorm.wrap(
+                                Maxout.builder()
+                                        .setUnits(units)
+                                        .setPieces(pieces)
+                                        .optBias(false)
+                                        .build()),
+                        DataType.FLOAT32,
+                        new Shape(4, 5));
+        assertEquals(
+                importer.describe(wn).stream()
+                        .map(LasagneParams.Entry::getLasagneName)
+                        .collect(Collectors.toList()),
+                List.of("DenseLayer.W", "nn.WeightNormLayer.g"));
+        importer.loadInto(wn, new ByteArrayInputStream(npz(w, randn(4, units * pieces))));
+        NDAssert.assertClose(
+                wn.getParameters().get("01Maxout_weight").getArray(), w.transpose(), 0, 0);
+    }
+
+    @Test
+    public void rejectsTheWrappersLasagneHasNoLayerFor() {
+        Block sn = init(SpectralNorm.wrap(linear(4, true)), DataType.FLOAT32, new Shape(2, 6));
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> LasagneParams.builder().build().describe(sn));
+        assertMessage(
+                e,
+                "no Lasagne mapping for the root block (SpectralNorm)",
+                "[u, v]",
+                "Linear, Conv1d, Conv2d, Conv3d, NetworkInNetwork, Deconv2d, Maxout, WeightNorm");
+        Block eq =
+                init(
+                        new SequentialBlock().add(EqualizedLearningRate.wrap(linear(4, true))),
+                        DataType.FLOAT32,
+                        new Shape(2, 6));
+        e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> LasagneParams.builder().build().describe(eq));
+        assertMessage(
+                e,
+                "no Lasagne mapping for 01EqualizedLearningRate (EqualizedLearningRate)",
+                "gain");
     }
 
     @Test

@@ -23,8 +23,11 @@ import io.github.djlgan.nn.core.Maxout;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.nn.gan.MinibatchDiscrimination;
 import io.github.djlgan.nn.gan.MinibatchStdDev;
+import io.github.djlgan.nn.norm.EqualizedLearningRate;
 import io.github.djlgan.nn.norm.GaussianNoise;
 import io.github.djlgan.nn.norm.LasagneBatchNorm;
+import io.github.djlgan.nn.norm.PixelNorm;
+import io.github.djlgan.nn.norm.SpectralNorm;
 import io.github.djlgan.nn.norm.WeightNorm;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
@@ -136,6 +139,63 @@ public class HostileInputTest extends EngineTest {
                         () -> Maxout.builder().setUnits(3).setPieces(2).build(),
                         new Shape(4, 2, 5, 5),
                         true));
+        cases.add(
+                new Case(
+                        "SpectralNorm(Linear)",
+                        () -> SpectralNorm.wrap(Linear.builder().setUnits(3).build()),
+                        new Shape(4, 6),
+                        true));
+        cases.add(
+                new Case(
+                        "SpectralNorm(Conv2d)",
+                        () ->
+                                SpectralNorm.wrap(
+                                        Conv2d.builder()
+                                                .setKernelShape(new Shape(3, 3))
+                                                .setFilters(3)
+                                                .optPadding(new Shape(1, 1))
+                                                .build()),
+                        new Shape(4, 2, 5, 5),
+                        true));
+        cases.add(
+                new Case(
+                        "SpectralNorm(Deconv2d)",
+                        () -> SpectralNorm.wrap(Hostile.deconv()),
+                        new Shape(4, 2, 5, 5),
+                        true));
+        cases.add(
+                new Case(
+                        "EqualizedLearningRate(Linear)",
+                        () -> EqualizedLearningRate.wrap(Linear.builder().setUnits(3).build()),
+                        new Shape(4, 6),
+                        true));
+        cases.add(
+                new Case(
+                        "EqualizedLearningRate(Conv2d)",
+                        () ->
+                                EqualizedLearningRate.wrap(
+                                        Conv2d.builder()
+                                                .setKernelShape(new Shape(3, 3))
+                                                .setFilters(3)
+                                                .optPadding(new Shape(1, 1))
+                                                .build()),
+                        new Shape(4, 2, 5, 5),
+                        true));
+        cases.add(
+                new Case(
+                        "PixelNorm", () -> PixelNorm.builder().build(), new Shape(4, 3, 5), false));
+        cases.add(
+                new Case(
+                        "WeightNorm(Maxout)",
+                        () -> WeightNorm.wrap(Maxout.builder().setUnits(3).setPieces(2).build()),
+                        new Shape(4, 2, 5),
+                        true));
+        cases.add(
+                new Case(
+                        "SpectralNorm(Maxout)",
+                        () -> SpectralNorm.wrap(Maxout.builder().setUnits(3).setPieces(2).build()),
+                        new Shape(4, 2, 5),
+                        true));
         return cases;
     }
 
@@ -185,6 +245,72 @@ public class HostileInputTest extends EngineTest {
                 } else {
                     NDArray y = forward(block, training, x);
                     assertEquals(y.getShape(), expected, c.name() + " training=" + training);
+                }
+            }
+        }
+    }
+
+    /**
+     * A zero-size trailing (spatial) axis, N = 4: an empty output of the block's output shape that
+     * can be read, or an IllegalArgumentException naming the block (for WeightNorm(Deconv2d), the
+     * Deconv2d) and the shape, as README's table says; never an engine error.
+     */
+    @Test
+    public void emptySpatialAxisGivesAnEmptyOutputOrAClearError() {
+        List<Case> cases = new ArrayList<>(cases());
+        // the rank-2 cases again with a trailing axis, where the block takes one
+        cases.add(
+                new Case(
+                        "MinibatchDiscrimination",
+                        () ->
+                                MinibatchDiscrimination.builder()
+                                        .setNumKernels(3)
+                                        .optKernelDim(2)
+                                        .build(),
+                        new Shape(4, 2, 3),
+                        true));
+        cases.add(
+                new Case(
+                        "GaussianNoise",
+                        () -> GaussianNoise.builder().optSigma(0.5f).build(),
+                        new Shape(4, 3, 2),
+                        false));
+        List<String> rejecting =
+                List.of(
+                        "Deconv2d",
+                        "WeightNorm(Deconv2d)",
+                        "WeightNorm(Conv2d)",
+                        "SpectralNorm(Deconv2d)",
+                        "SpectralNorm(Conv2d)",
+                        "EqualizedLearningRate(Conv2d)",
+                        "MinibatchDiscrimination",
+                        "MinibatchStdDev");
+        for (Case c : cases) {
+            for (int axis = 2; axis < c.shape().dimension(); axis++) {
+                Block block = initialized(c);
+                long[] dims = c.shape().getShape().clone();
+                dims[axis] = 0;
+                Shape empty = new Shape(dims);
+                for (boolean training : new boolean[] {false, true}) {
+                    String label = c.name() + " " + empty + " training=" + training;
+                    NDArray x = manager.zeros(empty);
+                    boolean rejected =
+                            rejecting.contains(c.name())
+                                    || (c.name().equals("LasagneBatchNorm") && training);
+                    if (rejected) {
+                        IllegalArgumentException e =
+                                expectThrows(
+                                        IllegalArgumentException.class,
+                                        () -> forward(block, training, x));
+                        String named = c.name().endsWith("(Deconv2d)") ? "Deconv2d" : c.name();
+                        assertTrue(e.getMessage().startsWith(named + ":"), label + ": " + e);
+                        assertMessage(e, empty.toString());
+                    } else {
+                        NDArray y = forward(block, training, x);
+                        Shape expected = block.getOutputShapes(new Shape[] {empty})[0];
+                        assertEquals(y.getShape(), expected, label);
+                        assertEquals(y.toFloatArray().length, 0, label);
+                    }
                 }
             }
         }
@@ -289,7 +415,7 @@ public class HostileInputTest extends EngineTest {
             Block block = initialized(c);
             Shape s = c.shape();
             // one more feature on the axis a parametric block's weights depend on
-            int axis = c.name().equals("WeightNorm(Linear)") ? s.dimension() - 1 : 1;
+            int axis = c.name().endsWith("(Linear)") ? s.dimension() - 1 : 1;
             long[] dims = s.getShape().clone();
             dims[axis] += 2;
             Shape other = new Shape(dims);

@@ -9,8 +9,11 @@ import io.github.djlgan.nn.core.Maxout;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.nn.gan.MinibatchDiscrimination;
 import io.github.djlgan.nn.gan.MinibatchStdDev;
+import io.github.djlgan.nn.norm.EqualizedLearningRate;
 import io.github.djlgan.nn.norm.GaussianNoise;
 import io.github.djlgan.nn.norm.LasagneBatchNorm;
+import io.github.djlgan.nn.norm.PixelNorm;
+import io.github.djlgan.nn.norm.SpectralNorm;
 import io.github.djlgan.nn.norm.WeightNorm;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
@@ -74,6 +77,39 @@ public class NoParameterLeakTest extends EngineTest {
     }
 
     @Test
+    public void spectralNormAndEqualizedLearningRate() {
+        // Linear(4 -> 3) on (2, 4): the output is scaled; on (9, 4): the weight is
+        for (long batch : new long[] {2, 9}) {
+            LeakCheck.assertNoParameterLeak(
+                    manager,
+                    SpectralNorm.wrap(Linear.builder().setUnits(3).build()),
+                    randn(15, batch, 4));
+            LeakCheck.assertNoParameterLeak(
+                    manager,
+                    EqualizedLearningRate.builder()
+                            .setBlock(Linear.builder().setUnits(3).build())
+                            .optLrMultiplier(0.1f)
+                            .build(),
+                    randn(16, batch, 4));
+        }
+        LeakCheck.assertNoParameterLeak(
+                manager,
+                SpectralNorm.wrap(
+                        Deconv2d.builder()
+                                .setKernelShape(new Shape(3, 3))
+                                .setFilters(4)
+                                .optGroups(2)
+                                .optStride(new Shape(2, 2))
+                                .build()),
+                randn(17, 2, 2, 3, 3));
+        LeakCheck.assertNoParameterLeak(
+                manager,
+                EqualizedLearningRate.wrap(
+                        Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(2).build()),
+                randn(18, 2, 3, 5, 5));
+    }
+
+    @Test
     public void deconv2d() {
         LeakCheck.assertNoParameterLeak(
                 manager,
@@ -114,5 +150,6 @@ public class NoParameterLeakTest extends EngineTest {
                 manager, MinibatchStdDev.builder().build(), randn(9, 4, 3, 2, 2));
         LeakCheck.assertNoParameterLeak(
                 manager, GaussianNoise.builder().build(), randn(10, DataType.FLOAT32, 4, 3));
+        LeakCheck.assertNoParameterLeak(manager, PixelNorm.builder().build(), randn(19, 4, 3, 2));
     }
 }

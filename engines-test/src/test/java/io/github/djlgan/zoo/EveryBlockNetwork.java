@@ -11,8 +11,11 @@ import io.github.djlgan.nn.core.Maxout;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.nn.gan.MinibatchDiscrimination;
 import io.github.djlgan.nn.gan.MinibatchStdDev;
+import io.github.djlgan.nn.norm.EqualizedLearningRate;
 import io.github.djlgan.nn.norm.GaussianNoise;
 import io.github.djlgan.nn.norm.LasagneBatchNorm;
+import io.github.djlgan.nn.norm.PixelNorm;
+import io.github.djlgan.nn.norm.SpectralNorm;
 import io.github.djlgan.nn.norm.WeightNorm;
 
 /** A small network that uses every block of the project, for save/load tests. */
@@ -35,6 +38,14 @@ final class EveryBlockNetwork {
                                         .build()))
                 .add(Activation::relu)
                 .add(LasagneBatchNorm.builder().build())
+                .add(PixelNorm.builder().build())
+                .add(
+                        SpectralNorm.wrap(
+                                Conv2d.builder()
+                                        .setKernelShape(new Shape(3, 3))
+                                        .setFilters(6)
+                                        .optPadding(new Shape(1, 1))
+                                        .build()))
                 .add(NetworkInNetwork.builder().setUnits(5).optUntieBiases(true).build())
                 .add(Maxout.builder().setUnits(5).setPieces(3).build())
                 .add(
@@ -57,6 +68,11 @@ final class EveryBlockNetwork {
                 .add(Blocks.batchFlattenBlock())
                 .add(WeightNorm.wrap(Linear.builder().setUnits(16).build()))
                 .add(Activation::tanh)
+                .add(
+                        EqualizedLearningRate.builder()
+                                .setBlock(Linear.builder().setUnits(12).build())
+                                .optLrMultiplier(0.5f)
+                                .build())
                 .add(MinibatchDiscrimination.builder().setNumKernels(4).optKernelDim(3).build())
                 .add(Linear.builder().setUnits(1).build());
     }

@@ -125,9 +125,10 @@ public class ModelPackagerTest extends EngineTest {
                                 : ImprovedGanMnist.Discriminator.class);
                 NDArray x = inputs.create(probe, new Shape(PROBE_ROWS, in));
                 NDArray y = predictor.predict(new NDList(x)).singletonOrThrow();
-                // bit for bit on the training engine; float32 rounding on the other one
-                NDAssert.assertClose(
-                        y, expected, outShape, 0, engine.equals(engineName) ? 0 : 1e-5);
+                // bit for bit on the training engine; float32 rounding on the other one, relative
+                // to the logit's size (measured: 1.3e-5 on a logit of -15.4, 9e-7 relative)
+                boolean same = engine.equals(engineName);
+                NDAssert.assertClose(y, expected, outShape, same ? 0 : 2e-6, same ? 0 : 1e-5);
             } finally {
                 ZooTesting.deleteTree(ZooTesting.unpackedCopy(zip));
             }

@@ -165,8 +165,8 @@ public class Deconv2d extends AbstractBlock {
      * @param groups the number of groups G, dividing C
      * @return the output (N, F, H', W'), H' = (H − 1)·s<sub>h</sub> − 2·p<sub>h</sub> +
      *     d<sub>h</sub>·(k<sub>h</sub> − 1) + a<sub>h</sub> + 1, likewise W'
-     * @throws IllegalArgumentException if a shape or hyper-parameter is invalid, or the output
-     *     would be empty
+     * @throws IllegalArgumentException if a shape or hyper-parameter is invalid, H or W is 0, or
+     *     the output would be empty
      */
     public static NDArray deconv2d(
             NDArray input,
@@ -201,6 +201,12 @@ public class Deconv2d extends AbstractBlock {
                     "bias (" + f + ")",
                     bias.getShape());
         }
+        // the engines' convolutions reject (PyTorch) or mis-handle (MXNet) an empty spatial axis
+        BlockChecks.checkShape(
+                in.get(2) > 0 && in.get(3) > 0,
+                NAME,
+                "input (N, C, H, W) with H > 0 and W > 0",
+                in);
         Axis rows = new Axis(0, in, w, stride, padding, outPadding, dilation);
         Axis cols = new Axis(1, in, w, stride, padding, outPadding, dilation);
         checkOutput(in, rows.out, cols.out, w.slice(2), stride, padding, outPadding, dilation);

@@ -107,6 +107,12 @@ public class NetworkInNetwork extends AbstractBlock {
         NDManager scope = input.getManager();
         long units = weight.getShape().get(0);
         Shape trailing = in.slice(2);
+        if (trailing.size() == 0) { // an empty trailing axis: the engines' conv1d rejects it
+            return scope.zeros(
+                    new Shape(in.get(0), units).addAll(trailing),
+                    input.getDataType(),
+                    input.getDevice());
+        }
         NDArray kernel = weight.reshape(units, in.get(1), 1); // (units, C, 1)
         kernel.attach(scope);
         NDArray y =

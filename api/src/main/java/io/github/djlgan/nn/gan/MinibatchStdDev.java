@@ -10,6 +10,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.github.djlgan.util.BlockChecks;
 import io.github.djlgan.util.BlockConfig;
+import io.github.djlgan.util.Tensors;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -40,8 +41,11 @@ import java.util.Locale;
  * sqrt(ε). Gradients flow through the statistic, so the generator is penalised through it. The
  * block has no parameters, and the batch, channel and trailing sizes may change from call to call.
  * Float16 inputs are handled as in StyleGAN2: the statistic is computed in float32 and cast back to
- * the input's type. Integer inputs, an empty batch (N = 0) and empty channel or trailing axes are
- * rejected with an {@link IllegalArgumentException}: the statistic of an empty set is undefined.
+ * the input's type. When the squared deviations overflow float32 (|x − μ| above about
+ * 1.8·10<sup>19</sup>) the statistic is computed again in float64, so it is right for every finite
+ * input whose statistic fits the input's type (the check costs one test of the M·n statistics per
+ * pass). Integer inputs, an empty batch (N = 0) and empty channel or trailing axes are rejected
+ * with an {@link IllegalArgumentException}: the statistic of an empty set is undefined.
  *
  * <p>References: T. Karras, T. Aila, S. Laine, J. Lehtinen, "Progressive Growing of GANs for
  * Improved Quality, Stability, and Variation", ICLR 2018, §3 (one statistic over the whole batch is
@@ -98,18 +102,29 @@ public class MinibatchStdDev extends AbstractBlock {
         Shape trailing = in.slice(2);
         DataType type = x.getDataType();
         // float16: compute in float32 as StyleGAN2 does (squares overflow, ε = 1e-8 underflows)
-        DataType compute = type == DataType.FLOAT64 ? type : DataType.FLOAT32;
-        long perStatistic = in.size() / n / numChannels; // c·P
-        NDArray y = x.toType(compute, false).reshape(g, m, numChannels, perStatistic);
-        y = y.sub(y.mean(new int[] {0}, true)); // deviation from the group mean
-        NDArray sigma = y.square().mean(new int[] {0}).add(epsilon).sqrt(); // (M, n, c·P)
-        NDArray s = sigma.mean(new int[] {2}); // (M, n)
+        NDArray s = groupStd(x, type == DataType.FLOAT64 ? type : DataType.FLOAT32);
+        if (s.getDataType() != DataType.FLOAT64 && !Tensors.allFinite(s.stopGradient())) {
+            // the squares overflowed (float32: |x − μ| above ~1.8e19): again in float64
+            s = groupStd(x, DataType.FLOAT64);
+        }
         long[] ones = new long[trailing.dimension()];
         Arrays.fill(ones, 1L);
         return s.reshape(new Shape(1, m, numChannels).add(ones))
                 .broadcast(new Shape(g, m, numChannels).addAll(trailing))
                 .reshape(new Shape(n, numChannels).addAll(trailing))
                 .toType(type, false);
+    }
+
+    /** s[m, a], (M, n): the mean over b and p of σ[m, a, b, p], computed in {@code compute}. */
+    private NDArray groupStd(NDArray x, DataType compute) {
+        Shape in = x.getShape();
+        long n = in.get(0);
+        long g = group(n);
+        long perStatistic = in.size() / n / numChannels; // c·P
+        NDArray y = x.toType(compute, false).reshape(g, n / g, numChannels, perStatistic);
+        y = y.sub(y.mean(new int[] {0}, true)); // deviation from the group mean
+        NDArray sigma = y.square().mean(new int[] {0}).add(epsilon).sqrt(); // (M, n, c·P)
+        return sigma.mean(new int[] {2}); // (M, n)
     }
 
     private long group(long batch) {

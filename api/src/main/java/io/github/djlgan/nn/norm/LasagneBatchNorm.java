@@ -3,8 +3,10 @@ package io.github.djlgan.nn.norm;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
@@ -74,7 +76,14 @@ import java.util.stream.IntStream;
  * <p>Bad inputs: the input must have the parameters' data type and the sizes they were initialized
  * with on every axis not in A; a pass that needs batch statistics (training, or updating the
  * averages) rejects an input with no values on the axes A (e.g. an empty batch), whose statistics
- * would be 0/0 and poison the averages.
+ * would be 0/0 and poison the averages. A batch with NaN or infinity in some channels (parameter
+ * positions) gives NaN outputs there, as the formula does, but those channels keep their running
+ * averages: an update skips every position whose μ<sub>B</sub> or invStd<sub>B</sub> is not finite,
+ * so one bad batch cannot poison later inference. Large finite inputs are normalised correctly:
+ * when (x − μ<sub>B</sub>)² overflows the input's type (float32: |x − μ<sub>B</sub>| above about
+ * 1.8·10<sup>19</sup>), the batch statistics are computed again in float64 and rounded back, so
+ * they are exact to rounding for every finite input (the check costs one test of the C variances
+ * per pass).
  *
  * <p>Threads: the only fields set after construction, the input rank and the resolved axes, are
  * fixed by initialization (or loading) and never changed by a forward pass. Inference passes may
@@ -206,15 +215,19 @@ public class LasagneBatchNorm extends AbstractBlock {
         NDArray batchMean = null;
         NDArray batchInvStd = null;
         if (!use || update) {
-            double count = 1;
-            for (int axis : axes) {
-                count *= x.getShape().get(axis);
+            NDArray[] moments = moments(x);
+            if (x.getDataType() != DataType.FLOAT64
+                    && !Tensors.allFinite(moments[1].stopGradient())) {
+                // (x − μ)² overflowed (float32: |x − μ| above ~1.8e19): the same formula in
+                // float64, where it cannot for a finite input, rounded back
+                moments = moments(x.toType(DataType.FLOAT64, false));
             }
-            // array scalars, not Java numbers, in mul/div/pow under autograd (see Tensors)
-            NDArray n = Tensors.scalar(x, count);
-            batchMean = x.sum(axes, true).div(n);
-            NDArray batchVar = x.sub(batchMean).square().sum(axes, true).div(n);
-            batchInvStd = batchVar.add((double) epsilon).pow(Tensors.scalar(x, -0.5));
+            batchMean = moments[0].toType(x.getDataType(), false);
+            batchInvStd =
+                    moments[1]
+                            .add((double) epsilon)
+                            .pow(Tensors.scalar(moments[1], -0.5))
+                            .toType(x.getDataType(), false);
         }
         NDArray mu = batchMean;
         NDArray inv = batchInvStd;
@@ -228,16 +241,40 @@ public class LasagneBatchNorm extends AbstractBlock {
         NDArray b = onInput(parameterStore.getValue(beta, device, training), broadcast, scope);
         NDArray y = normalize(x, mu, inv, g, b);
         if (update) {
-            updateAverage(storedMean, batchMean);
-            updateAverage(storedInvStd, batchInvStd);
+            updateAverages(storedMean, storedInvStd, batchMean, batchInvStd);
         }
         return new NDList(y);
     }
 
-    /** average ← (1 − α)·average + α·batch, in place, out of the autograd graph. */
-    private void updateAverage(NDArray average, NDArray batch) {
-        NDArray step = batch.stopGradient().reshape(average.getShape()).mul((double) alpha);
-        average.muli(1.0 - alpha).addi(step);
+    /** The batch mean μ_B and biased variance over the normalised axes, in x's type. */
+    private NDArray[] moments(NDArray x) {
+        double count = 1;
+        for (int axis : axes) {
+            count *= x.getShape().get(axis);
+        }
+        // array scalars, not Java numbers, in mul/div/pow under autograd (see Tensors)
+        NDArray n = Tensors.scalar(x, count);
+        NDArray mean = x.sum(axes, true).div(n);
+        NDArray variance = x.sub(mean).square().sum(axes, true).div(n);
+        return new NDArray[] {mean, variance};
+    }
+
+    /**
+     * average ← (1 − α)·average + α·batch for both averages, in place, out of the autograd graph; a
+     * channel whose batch mean or invStd is NaN or infinite keeps both of its averages.
+     */
+    private void updateAverages(
+            NDArray storedMean, NDArray storedInvStd, NDArray batchMean, NDArray batchInvStd) {
+        NDArray m = batchMean.stopGradient().reshape(storedMean.getShape());
+        NDArray s = batchInvStd.stopGradient().reshape(storedInvStd.getShape());
+        // x · 0 is 0 exactly for finite x (MXNet has no isInfinite)
+        NDArray finite = m.mul(0).add(s.mul(0)).eq(0);
+        // α as a double: MXNet reads a Float operand through Float.toString (0.1f becomes 0.1)
+        double a = alpha;
+        NDArray keep = finite.toType(m.getDataType(), false).mul(-a).add(1); // 1 − α or 1
+        NDArray zeros = m.zerosLike();
+        storedMean.muli(keep).addi(NDArrays.where(finite, m, zeros).mul(a));
+        storedInvStd.muli(keep).addi(NDArrays.where(finite, s, zeros).mul(a));
     }
 
     /** A view of a stored array in the broadcast shape, owned by the input's manager. */

@@ -1,30 +1,20 @@
 package io.github.djlgan.nn.norm;
 
-import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.convolutional.Convolution;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.github.djlgan.init.DataInitPass;
 import io.github.djlgan.init.DataInitializable;
-import io.github.djlgan.nn.convolutional.Deconv2d;
-import io.github.djlgan.nn.core.NetworkInNetwork;
+import io.github.djlgan.nn.WeightLayout;
 import io.github.djlgan.util.BlockChecks;
 import io.github.djlgan.util.BlockConfig;
 import io.github.djlgan.util.Tensors;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.util.Arrays;
 import java.util.stream.IntStream;
 
 /**
@@ -38,23 +28,27 @@ import java.util.stream.IntStream;
  * <p>with the norm taken per output channel over all other weight axes; v is the wrapped block's
  * own {@code weight} (the direction, under its own name), g a new parameter of shape (out
  * channels), initialised to 1. The bias is the wrapped block's {@code bias}; if it has none,
- * WeightNorm adds its own {@code bias} (out channels) on the output-channel axis.
+ * WeightNorm adds its own {@code bias} (out channels) on the output-channel axis (for channel-wise
+ * layouts only, see {@link WeightLayout#isChannelwise()}).
  *
- * <p>Supported blocks and the output-channel axis of their weight: DJL's {@link Linear} (weight
- * (out, in), output channels on the last axis), {@code Conv1d}/{@code Conv2d}/{@code Conv3d}
- * (weight (out, in/groups, k…)), this project's {@link NetworkInNetwork} (weight (out, in)) and
- * {@link Deconv2d} (weight (in, out/groups, kh, kw): output channels on axis 1; with groups, each
- * output channel's norm runs over its own group's input channels). Any other block is rejected.
+ * <p>Supported blocks and their output channels are those of {@link WeightLayout}: DJL's {@code
+ * Linear} (weight (out, in), output channels on the last axis), {@code Conv1d}/{@code Conv2d}/
+ * {@code Conv3d} (weight (out, in/groups, k…)), this project's {@code NetworkInNetwork} (weight
+ * (out, in)), {@code Deconv2d} (weight (in, out/groups, kh, kw): output channels on axis 1; with
+ * groups, each output channel's norm runs over its own group's input channels) and {@code Maxout}
+ * (weight (units·pieces, C): one g per piece). Any other block is rejected. Maxout's output is a
+ * maximum, not linear in a per-piece scale, so for it WeightNorm always scales the weight, adds no
+ * bias of its own, and has no data-dependent initialization.
  *
- * <p>Mechanism: the wrapped block runs unchanged, but receives a view of the parameter store that
- * answers its request for {@code weight} with g · v/‖v‖ (computed on the fly, so gradients reach v
- * and g through autograd). No layer is re-implemented. ‖v‖ is computed as sqrt(Σv² + 1e-12): the
- * tiny constant only keeps an all-zero direction from giving 0/0.
+ * <p>Mechanism ({@link WeightWrapper}): the wrapped block runs unchanged, but receives a view of
+ * the parameter store that answers its request for {@code weight} with g · v/‖v‖ (computed on the
+ * fly, so gradients reach v and g through autograd). No layer is re-implemented. ‖v‖ is computed as
+ * sqrt(Σv² + 1e-12): the tiny constant only keeps an all-zero direction from giving 0/0.
  *
- * <p>Every supported block is linear in its weight, output channel by output channel, so scaling
- * the weight's channel c by s<sub>c</sub> = g<sub>c</sub>/‖v<sub>c</sub>‖ scales output channel c
- * by s<sub>c</sub>. When the output is smaller than the weight (a {@code Linear} on a batch smaller
- * than its input width, the usual case for MLPs) the block computes the same thing as
+ * <p>In a channel-wise layout, scaling the weight's channel c by s<sub>c</sub> = g<sub>c</sub>/‖v
+ * <sub>c</sub>‖ scales output channel c by s<sub>c</sub>. When the output is smaller than the
+ * weight (a {@code Linear} on a batch smaller than its input width, the usual case for MLPs) the
+ * block computes the same thing as
  *
  * <pre>
  *   y = block(x; v, no bias) · g/‖v‖ + b
@@ -64,9 +58,9 @@ import java.util.stream.IntStream;
  * forward and backward. Both paths agree to float rounding.
  *
  * <p>Data-dependent initialization ({@link DataInitializable}, run by {@link
- * io.github.djlgan.init.DataInit}): on the init batch the block computes its pre-activation t =
- * block(x; v/‖v‖, no bias), the per-channel mean m and (biased) standard deviation s of t over
- * every axis but the output-channel axis, and sets
+ * io.github.djlgan.init.DataInit}; channel-wise layouts only): on the init batch the block computes
+ * its pre-activation t = block(x; v/‖v‖, no bias), the per-channel mean m and (biased) standard
+ * deviation s of t over every axis but the output-channel axis, and sets
  *
  * <pre>
  *   g ← initScale / s,    b ← −m · initScale / s
@@ -74,39 +68,33 @@ import java.util.stream.IntStream;
  *
  * <p>so that its output on that batch has mean 0 and standard deviation initScale per channel; it
  * returns (t − m) · initScale / s. The variance is guarded as s = sqrt(var + 1e-6), so a channel
- * that is constant on the batch gets g = 1000 · initScale instead of infinity. Because t uses the
- * unit-norm direction, running the init again gives the same result.
+ * that is constant on the batch gets g = 1000 · initScale instead of infinity. m and s are computed
+ * in float64, so that a finite batch of huge values (|t| around 1e20 to 1e38, whose squares
+ * overflow float32) gets its own statistics; a batch whose t overflows the parameters' type, or
+ * whose g would round to 0, is rejected. Because t uses the unit-norm direction, running the init
+ * again gives the same result.
  *
  * <p>References: T. Salimans, D. P. Kingma, "Weight Normalization: A Simple Reparameterization to
  * Accelerate Training of Deep Neural Networks", NIPS 2016; improved-gan's {@code WeightNormLayer}.
  * The forward pass equals PyTorch's {@code torch.nn.utils.weight_norm} for the same v, g and b.
  */
-public class WeightNorm extends AbstractBlock implements DataInitializable {
+public class WeightNorm extends WeightWrapper implements DataInitializable {
 
     private static final byte VERSION = 1;
     private static final float NORM_EPSILON = 1e-12f;
     private static final float INIT_VARIANCE_EPSILON = 1e-6f;
 
-    private final Block block;
-    private final Kind kind;
-    private final String name;
     private final float initScale;
     private final boolean trainScale;
-    private final Parameter weight;
     private final Parameter g;
     private final Parameter bias;
     private final boolean ownBias;
 
     WeightNorm(Builder builder) {
-        super(VERSION);
-        block = builder.block;
-        kind = Kind.of(block);
-        name = "WeightNorm(" + block.getClass().getSimpleName() + ")";
+        super(VERSION, "WeightNorm", builder.block);
         initScale = builder.initScale;
         trainScale = builder.trainScale;
-        weight = block.getDirectParameters().get("weight");
-        Parameter wrappedBias = block.getDirectParameters().get("bias");
-        ownBias = wrappedBias == null;
+        ownBias = getWrappedBias() == null && getLayout().isChannelwise();
         g =
                 addParameter(
                         Parameter.builder()
@@ -121,14 +109,13 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
                                         .setName("bias")
                                         .setType(Parameter.Type.BIAS)
                                         .build())
-                        : wrappedBias;
-        addChildBlock(block.getClass().getSimpleName(), block);
+                        : getWrappedBias();
     }
 
     /**
      * Wraps a block with default options (initScale 1, trainable g).
      *
-     * @param block the block to wrap: Linear, Conv1d/2d/3d, NetworkInNetwork or Deconv2d
+     * @param block the block to wrap: one of {@link WeightLayout#supportedBlocks()}
      * @return the wrapped block
      * @throws IllegalArgumentException if the block is not supported
      */
@@ -143,15 +130,6 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
      */
     public static Builder builder() {
         return new Builder();
-    }
-
-    /**
-     * Returns the wrapped block.
-     *
-     * @return the wrapped block
-     */
-    public Block getBlock() {
-        return block;
     }
 
     /**
@@ -180,7 +158,7 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
      * @return the effective weight, of the wrapped block's weight shape
      */
     public NDArray getEffectiveWeight(NDManager manager) {
-        return normalize(weight.getArray(), g.getArray(), manager);
+        return normalize(getWeight().getArray(), g.getArray(), manager);
     }
 
     /** {@inheritDoc} */
@@ -195,15 +173,22 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
         }
         NDArray x = checkInput(inputs);
         NDManager scope = x.getManager();
-        Shape outShape = block.getOutputShapes(new Shape[] {x.getShape()})[0];
-        if (outShape.size() > weight.getArray().size()) {
+        Shape outShape = getBlock().getOutputShapes(new Shape[] {x.getShape()})[0];
+        if (!scalesOutput(outShape)) {
             // scale the weight: the wrapped block sees w = g · v/‖v‖ (and its own bias)
             NDList out =
-                    block.forward(
-                            new NormalizedStore(parameterStore, scope, Mode.WEIGHT),
+                    forwardWrapped(
+                            parameterStore,
+                            scope,
                             inputs,
                             training,
-                            params);
+                            params,
+                            v ->
+                                    normalize(
+                                            v,
+                                            parameterStore.getValue(g, v.getDevice(), training),
+                                            scope),
+                            b -> b);
             if (!ownBias) {
                 return out;
             }
@@ -213,81 +198,91 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
         }
         // scale the output, the smaller array: block(x; v, no bias) · (g/‖v‖) + b
         NDArray y =
-                block.forward(
-                                new NormalizedStore(parameterStore, scope, Mode.RAW_NO_BIAS),
-                                inputs,
-                                training,
-                                params)
+                forwardWrapped(parameterStore, scope, inputs, training, params, v -> v, b -> null)
                         .head();
-        NDArray v = parameterStore.getValue(weight, x.getDevice(), training);
+        NDArray v = parameterStore.getValue(getWeight(), x.getDevice(), training);
         NDArray gValue = parameterStore.getValue(g, x.getDevice(), training);
         NDArray b = parameterStore.getValue(bias, x.getDevice(), training);
         // every operand a view on the input's manager, so no result lands on the parameters'
         NDArray gView = perChannel(gValue, outShape, scope);
         NDArray scale = gView.div(norm(v, scope).reshape(gView.getShape()));
-        return new NDList(y.mul(scale).add(perChannel(b, outShape, scope)));
+        NDArray scaled = y.mul(scale);
+        return new NDList(b == null ? scaled : scaled.add(perChannel(b, outShape, scope)));
     }
 
     /** {@inheritDoc} */
     @Override
     public NDList initializeFromData(DataInitPass pass, NDList inputs) {
         NDArray x = checkInput(inputs);
+        BlockChecks.checkState(
+                getLayout().isChannelwise(),
+                getName(),
+                "data-dependent init sets one scale and bias per output channel, but the output"
+                        + " of %s does not hold one value per weight channel",
+                getBlock().getClass().getSimpleName());
         NDManager scope = x.getManager();
         NDArray t =
-                block.forward(
-                                new NormalizedStore(pass, scope, Mode.DIRECTION_NO_BIAS),
+                forwardWrapped(
+                                pass,
+                                scope,
                                 inputs,
-                                true)
+                                true,
+                                null,
+                                v -> normalize(v, null, scope),
+                                b -> null)
                         .head();
-        int axis = kind.outputAxis(t.getShape());
+        int axis = getLayout().getOutputChannelAxis(t.getShape());
         int[] others =
                 IntStream.range(0, t.getShape().dimension()).filter(a -> a != axis).toArray();
         BlockChecks.checkArgument(
                 t.getShape().size(others) >= 2,
-                name,
+                getName(),
                 "data-dependent init needs at least 2 values per output channel (axis %d), got a"
                         + " pre-activation of shape %s; use a larger batch",
                 axis,
                 t.getShape());
-        NDArray m = Tensors.mean(t, others, true);
-        NDArray centered = t.sub(m);
+        BlockChecks.checkArgument(
+                Tensors.allFinite(t),
+                getName(),
+                "data-dependent init: the pre-activation of shape %s overflows %s on this batch;"
+                        + " scale the batch down",
+                t.getShape(),
+                t.getDataType());
+        // the statistics in float64: (t − m)² overflows float32 once |t − m| exceeds ~1.8e19
+        NDArray t64 = t.toType(DataType.FLOAT64, false);
+        NDArray m = Tensors.mean(t64, others, true);
+        NDArray centered = t64.sub(m);
         NDArray s = Tensors.mean(centered.square(), others, true).add(INIT_VARIANCE_EPSILON).sqrt();
         NDArray scale = s.pow(-1).mul(initScale);
         Shape channels = new Shape(t.getShape().get(axis));
-        pass.assign(name, g, scale.reshape(channels));
-        pass.assign(name, bias, m.mul(scale).neg().reshape(channels));
-        return new NDList(centered.mul(scale));
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return block.getOutputShapes(inputShapes);
+        if (!scale.toType(t.getDataType(), false).gt(0).all().getBoolean()) {
+            BlockChecks.checkArgument(
+                    false,
+                    getName(),
+                    "data-dependent init: g = initScale / std rounds to 0 in %s on this batch (std"
+                            + " up to %s); scale the batch down",
+                    t.getDataType(),
+                    s.max().getDouble());
+        }
+        pass.assign(getName(), g, scale.reshape(channels));
+        pass.assign(getName(), bias, m.mul(scale).neg().reshape(channels));
+        return new NDList(centered.mul(scale).toType(t.getDataType(), false));
     }
 
     /** {@inheritDoc} */
     @Override
     protected void prepare(Shape[] inputShapes) {
-        Shape out = block.getOutputShapes(inputShapes)[0];
-        Shape channels = new Shape(out.get(kind.outputAxis(out)));
+        Shape channels = new Shape(getLayout().getChannels(getWeight().getArray().getShape()));
         g.setShape(channels);
         if (ownBias) {
             bias.setShape(channels);
         }
     }
 
-    /** {@inheritDoc} */
-    @Override
-    protected void initializeChildBlocks(
-            NDManager manager, DataType dataType, Shape... inputShapes) {
-        block.initialize(manager, dataType, inputShapes);
-    }
-
     /** g · v/‖v‖, or v/‖v‖ when {@code gValue} is null; the result is attached to {@code scope}. */
     private NDArray normalize(NDArray v, NDArray gValue, NDManager scope) {
         Shape shape = v.getShape();
-        Shape viewShape = kind.normView(shape, block);
-        NDArray view = v.reshape(viewShape);
+        NDArray view = v.reshape(normView(shape));
         view.attach(scope);
         NDArray norm = norm(v, scope);
         if (gValue == null) {
@@ -301,16 +296,30 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
     }
 
     /**
-     * ‖v‖ per output channel, sqrt(Σv² + 1e-12), shaped like {@link Kind#normView} with the normed
-     * axes kept as 1: (out, 1), or (G, 1, out/G, 1) for Deconv2d; in output-channel order when
-     * flattened.
+     * A view of the weight in which the norm runs over the last axis (and, for a channel axis of 1,
+     * axis 1): (out, rest) for weights with output channels on axis 0; (G, in/G, out/G, rest) for a
+     * transposed convolution's (in, out/G, k…), so that with groups each output channel is
+     * normalised over its own group's inputs only.
+     */
+    private Shape normView(Shape weight) {
+        if (getLayout().getChannelAxis() == 1) {
+            long groups = getLayout().getGroups();
+            return new Shape(groups, weight.get(0) / groups, weight.get(1), -1);
+        }
+        return new Shape(weight.get(0), -1);
+    }
+
+    /**
+     * ‖v‖ per output channel, sqrt(Σv² + 1e-12), shaped like {@link #normView} with the normed axes
+     * kept as 1: (out, 1), or (G, 1, out/G, 1) for a channel axis of 1; in output-channel order
+     * when flattened.
      *
      * <p>The sum over the last axis of the view is a product with a column of ones: a matrix
      * product runs fast on both engines, while MXNet's CPU reductions (and so its {@code sum}) take
      * about 5 ns per element, 4 ms for a 1000 × 784 weight.
      */
     private NDArray norm(NDArray v, NDManager scope) {
-        Shape view = kind.normView(v.getShape(), block);
+        Shape view = normView(v.getShape());
         long last = v.size() / view.slice(0, view.dimension() - 1).size();
         NDArray rows = v.reshape(-1, last);
         rows.attach(scope);
@@ -318,181 +327,19 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
         long[] summed = view.getShape().clone();
         summed[summed.length - 1] = 1;
         NDArray squares = rows.square().matMul(ones).reshape(summed);
-        if (kind == Kind.DECONV) {
+        if (getLayout().getChannelAxis() == 1) {
             squares = squares.sum(new int[] {1}, true); // over the group's inputs: in/G values
         }
         return squares.add(NORM_EPSILON).sqrt();
     }
 
-    /** A per-channel vector shaped to broadcast along the output-channel axis of {@code out}. */
-    private NDArray perChannel(NDArray vector, Shape out, NDManager scope) {
-        long[] dims = new long[out.dimension()];
-        Arrays.fill(dims, 1L);
-        dims[kind.outputAxis(out)] = vector.size();
-        NDArray view = vector.reshape(dims);
-        view.attach(scope);
-        return view;
-    }
-
-    private NDArray checkInput(NDList inputs) {
-        NDArray x = inputs.head();
-        BlockChecks.checkState(
-                weight.isInitialized() && g.isInitialized(),
-                name,
-                "parameters are not initialized; call initialize(manager, dataType, inputShape)"
-                        + " or train it in a Trainer first");
-        kind.checkInput(name, x.getShape(), weight.getArray().getShape(), block);
-        BlockChecks.checkInputType(name, x, weight.getArray().getDataType());
-        return x;
-    }
-
     /** {@inheritDoc} */
     @Override
-    protected void saveMetadata(DataOutputStream os) throws IOException {
-        saveInputShapes(os);
-        config().save(os);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public void loadMetadata(byte loadVersion, DataInputStream is)
-            throws IOException, MalformedModelException {
-        BlockConfig.checkVersion(name, VERSION, loadVersion);
-        readInputShapes(is);
-        config().checkSaved(is);
-    }
-
-    /** The options that shape this block's parameters and maths, saved with them. */
-    private BlockConfig config() {
-        return BlockConfig.of(name)
-                .add("block", kind)
+    protected BlockConfig config() {
+        return super.config()
                 .add("ownBias", ownBias)
                 .add("initScale", initScale)
                 .add("trainScale", trainScale);
-    }
-
-    /** The supported wrapped blocks: their weight layout, output-channel axis and input checks. */
-    private enum Kind {
-        LINEAR,
-        CONVOLUTION,
-        NIN,
-        DECONV;
-
-        static Kind of(Block block) {
-            if (block instanceof Linear) {
-                return LINEAR;
-            }
-            if (block instanceof Convolution) {
-                return CONVOLUTION;
-            }
-            if (block instanceof NetworkInNetwork) {
-                return NIN;
-            }
-            if (block instanceof Deconv2d) {
-                return DECONV;
-            }
-            throw new IllegalArgumentException(
-                    "WeightNorm: cannot wrap "
-                            + (block == null ? "null" : block.getClass().getName())
-                            + "; supported blocks are Linear, Conv1d, Conv2d, Conv3d,"
-                            + " NetworkInNetwork and Deconv2d");
-        }
-
-        /**
-         * A view of the weight in which the norm runs over the last axis (and, for Deconv2d, axis
-         * 1): (out, rest) for weights with output channels on axis 0; (G, in/G, out/G, kh·kw) for
-         * Deconv2d's (in, out/G, kh, kw), so that with groups each output channel is normalised
-         * over its own group's inputs only.
-         */
-        Shape normView(Shape weight, Block block) {
-            if (this == DECONV) {
-                long groups = ((Deconv2d) block).getGroups();
-                return new Shape(groups, weight.get(0) / groups, weight.get(1), -1);
-            }
-            return new Shape(weight.get(0), -1);
-        }
-
-        /** The output-channel axis of an output of the given shape. */
-        int outputAxis(Shape out) {
-            return this == LINEAR ? out.dimension() - 1 : 1;
-        }
-
-        /** Rejects an input whose feature/channel count does not match the weight. */
-        void checkInput(String name, Shape in, Shape weight, Block block) {
-            if (this == LINEAR) {
-                long features = weight.get(1);
-                BlockChecks.checkShape(
-                        in.dimension() >= 1 && in.get(in.dimension() - 1) == features,
-                        name,
-                        "input (..., " + features + ")",
-                        in);
-            } else if (this == CONVOLUTION) {
-                Convolution conv = (Convolution) block;
-                long channels = weight.get(1) * conv.getGroups();
-                int rank = conv.getKernelShape().dimension() + 2;
-                BlockChecks.checkShape(
-                        in.dimension() == rank && in.get(1) == channels,
-                        name,
-                        "input of rank " + rank + " with " + channels + " channels on axis 1",
-                        in);
-            } else {
-                // NetworkInNetwork (units, C) and Deconv2d (C, F/G, kh, kw) check their input
-                // too; checked here so that the message names the WeightNorm
-                long channels = this == NIN ? weight.get(1) : weight.get(0);
-                BlockChecks.checkShape(
-                        (this == NIN ? in.dimension() >= 2 : in.dimension() == 4)
-                                && in.get(1) == channels,
-                        name,
-                        "input (N, " + channels + (this == NIN ? ", ...)" : ", H, W)"),
-                        in);
-            }
-        }
-    }
-
-    /** What {@link NormalizedStore} answers for the wrapped block's weight and bias. */
-    private enum Mode {
-        /** weight: g · v/‖v‖; bias: the real one. */
-        WEIGHT,
-        /** weight: v/‖v‖; bias: none (the data-dependent init's pre-activation). */
-        DIRECTION_NO_BIAS,
-        /** weight: v; bias: none (the output is scaled and shifted afterwards). */
-        RAW_NO_BIAS
-    }
-
-    /**
-     * The parameter store the wrapped block sees: its {@code weight} and {@code bias} are answered
-     * according to a {@link Mode}; everything else comes from the real store.
-     */
-    private final class NormalizedStore extends ParameterStore {
-
-        private final ParameterStore parent;
-        private final NDManager scope;
-        private final Mode mode;
-
-        NormalizedStore(ParameterStore parent, NDManager scope, Mode mode) {
-            super(scope, false);
-            this.parent = parent;
-            this.scope = scope;
-            this.mode = mode;
-        }
-
-        @Override
-        public NDArray getValue(Parameter parameter, Device device, boolean training) {
-            if (parameter == weight && mode != Mode.RAW_NO_BIAS) {
-                NDArray v = parent.getValue(weight, device, training);
-                NDArray gValue = mode == Mode.WEIGHT ? parent.getValue(g, device, training) : null;
-                return normalize(v, gValue, scope);
-            }
-            if (parameter == bias && mode != Mode.WEIGHT) {
-                return null;
-            }
-            return parent.getValue(parameter, device, training);
-        }
-
-        @Override
-        public NDManager getManager() {
-            return parent.getManager();
-        }
     }
 
     /** The builder for a {@link WeightNorm}. */
@@ -505,7 +352,7 @@ public class WeightNorm extends AbstractBlock implements DataInitializable {
         Builder() {}
 
         /**
-         * Sets the block to wrap (required): Linear, Conv1d/2d/3d, NetworkInNetwork or Deconv2d.
+         * Sets the block to wrap (required): one of {@link WeightLayout#supportedBlocks()}.
          *
          * @param block the block
          * @return this builder

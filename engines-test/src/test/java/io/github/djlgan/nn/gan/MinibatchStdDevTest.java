@@ -196,6 +196,22 @@ public class MinibatchStdDevTest extends EngineTest {
         assertMatches(block, x, false, 1e-12);
     }
 
+    /**
+     * Finite inputs around 1e30: the squared deviations overflow float32 (the statistic was +Inf on
+     * PyTorch and NaN on MXNet), but the statistic itself, about 1e30, is representable. Expected
+     * values from the plain-Java reference in doubles.
+     */
+    @Test
+    public void hugeFiniteInputsGiveTheirStatistic() {
+        MinibatchStdDev block = MinibatchStdDev.builder().optGroupSize(4).optNumChannels(2).build();
+        for (double magnitude : new double[] {1e20, 1e30, 1e37}) {
+            NDArray x = randn(93, 8, 4, 3, 3).mul((float) magnitude);
+            NDArray y = forward(block, true, x);
+            double[] want = expected(NDAssert.toDoubles(x), x.getShape(), 4, 2, block.getEpsilon());
+            NDAssert.assertClose(y, want, new Shape(8, 6, 3, 3), 1e-5, 0);
+        }
+    }
+
     @Test
     public void halfPrecisionComputesInFloat32() {
         // squares of ±300 overflow float16 (max 65504); computed in float32 the std is 300

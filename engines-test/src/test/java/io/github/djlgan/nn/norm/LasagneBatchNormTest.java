@@ -834,4 +834,65 @@ public class LasagneBatchNormTest extends EngineTest {
         finite.accept(y);
         finite.accept(param(block, "invStd"));
     }
+
+    /**
+     * A training batch with NaN in channel 0 and +Inf in channel 2: those channels keep their
+     * averages, the clean channel 1 is updated as usual, and a later clean inference batch is
+     * finite everywhere.
+     */
+    @Test
+    public void nonFiniteBatchLeavesTheAveragesOfItsChannels() {
+        LasagneBatchNorm block =
+                init(LasagneBatchNorm.builder().build(), DataType.FLOAT32, new Shape(4, 3, 2, 2));
+        randomize(block, 31);
+        double[] mean = values(param(block, "mean"));
+        double[] invStd = values(param(block, "invStd"));
+        float[] data = input(32, 4, 3, 2, 2).toFloatArray();
+        data[1] = Float.NaN; // sample 0, channel 0
+        data[4 * 3 + 2 * 4 + 3] = Float.POSITIVE_INFINITY; // sample 1, channel 2
+        NDArray x = manager.create(data, new Shape(4, 3, 2, 2));
+        double[][] batch =
+                batchStatistics(
+                        values(x), parameterIndex(x.getShape(), new int[] {0, 2, 3}), 3, EPS);
+
+        forward(block, true, x);
+
+        double[] wantMean = {mean[0], 0.9 * mean[1] + 0.1 * batch[0][1], mean[2]};
+        double[] wantInvStd = {invStd[0], 0.9 * invStd[1] + 0.1 * batch[1][1], invStd[2]};
+        NDAssert.assertClose(param(block, "mean"), wantMean, new Shape(3), 1e-5, 1e-5);
+        NDAssert.assertClose(param(block, "invStd"), wantInvStd, new Shape(3), 1e-5, 1e-5);
+        NDArray y = forward(block, false, input(33, 4, 3, 2, 2));
+        assertTrue(NDAssert.toDoubles(y).length == 48);
+        for (double v : NDAssert.toDoubles(y)) {
+            assertTrue(Double.isFinite(v), "inference after a NaN batch: " + v);
+        }
+    }
+
+    /**
+     * Finite inputs around 1e30: the squared deviations overflow float32 (PyTorch gave an all-zero
+     * output, MXNet all NaN), but the batch statistics and the output are representable. Expected
+     * values from the plain-Java reference in doubles.
+     */
+    @Test
+    public void hugeFiniteInputsNormaliseWithoutOverflow() {
+        for (double magnitude : new double[] {1e20, 1e30, 1e36}) {
+            LasagneBatchNorm block =
+                    init(
+                            LasagneBatchNorm.builder().build(),
+                            DataType.FLOAT32,
+                            new Shape(8, 3, 4, 4));
+            randomize(block, 34);
+            NDArray x = input(35, 8, 3, 4, 4).mul((float) magnitude);
+            checkForward(
+                    block,
+                    x,
+                    new int[] {0, 2, 3},
+                    true,
+                    false,
+                    true,
+                    0.1,
+                    1e-4,
+                    "magnitude " + magnitude);
+        }
+    }
 }

@@ -329,6 +329,9 @@ public final class Bench implements Callable<Integer> {
         Map<String, Object> ratios = new LinkedHashMap<>();
         ratio(ratios, "wn_linear/linear", median, "wn_linear", "linear");
         ratio(ratios, "wn_conv/conv", median, "wn_conv", "conv");
+        ratio(ratios, "sn_linear/linear", median, "sn_linear", "linear");
+        ratio(ratios, "sn_conv/conv", median, "sn_conv", "conv");
+        ratio(ratios, "eqlr_conv/conv", median, "eqlr_conv", "conv");
         ratio(ratios, "deconv/equal_mac_conv", median, "deconv", "deconv_conv");
         ratio(ratios, "gan_step/gan_step_manual", median, "gan_step", "gan_step_manual");
         for (Map<String, Object> row : cases) {

@@ -8,13 +8,15 @@ import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.nn.gan.MinibatchDiscrimination;
 import io.github.djlgan.nn.gan.MinibatchStdDev;
+import io.github.djlgan.nn.norm.EqualizedLearningRate;
 import io.github.djlgan.nn.norm.LasagneBatchNorm;
+import io.github.djlgan.nn.norm.SpectralNorm;
 import io.github.djlgan.nn.norm.WeightNorm;
 import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * The benchmark cases of issue 9, with the FLOPs of one forward + backward step.
+ * The benchmark cases of issues 9 and 17, with the FLOPs of one forward + backward step.
  *
  * <p>FLOP counting: a layer with M multiply-accumulates costs 2M FLOPs forward and 4M backward
  * (input gradient and weight gradient), 6M in all. Element-wise layers are counted at one FLOP per
@@ -51,6 +53,12 @@ public final class BenchCases {
                         6.0 * 100 * 784 * 1000,
                         () -> WeightNorm.wrap(Linear.builder().setUnits(1000).build())),
                 block(
+                        "sn_linear",
+                        new Shape(100, 784),
+                        "SpectralNorm(Linear 1000 units), 1 power iteration",
+                        6.0 * 100 * 784 * 1000,
+                        () -> SpectralNorm.wrap(Linear.builder().setUnits(1000).build())),
+                block(
                         "conv",
                         new Shape(64, 96, 16, 16),
                         "DJL Conv2d 3×3, 96 filters, pad 1",
@@ -62,6 +70,18 @@ public final class BenchCases {
                         "WeightNorm(Conv2d 3×3, 96 filters, pad 1)",
                         6.0 * 64 * 16 * 16 * 96 * 96 * 9,
                         () -> WeightNorm.wrap(conv96())),
+                block(
+                        "sn_conv",
+                        new Shape(64, 96, 16, 16),
+                        "SpectralNorm(Conv2d 3×3, 96 filters, pad 1), 1 power iteration",
+                        6.0 * 64 * 16 * 16 * 96 * 96 * 9,
+                        () -> SpectralNorm.wrap(conv96())),
+                block(
+                        "eqlr_conv",
+                        new Shape(64, 96, 16, 16),
+                        "EqualizedLearningRate(Conv2d 3×3, 96 filters, pad 1)",
+                        6.0 * 64 * 16 * 16 * 96 * 96 * 9,
+                        () -> EqualizedLearningRate.wrap(conv96())),
                 block(
                         "deconv",
                         new Shape(64, 256, 8, 8),

@@ -1,19 +1,23 @@
 package io.github.djlgan.examples.modes;
 
 import ai.djl.engine.Engine;
-import ai.djl.training.util.ProgressBar;
 import io.github.djlgan.examples.CommonOptions;
+import io.github.djlgan.examples.plot.Charts;
 import io.github.djlgan.examples.plot.Plots;
 import io.github.djlgan.examples.report.Stats;
 import io.github.djlgan.examples.report.Table;
+import io.github.djlgan.training.Progress;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.ToDoubleFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,23 +26,30 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * The mode-coverage experiment: GANs whose discriminators differ only by a minibatch layer (or
- * weight normalization) are trained on the 25-Gaussian grid and/or the 8-Gaussian ring, several
- * seeds each, and compared by {@link ModeMetrics} on generated samples.
+ * The mode-coverage experiment on the published 2-D benchmarks: GANs whose discriminators differ
+ * only by a {@link Variant} (packing or a minibatch layer) are trained with a {@link Protocol}'s
+ * exact settings on the 8-Gaussian ring and the 25-Gaussian grid, several seeds each, and measured
+ * by {@link ModeMetrics} along the way; the tables put the published rows ({@link Published})
+ * beside ours.
  *
- * <p>Writes to {@code --out}: {@code <data>-<variant>.png} (one panel per seed), {@code <data>.png}
- * (every variant side by side, one row per seed), {@code runs.csv} (one row per run), {@code
- * summary.md} and {@code summary.csv} (mean ± sd over seeds); the summary is also printed.
+ * <p>Writes to {@code --out}: {@code <data>.png} (final samples: one column per variant, one row
+ * per seed), {@code <data>-curves.png} (modes, high-quality samples and reverse KL against
+ * iterations, mean over seeds per variant), {@code curves.csv} (every measurement of every run),
+ * {@code runs.csv} (the final measurement of every run), {@code summary.csv} (machine-readable,
+ * numbers only) and {@code summary.md} (ours beside the published rows); the summary is also
+ * printed.
  */
 @Command(
         name = "mode-coverage",
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-            "Mode-coverage experiment: vanilla vs minibatch-feature discriminators on mixtures"
-                    + " of 2D Gaussians (25-mode grid, 8-mode ring).",
-            "Metrics on generated samples: modes captured, %% high-quality samples (within 3"
-                    + " sigma of the nearest mode), reverse KL of the mode histogram to uniform."
+            "Mode collapse on the published 2-D benchmarks (8-Gaussian ring, 25-Gaussian grid):"
+                    + " the protocol's GAN against the same GAN with packing (PacGAN) or a"
+                    + " minibatch layer in the discriminator, next to the published numbers.",
+            "Protocols: metz (Metz et al. 2017 as run by VEEGAN and GDPP) and pacgan (PacGAN,"
+                    + " Table 1). Metrics on 2,500 samples: modes captured, %% high-quality samples"
+                    + " (within 3 sigma of the nearest mode), reverse KL of the mode histogram."
         })
 public final class ModeCoverage implements Callable<Integer> {
 
@@ -47,338 +58,429 @@ public final class ModeCoverage implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Option(
+            names = "--protocol",
+            defaultValue = "metz",
+            description = "metz or pacgan (default: ${DEFAULT-VALUE}).")
+    String protocol;
+
+    @Option(
             names = "--data",
             split = ",",
-            defaultValue = "grid",
-            description = "Data sets, comma-separated: grid, ring (default: ${DEFAULT-VALUE}).")
+            defaultValue = "ring",
+            description = "Data sets, comma-separated: ring, grid (default: ${DEFAULT-VALUE}).")
     List<String> data;
 
     @Option(
             names = "--variants",
             split = ",",
-            defaultValue = "vanilla,mbd,mbstd,wn",
-            description = "Discriminator variants, comma-separated (default: ${DEFAULT-VALUE}).")
+            defaultValue = "gan,pac2",
+            description =
+                    "Discriminator variants, comma-separated: gan, pac2, pac4, mbstd, mbd"
+                            + " (default: ${DEFAULT-VALUE}).")
     List<String> variants;
 
     @Option(
             names = "--seeds",
-            defaultValue = "3",
+            defaultValue = "1",
             description =
                     "Runs per variant, with seeds --seed, --seed+1, ... (default:"
                             + " ${DEFAULT-VALUE}).")
     int seeds;
 
     @Option(
-            names = "--steps",
-            defaultValue = "3000",
-            description = "Training steps per run (default: ${DEFAULT-VALUE}).")
-    int steps;
+            names = "--iterations",
+            description = "Training iterations per run (default: the protocol's: metz 25000).")
+    Integer iterations;
 
     @Option(
-            names = "--batch",
-            defaultValue = "64",
-            description = "Batch size (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(
-            names = "--hidden",
-            defaultValue = "128",
-            description = "Units per hidden layer (default: ${DEFAULT-VALUE}).")
-    int hidden;
-
-    @Option(
-            names = "--layers",
-            defaultValue = "2",
-            description = "Hidden layers of G and D (default: ${DEFAULT-VALUE}).")
-    int layers;
-
-    @Option(
-            names = "--latent",
-            defaultValue = "2",
-            description = "Latent dimension (default: ${DEFAULT-VALUE}).")
-    int latent;
-
-    @Option(
-            names = "--lr-d",
-            defaultValue = "2e-3",
-            description = "Discriminator learning rate (default: ${DEFAULT-VALUE}).")
-    float learningRateD;
-
-    @Option(
-            names = "--lr-g",
-            defaultValue = "2e-3",
-            description = "Generator learning rate (default: ${DEFAULT-VALUE}).")
-    float learningRateG;
-
-    @Option(
-            names = "--beta1",
-            defaultValue = "0.5",
-            description = "Adam beta1 (default: ${DEFAULT-VALUE}).")
-    float beta1;
-
-    @Option(
-            names = "--lr-decay",
-            negatable = true,
-            defaultValue = "true",
-            fallbackValue = "true",
-            description = "Decay both learning rates linearly to 0 (default: ${DEFAULT-VALUE}).")
-    boolean decay;
-
-    @Option(
-            names = "--data-init",
-            negatable = true,
-            defaultValue = "true",
-            fallbackValue = "true",
+            names = "--eval-every",
             description =
-                    "Data-dependent init of the discriminator (WeightNorm, MinibatchDiscrimination)"
-                            + " on a real batch (default: ${DEFAULT-VALUE}).")
-    boolean dataInit;
-
-    @Option(
-            names = "--kernels",
-            defaultValue = "16",
-            description = "Minibatch discrimination kernels (default: ${DEFAULT-VALUE}).")
-    int kernels;
-
-    @Option(
-            names = "--kernel-dim",
-            defaultValue = "4",
-            description =
-                    "Minibatch discrimination dimension per kernel (default: ${DEFAULT-VALUE}).")
-    int kernelDim;
+                    "Iterations between measurements (default: metz 2500, pacgan 1000 = an"
+                            + " epoch).")
+    Integer evalEvery;
 
     @Option(
             names = "--group-size",
-            defaultValue = "0",
+            defaultValue = "4",
             description =
                     "MinibatchStdDev group size, 0 = whole batch (default: ${DEFAULT-VALUE}).")
     int groupSize;
 
     @Option(
-            names = "--samples",
-            defaultValue = "2500",
-            description = "Generated samples for the metrics (default: ${DEFAULT-VALUE}).")
-    int samples;
+            names = "--kernels",
+            defaultValue = "100",
+            description = "MinibatchDiscrimination kernels K (default: ${DEFAULT-VALUE}).")
+    int kernels;
+
+    @Option(
+            names = "--kernel-dim",
+            defaultValue = "5",
+            description = "MinibatchDiscrimination kernel dimension D (default: ${DEFAULT-VALUE}).")
+    int kernelDim;
+
+    @Option(
+            names = "--lr-d",
+            description = "Override the discriminator's learning rate (departs from the protocol).")
+    Float learningRateD;
+
+    @Option(
+            names = "--lr-g",
+            description = "Override the generator's learning rate (departs from the protocol).")
+    Float learningRateG;
 
     @Option(
             names = "--plot-size",
-            defaultValue = "240",
+            defaultValue = "260",
             description = "Width of one scatter plot in pixels (default: ${DEFAULT-VALUE}).")
     int plotSize;
 
     /** {@inheritDoc} */
     @Override
     public Integer call() throws IOException {
-        if (seeds < 1
-                || steps < 1
-                || batch < 2
-                || hidden < 1
-                || layers < 1
-                || latent < 1
-                || samples < 1
-                || plotSize < 50) {
-            throw new ParameterException(
-                    spec.commandLine(),
-                    "need --seeds, --steps, --hidden, --layers, --latent, --samples >= 1,"
-                            + " --batch >= 2 and --plot-size >= 50");
-        }
+        Protocol chosenProtocol;
         List<GaussianMixture> mixtures;
         List<Variant> chosen;
         Engine engine;
+        ModeRun.Settings settings;
         try {
+            chosenProtocol = Protocol.of(protocol);
             mixtures = data.stream().map(GaussianMixture::named).toList();
             chosen = variants.stream().map(Variant::of).toList();
+            ModeRun.Builder b =
+                    ModeRun.Settings.builder(chosenProtocol)
+                            .groupSize(groupSize)
+                            .kernels(kernels, kernelDim);
+            if (iterations != null) {
+                b.iterations(iterations);
+            }
+            if (evalEvery != null) {
+                b.evalEvery(evalEvery);
+            }
+            if (learningRateD != null || learningRateG != null) {
+                b.learningRates(
+                        learningRateD != null ? learningRateD : chosenProtocol.learningRateD(),
+                        learningRateG != null ? learningRateG : chosenProtocol.learningRateG());
+            }
+            settings = b.build();
+            if (seeds < 1 || plotSize < 50) {
+                throw new IllegalArgumentException("need --seeds >= 1 and --plot-size >= 50");
+            }
             engine = common.engine(1); // small matrices: one thread is faster than two
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
-        ToyGan.Settings settings =
-                new ToyGan.Settings(
-                        hidden,
-                        layers,
-                        latent,
-                        batch,
-                        steps,
-                        learningRateD,
-                        learningRateG,
-                        beta1,
-                        decay,
-                        dataInit,
-                        kernels,
-                        kernelDim,
-                        groupSize,
-                        samples);
         Path out = common.out;
         Files.createDirectories(out);
-
         System.out.printf(
                 Locale.ROOT,
-                "mode-coverage on %s %s: %s x %s x %d seeds, %d steps of batch %d, G and D %dx%d"
-                        + " MLPs, latent %d, Adam lr D %s G %s beta1 %s%n",
+                "mode-coverage, protocol %s on %s %s: %s x %s x %d seeds, %d iterations (batch %d,"
+                        + " D lr %s, G lr %s, beta1 %s)%n",
+                chosenProtocol.id(),
                 engine.getEngineName(),
                 engine.getVersion(),
                 data,
                 chosen.stream().map(Variant::id).toList(),
                 seeds,
-                steps,
-                batch,
-                layers,
-                hidden,
-                latent,
-                learningRateD,
-                learningRateG,
-                beta1);
+                settings.iterations(),
+                chosenProtocol.batch(),
+                settings.learningRateD(),
+                settings.learningRateG(),
+                chosenProtocol.beta1());
 
-        long runs = (long) mixtures.size() * chosen.size() * seeds;
-        ProgressBar progress = new ProgressBar("Training", runs * steps);
-        Table perRun =
+        Table curves =
                 new Table(
+                        "protocol",
                         "data",
                         "variant",
                         "seed",
+                        "iteration",
                         "modes",
                         "of",
-                        "high_quality_pct",
-                        "reverse_kl",
+                        "hq_pct",
+                        "rkl",
+                        "loss_d",
+                        "loss_g");
+        Table runs =
+                new Table(
+                        "protocol",
+                        "data",
+                        "variant",
+                        "seed",
+                        "iterations",
+                        "modes",
+                        "of",
+                        "hq_pct",
+                        "rkl",
                         "loss_d",
                         "loss_g",
                         "seconds");
-        Table summary =
+        Table summaryCsv =
                 new Table(
+                        "protocol",
                         "data",
                         "variant",
-                        "modes captured",
+                        "runs",
+                        "iterations",
+                        "modes_mean",
+                        "modes_sd",
+                        "modes_of",
+                        "hq_pct_mean",
+                        "hq_pct_sd",
+                        "rkl_mean",
+                        "rkl_sd",
+                        "seconds_per_run");
+        Table summaryMd =
+                new Table(
+                        "data",
+                        "method",
+                        "modes",
                         "high-quality samples (%)",
-                        "reverse KL (nats)",
-                        "s / run");
-        long rssBefore = Stats.rssMiB();
-        long rssAfterFirst = -1;
+                        "reverse KL",
+                        "runs",
+                        "source");
+        long total = (long) mixtures.size() * chosen.size() * seeds * settings.iterations();
         long started = System.nanoTime();
         long done = 0;
-        for (GaussianMixture mixture : mixtures) {
-            List<BufferedImage> figure = new ArrayList<>();
-            List<List<BufferedImage>> panelsByVariant = new ArrayList<>();
-            for (Variant variant : chosen) {
-                List<BufferedImage> panels = new ArrayList<>();
-                double[] modes = new double[seeds];
-                double[] quality = new double[seeds];
-                double[] kl = new double[seeds];
-                double[] seconds = new double[seeds];
-                for (int k = 0; k < seeds; k++) {
-                    long seed = common.seed + k;
-                    long offset = done;
-                    ToyGan.Result result =
-                            ToyGan.train(
-                                    engine,
-                                    mixture,
-                                    variant,
-                                    settings,
-                                    seed,
-                                    step ->
-                                            progress.update(
-                                                    offset + step,
-                                                    mixture.name()
-                                                            + " "
-                                                            + variant.id()
-                                                            + " seed "
-                                                            + seed));
-                    done += steps;
-                    if (rssAfterFirst < 0) {
-                        rssAfterFirst = Stats.rssMiB();
+        try (Progress progress = new Progress("Training", total)) {
+            for (GaussianMixture mixture : mixtures) {
+                Map<Variant, List<ModeRun.Result>> results = new LinkedHashMap<>();
+                for (Variant variant : chosen) {
+                    List<ModeRun.Result> byVariantSeeds = new ArrayList<>();
+                    for (int k = 0; k < seeds; k++) {
+                        long seed = common.seed + k;
+                        long offset = done;
+                        String label = mixture.name() + " " + variant.id() + " seed " + seed;
+                        ModeRun.Result r =
+                                ModeRun.train(
+                                        engine,
+                                        chosenProtocol,
+                                        mixture,
+                                        variant,
+                                        settings,
+                                        seed,
+                                        t -> progress.update(offset + t, label));
+                        done += settings.iterations();
+                        byVariantSeeds.add(r);
+                        for (ModeRun.Point p : r.curve()) {
+                            curves.add(row(chosenProtocol, mixture, variant, seed, p));
+                        }
+                        List<Object> last =
+                                new ArrayList<>(
+                                        List.of(
+                                                row(
+                                                        chosenProtocol,
+                                                        mixture,
+                                                        variant,
+                                                        seed,
+                                                        r.last())));
+                        last.add(fmt(1, r.seconds()));
+                        runs.add(last.toArray());
+                        curves.write(null, out.resolve("curves.csv"));
+                        runs.write(null, out.resolve("runs.csv"));
                     }
-                    ModeMetrics m = ModeMetrics.of(mixture, result.samples());
-                    modes[k] = m.modesCaptured();
-                    quality[k] = m.highQualityPercent();
-                    kl[k] = m.reverseKl();
-                    seconds[k] = result.seconds();
-                    perRun.add(
+                    results.put(variant, byVariantSeeds);
+                    summarize(
+                            chosenProtocol,
+                            mixture,
+                            variant,
+                            byVariantSeeds,
+                            settings,
+                            summaryCsv,
+                            summaryMd);
+                }
+                for (Published p : Published.of(chosenProtocol, mixture.name())) {
+                    summaryMd.add(
                             mixture.name(),
-                            variant.id(),
-                            seed,
-                            m.modesCaptured(),
-                            m.numModes(),
-                            fmt(2, m.highQualityPercent()),
-                            fmt(4, m.reverseKl()),
-                            fmt(4, result.lossD()),
-                            fmt(4, result.lossG()),
-                            fmt(1, result.seconds()));
-                    panels.add(
-                            Plots.scatter(
-                                    result.samples(),
-                                    mixture.means(),
-                                    mixture.sigma(),
-                                    mixture.extent(),
-                                    plotSize,
-                                    variant.id() + ", seed " + seed,
-                                    String.format(
-                                            Locale.ROOT,
-                                            "modes %d/%d  HQ %.1f%%  rKL %.3f",
-                                            m.modesCaptured(),
-                                            m.numModes(),
-                                            m.highQualityPercent(),
-                                            m.reverseKl())));
+                            p.method() + " (published)",
+                            p.modes() + " / " + mixture.numModes(),
+                            p.highQuality(),
+                            p.reverseKl(),
+                            "",
+                            p.source());
                 }
-                summary.add(
-                        mixture.name(),
-                        variant.id(),
-                        Stats.meanSd(1, modes) + " / " + mixture.numModes(),
-                        Stats.meanSd(1, quality),
-                        Stats.meanSd(3, kl),
-                        fmt(1, Stats.mean(seconds)));
-                Plots.write(
-                        Plots.panels(
-                                panels,
-                                panels.size(),
-                                mixture.name()
-                                        + ": "
-                                        + variant.id()
-                                        + " ("
-                                        + variant.description()
-                                        + ")"),
-                        out.resolve(mixture.name() + "-" + variant.id() + ".png"));
-                panelsByVariant.add(panels);
+                writeScatter(out, mixture, chosenProtocol, settings, results, engine);
+                writeCurves(out, mixture, chosenProtocol, results);
+                summaryCsv.write(null, out.resolve("summary.csv"));
+                summaryMd.write(out.resolve("summary.md"), null);
             }
-            // one row per seed, one column per variant
-            for (int k = 0; k < seeds; k++) {
-                for (List<BufferedImage> panels : panelsByVariant) {
-                    figure.add(panels.get(k));
-                }
-            }
-            Plots.write(
-                    Plots.panels(
-                            figure,
-                            chosen.size(),
-                            String.format(
-                                    Locale.ROOT,
-                                    "%s: %d modes, sigma %s; %d steps, %s %s",
-                                    mixture.name(),
-                                    mixture.numModes(),
-                                    mixture.sigma(),
-                                    steps,
-                                    engine.getEngineName(),
-                                    engine.getVersion())),
-                    out.resolve(mixture.name() + ".png"));
         }
-        double total = (System.nanoTime() - started) / 1e9;
-        long rssAfter = Stats.rssMiB();
-        perRun.write(null, out.resolve("runs.csv"));
-        summary.write(out.resolve("summary.md"), out.resolve("summary.csv"));
-
         System.out.println();
-        System.out.print(summary.toText());
+        System.out.print(summaryMd.toText());
         System.out.printf(
                 Locale.ROOT,
-                "%nMean ± sd over %d seeds; metrics on %d generated samples. Total %.1f s."
-                        + " RSS %d MiB before, %d MiB after the first run, %d MiB at the end.%n"
-                        + "Wrote %s (plots, runs.csv, summary.md, summary.csv).%n",
+                "%nOurs: mean ± sd over %d seed(s); metrics on %d generated samples. Total %.1f"
+                        + " min.%nWrote %s (<data>.png, <data>-curves.png, curves.csv, runs.csv,"
+                        + " summary.csv, summary.md).%n",
                 seeds,
-                samples,
-                total,
-                rssBefore,
-                rssAfterFirst,
-                rssAfter,
+                Protocol.EVAL_SAMPLES,
+                (System.nanoTime() - started) / 60e9,
                 out.toAbsolutePath().normalize());
         return 0;
+    }
+
+    private static Object[] row(
+            Protocol protocol,
+            GaussianMixture mixture,
+            Variant variant,
+            long seed,
+            ModeRun.Point p) {
+        ModeMetrics m = p.metrics();
+        return new Object[] {
+            protocol.id(),
+            mixture.name(),
+            variant.id(),
+            seed,
+            p.iteration(),
+            m.modesCaptured(),
+            m.numModes(),
+            fmt(2, m.highQualityPercent()),
+            fmt(4, m.reverseKl()),
+            fmt(4, p.lossD()),
+            fmt(4, p.lossG())
+        };
+    }
+
+    private static void summarize(
+            Protocol protocol,
+            GaussianMixture mixture,
+            Variant variant,
+            List<ModeRun.Result> results,
+            ModeRun.Settings settings,
+            Table csv,
+            Table md) {
+        double[] modes = finals(results, m -> m.modesCaptured());
+        double[] hq = finals(results, ModeMetrics::highQualityPercent);
+        double[] rkl = finals(results, ModeMetrics::reverseKl);
+        double seconds =
+                Stats.mean(results.stream().mapToDouble(ModeRun.Result::seconds).toArray());
+        csv.add(
+                protocol.id(),
+                mixture.name(),
+                variant.id(),
+                results.size(),
+                settings.iterations(),
+                fmt(2, Stats.mean(modes)),
+                fmt(2, Stats.sd(modes)),
+                mixture.numModes(),
+                fmt(2, Stats.mean(hq)),
+                fmt(2, Stats.sd(hq)),
+                fmt(4, Stats.mean(rkl)),
+                fmt(4, Stats.sd(rkl)),
+                fmt(1, seconds));
+        md.add(
+                mixture.name(),
+                variant.id() + " (ours)",
+                Stats.meanSd(1, modes) + " / " + mixture.numModes(),
+                Stats.meanSd(1, hq),
+                Stats.meanSd(2, rkl),
+                results.size() + " × " + settings.iterations() + " it.",
+                "this run");
+    }
+
+    private static double[] finals(
+            List<ModeRun.Result> results, ToDoubleFunction<ModeMetrics> metric) {
+        return results.stream()
+                .mapToDouble(r -> metric.applyAsDouble(r.last().metrics()))
+                .toArray();
+    }
+
+    private void writeScatter(
+            Path out,
+            GaussianMixture mixture,
+            Protocol protocol,
+            ModeRun.Settings settings,
+            Map<Variant, List<ModeRun.Result>> results,
+            Engine engine) {
+        List<BufferedImage> panels = new ArrayList<>();
+        for (int k = 0; k < seeds; k++) {
+            for (Map.Entry<Variant, List<ModeRun.Result>> e : results.entrySet()) {
+                ModeRun.Result r = e.getValue().get(k);
+                ModeMetrics m = r.last().metrics();
+                panels.add(
+                        Charts.scatter(
+                                String.format(
+                                        Locale.ROOT,
+                                        "%s s%d: %d/%d, HQ %.1f%%",
+                                        e.getKey().id(),
+                                        common.seed + k,
+                                        m.modesCaptured(),
+                                        m.numModes(),
+                                        m.highQualityPercent()),
+                                r.samples(),
+                                mixture.means(),
+                                3 * mixture.sigma(),
+                                mixture.extent(),
+                                plotSize));
+            }
+        }
+        Plots.write(
+                Charts.grid(
+                        panels,
+                        results.size(),
+                        String.format(
+                                Locale.ROOT,
+                                "%s protocol, %s (%d modes, sigma %s): %d samples after %d"
+                                        + " iterations; %s %s",
+                                protocol.id(),
+                                mixture.name(),
+                                mixture.numModes(),
+                                mixture.sigma(),
+                                Protocol.EVAL_SAMPLES,
+                                settings.iterations(),
+                                engine.getEngineName(),
+                                engine.getVersion())),
+                out.resolve(mixture.name() + ".png"));
+    }
+
+    private static void writeCurves(
+            Path out,
+            GaussianMixture mixture,
+            Protocol protocol,
+            Map<Variant, List<ModeRun.Result>> results) {
+        List<BufferedImage> panels = new ArrayList<>();
+        String[] titles = {"modes captured", "high-quality samples (%)", "reverse KL (nats)"};
+        List<ToDoubleFunction<ModeMetrics>> metrics =
+                List.of(
+                        m -> m.modesCaptured(),
+                        ModeMetrics::highQualityPercent,
+                        ModeMetrics::reverseKl);
+        for (int i = 0; i < titles.length; i++) {
+            Map<String, double[][]> series = new LinkedHashMap<>();
+            for (Map.Entry<Variant, List<ModeRun.Result>> e : results.entrySet()) {
+                series.put(e.getKey().id(), meanCurve(e.getValue(), metrics.get(i)));
+            }
+            panels.add(
+                    Charts.lines(
+                            titles[i] + ", mean over seeds",
+                            "iteration",
+                            titles[i],
+                            series,
+                            420,
+                            320));
+        }
+        Plots.write(
+                Charts.grid(
+                        panels,
+                        panels.size(),
+                        protocol.id() + " protocol, " + mixture.name() + ": training curves"),
+                out.resolve(mixture.name() + "-curves.png"));
+    }
+
+    /** {iterations, mean over the runs of the metric} at each measurement. */
+    private static double[][] meanCurve(
+            List<ModeRun.Result> runs, ToDoubleFunction<ModeMetrics> metric) {
+        int points = runs.get(0).curve().size();
+        double[] x = new double[points];
+        double[] y = new double[points];
+        for (int i = 0; i < points; i++) {
+            x[i] = runs.get(0).curve().get(i).iteration();
+            double sum = 0;
+            for (ModeRun.Result r : runs) {
+                sum += metric.applyAsDouble(r.curve().get(i).metrics());
+            }
+            y[i] = sum / runs.size();
+        }
+        return new double[][] {x, y};
     }
 
     private static String fmt(int decimals, double value) {

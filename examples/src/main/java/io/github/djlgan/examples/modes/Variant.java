@@ -1,47 +1,52 @@
 package io.github.djlgan.examples.modes;
 
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import io.github.djlgan.nn.gan.MinibatchDiscrimination;
 import io.github.djlgan.nn.gan.MinibatchStdDev;
-import io.github.djlgan.nn.norm.WeightNorm;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * The discriminators compared by the mode-coverage experiment. They are identical MLPs (hidden
- * layers of {@code Linear} + leaky ReLU 0.2, then a {@code Linear(1)} logit) except for what this
- * enum changes: a minibatch layer before the last layer, or weight normalization. Everything a
- * variant changes is in {@link #discriminator}.
+ * The discriminators compared by the mode-coverage experiment. They are the protocol's
+ * discriminator ({@link Protocol#discriminatorBody()} → {@code Linear(1)}) except for what this
+ * enum changes: packing (the discriminator judges m samples at once, {@code GanTrainer}'s {@code
+ * optPacking}) or a minibatch layer before the last layer.
  */
 public enum Variant {
 
-    /** The plain MLP discriminator. */
-    VANILLA("vanilla", "plain MLP"),
+    /** The protocol's discriminator. */
+    GAN("gan", 1, "the protocol's discriminator"),
+    /** PacGAN2: packs of two samples (Lin et al. 2018). */
+    PAC2("pac2", 2, "packing, 2 samples per pack"),
+    /** PacGAN4: packs of four samples. */
+    PAC4("pac4", 4, "packing, 4 samples per pack"),
     /**
-     * {@link MinibatchDiscrimination} before the last layer (appends K features: closeness to the
-     * other samples of the batch), data-initialized with {@code DataInit}.
+     * {@link MinibatchStdDev} before the last layer: one feature, the average standard deviation
+     * over the group (Karras et al. 2018).
      */
-    MBD("mbd", "MinibatchDiscrimination before the last layer"),
-    /** {@link MinibatchStdDev} before the last layer (appends one feature: the batch std-dev). */
-    MBSTD("mbstd", "MinibatchStdDev before the last layer"),
-    /** Every layer a {@link WeightNorm}-wrapped Linear, data-initialized with {@code DataInit}. */
-    WN("wn", "every layer WeightNorm + DataInit");
+    MBSTD("mbstd", 1, "MinibatchStdDev before the last layer"),
+    /**
+     * {@link MinibatchDiscrimination} before the last layer: K features of closeness to the other
+     * samples of the batch (Salimans et al. 2016).
+     */
+    MBD("mbd", 1, "MinibatchDiscrimination before the last layer");
 
     private final String id;
+    private final int packing;
     private final String description;
 
-    Variant(String id, String description) {
+    Variant(String id, int packing, String description) {
         this.id = id;
+        this.packing = packing;
         this.description = description;
     }
 
     /**
      * Returns the short name used on the command line and in tables.
      *
-     * @return the name, e.g. {@code mbstd}
+     * @return the name, e.g. {@code pac2}
      */
     public String id() {
         return id;
@@ -57,39 +62,33 @@ public enum Variant {
     }
 
     /**
-     * Builds this variant's discriminator.
+     * Returns the packing degree m (1 = no packing).
      *
-     * @param settings the sizes of the networks
-     * @return an uninitialized discriminator mapping (N, 2) points to (N, 1) logits
+     * @return m
      */
-    public Block discriminator(ToyGan.Settings settings) {
-        SequentialBlock d = new SequentialBlock();
-        for (int i = 0; i < settings.layers(); i++) {
-            d.add(dense(settings.hidden(), i == 0 ? 2 : settings.hidden()))
-                    .add(Activation.leakyReluBlock(0.2f));
-        }
-        int features = settings.hidden();
-        switch (this) {
-            case MBD -> {
-                d.add(
-                        MinibatchDiscrimination.builder()
-                                .setNumKernels(settings.kernels())
-                                .optKernelDim(settings.kernelDim())
-                                .build());
-                features += settings.kernels();
-            }
-            case MBSTD -> {
-                d.add(MinibatchStdDev.builder().optGroupSize(settings.groupSize()).build());
-                features += 1;
-            }
-            default -> {}
-        }
-        return d.add(dense(1, features));
+    public int packing() {
+        return packing;
     }
 
-    private Block dense(int units, int fanIn) {
-        Block linear = ToyGan.linear(units, fanIn);
-        return this == WN ? WeightNorm.wrap(linear) : linear;
+    /**
+     * Builds this variant's discriminator for a protocol.
+     *
+     * @param protocol the protocol
+     * @param settings the minibatch layers' options
+     * @return an uninitialized discriminator mapping (N, 2m) packs to (N, 1) logits
+     */
+    public Block discriminator(Protocol protocol, ModeRun.Settings settings) {
+        SequentialBlock d = protocol.discriminatorBody();
+        if (this == MBSTD) {
+            d.add(MinibatchStdDev.builder().optGroupSize(settings.groupSize()).build());
+        } else if (this == MBD) {
+            d.add(
+                    MinibatchDiscrimination.builder()
+                            .setNumKernels(settings.kernels())
+                            .optKernelDim(settings.kernelDim())
+                            .build());
+        }
+        return d.add(protocol.dense(1, true));
     }
 
     /**

@@ -12,68 +12,97 @@ import java.util.List;
 import org.testng.annotations.Test;
 import picocli.CommandLine;
 
-/** The mode-coverage command end to end, with a budget of seconds. */
+/** The mode-coverage command end to end on both protocols, with a budget of seconds. */
 public class ModeCoverageSmokeTest {
 
+    private static Path run(String engine, String protocol, String... more) throws IOException {
+        Path out = Files.createTempDirectory("mode-coverage-" + protocol + "-" + engine);
+        String[] base = {
+            "mode-coverage",
+            "--engine",
+            engine,
+            "--protocol",
+            protocol,
+            "--data",
+            "ring,grid",
+            "--iterations",
+            "20",
+            "--eval-every",
+            "10",
+            "--kernels",
+            "4",
+            "--kernel-dim",
+            "2",
+            "--out",
+            out.toString()
+        };
+        String[] args = new String[base.length + more.length];
+        System.arraycopy(base, 0, args, 0, base.length);
+        System.arraycopy(more, 0, args, base.length, more.length);
+        assertEquals(new CommandLine(new Main()).execute(args), 0);
+        return out;
+    }
+
     @Test(dataProvider = "engines", dataProviderClass = Engines.class)
-    public void writesPlotsAndTables(String engine) throws IOException {
-        Path out = Files.createTempDirectory("mode-coverage-" + engine);
-        int exit =
-                new CommandLine(new Main())
-                        .execute(
-                                "mode-coverage",
-                                "--engine",
-                                engine,
-                                "--data",
-                                "grid,ring",
-                                "--variants",
-                                "vanilla,mbstd,wn",
-                                "--seeds",
-                                "2",
-                                "--steps",
-                                "10",
-                                "--batch",
-                                "32",
-                                "--hidden",
-                                "16",
-                                "--samples",
-                                "200",
-                                "--out",
-                                out.toString());
-        assertEquals(exit, 0);
+    public void metzWritesCurvesPlotsAndTables(String engine) throws IOException {
+        Path out = run(engine, "metz", "--variants", "gan,pac2,pac4,mbstd,mbd");
         for (String file :
                 new String[] {
-                    "grid.png",
                     "ring.png",
-                    "grid-vanilla.png",
-                    "grid-mbstd.png",
-                    "ring-wn.png",
+                    "grid.png",
+                    "ring-curves.png",
+                    "grid-curves.png",
+                    "curves.csv",
                     "runs.csv",
                     "summary.csv",
                     "summary.md"
                 }) {
             assertTrue(Files.size(out.resolve(file)) > 0, file);
         }
-        List<String> runs = Files.readAllLines(out.resolve("runs.csv"));
-        assertEquals(runs.size(), 1 + 2 * 3 * 2); // header + data x variants x seeds
+        List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
         assertEquals(
-                runs.get(0),
-                "data,variant,seed,modes,of,high_quality_pct,reverse_kl,loss_d,loss_g,seconds");
+                summary.get(0),
+                "protocol,data,variant,runs,iterations,modes_mean,modes_sd,modes_of,hq_pct_mean,"
+                        + "hq_pct_sd,rkl_mean,rkl_sd,seconds_per_run");
+        assertEquals(summary.size(), 1 + 2 * 5);
+        for (String row : summary.subList(1, summary.size())) {
+            String[] cells = row.split(",");
+            assertEquals(cells[0], "metz", row);
+            assertEquals(cells[4], "20", row);
+            for (int i = 5; i < cells.length; i++) {
+                double v = Double.parseDouble(cells[i]); // numbers only
+                assertTrue(Double.isFinite(v) && v >= 0, row);
+            }
+            assertTrue(Double.parseDouble(cells[5]) <= Double.parseDouble(cells[7]), row);
+            assertTrue(Double.parseDouble(cells[8]) <= 100, row);
+            assertTrue(Double.parseDouble(cells[10]) <= Math.log(25) + 1e-4, row);
+        }
+        // two measurements per run: after 10 and 20 iterations
+        List<String> curves = Files.readAllLines(out.resolve("curves.csv"));
+        assertEquals(curves.size(), 1 + 2 * 5 * 2);
+        assertTrue(curves.get(1).startsWith("metz,ring,gan,1,10,"), curves.get(1));
+        List<String> md = Files.readAllLines(out.resolve("summary.md"));
+        assertTrue(
+                md.stream().anyMatch(l -> l.startsWith("| ring | gan (ours) | ")), md.toString());
+        assertTrue(
+                md.stream().anyMatch(l -> l.contains("| GDPP-GAN (published) | 8.0 / 8 | 71.7 |")),
+                md.toString());
+    }
+
+    @Test(dataProvider = "engines", dataProviderClass = Engines.class)
+    public void pacganTrainsOnItsFixedSetWithPacking(String engine) throws IOException {
+        Path out = run(engine, "pacgan", "--variants", "gan,pac2");
+        List<String> runs = Files.readAllLines(out.resolve("runs.csv"));
+        assertEquals(runs.size(), 1 + 2 * 2);
         for (String row : runs.subList(1, runs.size())) {
             String[] cells = row.split(",");
-            int modes = Integer.parseInt(cells[3]);
-            int of = Integer.parseInt(cells[4]);
-            assertTrue(modes >= 0 && modes <= of, row);
-            double quality = Double.parseDouble(cells[5]);
-            assertTrue(quality >= 0 && quality <= 100, row);
-            double kl = Double.parseDouble(cells[6]);
-            assertTrue(kl >= 0 && kl <= Math.log(of) + 1e-4, row);
-            assertTrue(Double.isFinite(Double.parseDouble(cells[7])), row);
-            assertTrue(Double.isFinite(Double.parseDouble(cells[8])), row);
+            assertEquals(cells[0], "pacgan", row);
+            assertTrue(Double.isFinite(Double.parseDouble(cells[9])), row); // loss_d
+            assertTrue(Double.isFinite(Double.parseDouble(cells[10])), row); // loss_g
         }
-        List<String> summary = Files.readAllLines(out.resolve("summary.md"));
-        assertEquals(summary.size(), 2 + 2 * 3);
-        assertTrue(summary.get(2).startsWith("| grid | vanilla | "), summary.get(2));
-        assertTrue(summary.get(2).contains(" ± "), summary.get(2));
+        List<String> md = Files.readAllLines(out.resolve("summary.md"));
+        assertTrue(
+                md.stream().anyMatch(l -> l.contains("| PacGAN4 (published) | 24.8 ± 0.2 / 25 |")),
+                md.toString());
     }
 }

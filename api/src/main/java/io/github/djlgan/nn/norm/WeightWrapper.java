@@ -1,0 +1,287 @@
+package io.github.djlgan.nn.norm;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.github.djlgan.nn.WeightLayout;
+import io.github.djlgan.training.WrappingParameterStore;
+import io.github.djlgan.util.BlockChecks;
+import io.github.djlgan.util.BlockConfig;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.function.UnaryOperator;
+
+/**
+ * A block that runs a wrapped block of a {@link WeightLayout} with a transformed weight: the common
+ * part of {@link WeightNorm}, {@link SpectralNorm} and {@link EqualizedLearningRate}.
+ *
+ * <p>The wrapped block is a child of the wrapper (named after its class, e.g. {@code 01Linear}) and
+ * keeps its own {@code weight} and {@code bias} parameters. It runs unchanged: the wrapper hands it
+ * a {@link WrappingParameterStore} that answers its request for {@code weight} (and {@code bias})
+ * with values computed from the real ones, so that gradients reach the real parameters through
+ * autograd. The wrapped block is initialized before the wrapper's own parameters, whose shapes the
+ * wrapper takes from the wrapped block's weight.
+ *
+ * <p>A wrapper checks its input itself (parameters initialized, the input fits the weight, the
+ * input's data type is the weight's), so that the message names the wrapper, e.g. {@code
+ * "SpectralNorm(Conv2d): expected input of rank 4 with 3 channels on axis 1, got shape (2, 4, 5,
+ * 5)"}. It saves its configuration (the wrapped block's layout key and its own options) with its
+ * parameters and refuses a file of another configuration.
+ */
+public abstract class WeightWrapper extends AbstractBlock {
+
+    private final Block block;
+    private final WeightLayout layout;
+    private final String name;
+    private final Parameter weight;
+    private final Parameter wrappedBias;
+
+    /**
+     * Wraps a block.
+     *
+     * @param version the version byte of the wrapper's saved parameters
+     * @param wrapper the wrapper's class name, e.g. {@code "SpectralNorm"}
+     * @param block the block to wrap
+     * @throws IllegalArgumentException if the block has no {@link WeightLayout}
+     */
+    protected WeightWrapper(byte version, String wrapper, Block block) {
+        super(version);
+        this.layout = WeightLayout.of(block, wrapper);
+        this.block = block;
+        this.name = wrapper + "(" + block.getClass().getSimpleName() + ")";
+        this.weight = layout.getWeight();
+        this.wrappedBias = layout.getBias();
+        addChildBlock(block.getClass().getSimpleName(), block);
+    }
+
+    /**
+     * Returns the wrapped block.
+     *
+     * @return the wrapped block
+     */
+    public Block getBlock() {
+        return block;
+    }
+
+    /**
+     * Returns the wrapped block's weight layout.
+     *
+     * @return the layout
+     */
+    public WeightLayout getLayout() {
+        return layout;
+    }
+
+    /**
+     * Returns the name used in messages, e.g. {@code "WeightNorm(Linear)"}.
+     *
+     * @return the name
+     */
+    protected final String getName() {
+        return name;
+    }
+
+    /**
+     * Returns the wrapped block's weight parameter.
+     *
+     * @return the weight
+     */
+    protected final Parameter getWeight() {
+        return weight;
+    }
+
+    /**
+     * Returns the wrapped block's bias parameter, or null.
+     *
+     * @return the wrapped bias, or null
+     */
+    protected final Parameter getWrappedBias() {
+        return wrappedBias;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return block.getOutputShapes(inputShapes);
+    }
+
+    /**
+     * Initializes the wrapped block first, then this block's own parameters, whose shapes {@link
+     * #prepare} takes from the wrapped block's weight.
+     *
+     * @param manager the manager of the parameters
+     * @param dataType the parameters' data type
+     * @param inputShapes the input shapes
+     */
+    @Override
+    public void initialize(NDManager manager, DataType dataType, Shape... inputShapes) {
+        block.initialize(manager, dataType, inputShapes);
+        super.initialize(manager, dataType, inputShapes);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
+        block.initialize(manager, dataType, inputShapes); // done first; a no-op here
+    }
+
+    /**
+     * Checks that the parameters are initialized and that the input fits the wrapped weight in
+     * shape and data type.
+     *
+     * @param inputs the inputs
+     * @return the input
+     * @throws IllegalStateException if the block is not initialized
+     * @throws IllegalArgumentException if the input does not fit
+     */
+    protected NDArray checkInput(NDList inputs) {
+        NDArray x = inputs.head();
+        BlockChecks.checkState(
+                isInitialized(),
+                name,
+                "parameters are not initialized; call initialize(manager, dataType, inputShape)"
+                        + " or train it in a Trainer first");
+        NDArray w = getWeight().getArray();
+        layout.checkInput(name, x.getShape(), w.getShape());
+        BlockChecks.checkInputType(name, x, w.getDataType());
+        return x;
+    }
+
+    /**
+     * Runs the wrapped block on a view of {@code parent} that answers its {@code weight} with
+     * {@code weight} applied to the real weight, and its {@code bias} with {@code bias} applied to
+     * the real bias ({@code bias} may return null: no bias). Everything else comes from {@code
+     * parent}.
+     *
+     * @param parent the parameter store this block was called with
+     * @param scope the manager of the pass (the input's)
+     * @param inputs the inputs
+     * @param training whether this is a training pass
+     * @param params the forward parameters
+     * @param weight maps the real weight to the one the wrapped block uses
+     * @param bias maps the real bias to the one the wrapped block uses, or to null
+     * @return the wrapped block's output
+     */
+    protected NDList forwardWrapped(
+            ParameterStore parent,
+            NDManager scope,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params,
+            UnaryOperator<NDArray> weight,
+            UnaryOperator<NDArray> bias) {
+        return block.forward(new View(parent, scope, weight, bias), inputs, training, params);
+    }
+
+    /**
+     * Whether the wrapper may scale the block's output instead of its weight: the layout is
+     * channel-wise and the output is not larger than the weight.
+     *
+     * @param output the output's shape
+     * @return whether to scale the output
+     */
+    protected boolean scalesOutput(Shape output) {
+        return layout.isChannelwise() && output.size() <= getWeight().getArray().size();
+    }
+
+    /**
+     * A view of a parameter value attached to {@code scope}, so that what is computed from it does
+     * not land on the parameters' manager.
+     *
+     * @param value a parameter value
+     * @param scope the manager of the pass
+     * @return the view, attached to {@code scope}
+     */
+    protected static NDArray onScope(NDArray value, NDManager scope) {
+        NDArray view = value.reshape(value.getShape());
+        view.attach(scope);
+        return view;
+    }
+
+    /**
+     * A per-channel value — of shape (channels), or (channels, d…) for untied biases — shaped to
+     * broadcast along the channel axis of an output of shape {@code out}.
+     *
+     * @param value the value
+     * @param out the output's shape
+     * @param scope the manager of the pass
+     * @return the view, attached to {@code scope}
+     */
+    protected NDArray perChannel(NDArray value, Shape out, NDManager scope) {
+        long[] dims = new long[out.dimension()];
+        Arrays.fill(dims, 1L);
+        int axis = layout.getOutputChannelAxis(out);
+        long[] own = value.getShape().getShape();
+        System.arraycopy(own, 0, dims, axis, own.length);
+        NDArray view = value.reshape(dims);
+        view.attach(scope);
+        return view;
+    }
+
+    /**
+     * Returns the options that shape this block's parameters and maths, saved with them; starts
+     * with the wrapped block's layout key.
+     *
+     * @return the configuration
+     */
+    protected BlockConfig config() {
+        return BlockConfig.of(name).add("block", layout.getKey());
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void saveMetadata(DataOutputStream os) throws IOException {
+        saveInputShapes(os);
+        config().save(os);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void loadMetadata(byte loadVersion, DataInputStream is)
+            throws IOException, MalformedModelException {
+        BlockConfig.checkVersion(name, version, loadVersion);
+        readInputShapes(is);
+        config().checkSaved(is);
+    }
+
+    /** The parameter store the wrapped block sees. */
+    private final class View extends WrappingParameterStore {
+
+        private final UnaryOperator<NDArray> weight;
+        private final UnaryOperator<NDArray> bias;
+
+        View(
+                ParameterStore parent,
+                NDManager scope,
+                UnaryOperator<NDArray> weight,
+                UnaryOperator<NDArray> bias) {
+            super(parent, scope);
+            this.weight = weight;
+            this.bias = bias;
+        }
+
+        @Override
+        public NDArray getValue(Parameter parameter, Device device, boolean training) {
+            NDArray value = super.getValue(parameter, device, training);
+            if (parameter != null && parameter == WeightWrapper.this.weight) {
+                return weight.apply(value);
+            }
+            if (parameter != null && parameter == wrappedBias) {
+                return bias.apply(value);
+            }
+            return value;
+        }
+    }
+}

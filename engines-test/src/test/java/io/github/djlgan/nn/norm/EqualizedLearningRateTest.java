@@ -1,0 +1,360 @@
+package io.github.djlgan.nn.norm;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.expectThrows;
+
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.training.ParameterStore;
+import io.github.djlgan.nn.convolutional.Deconv2d;
+import io.github.djlgan.nn.core.NetworkInNetwork;
+import io.github.djlgan.testing.EngineTest;
+import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.GradientCheck;
+import io.github.djlgan.testing.NDAssert;
+import io.github.djlgan.testing.RoundTrip;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.testng.annotations.Factory;
+import org.testng.annotations.Test;
+
+public class EqualizedLearningRateTest extends EngineTest {
+
+    @Factory(dataProvider = "engines", dataProviderClass = Engines.class)
+    public EqualizedLearningRateTest(String engine) {
+        super(engine);
+    }
+
+    /**
+     * The formula on given weights: the plain block with weight W · gain · lrMul / √fanIn and bias
+     * b · lrMul gives the same output. {@code fanIn} is written out per case by hand.
+     */
+    private void checkAgainstPlainBlock(
+            Block wrapped, Block plain, long fanIn, float gain, float lrMul, long... in) {
+        Shape inShape = new Shape(in);
+        EqualizedLearningRate eq =
+                EqualizedLearningRate.builder()
+                        .setBlock(wrapped)
+                        .optGain(gain)
+                        .optLrMultiplier(lrMul)
+                        .build();
+        init(eq, DataType.FLOAT32, inShape);
+        init(plain, DataType.FLOAT32, inShape);
+        String child = "01" + wrapped.getClass().getSimpleName();
+        NDArray w = eq.getParameters().get(child + "_weight").getArray();
+        double scale = gain * (double) lrMul / Math.sqrt(fanIn);
+        assertEquals(eq.getWeightScale(), scale, 1e-7 * scale);
+        double[] runtime = NDAssert.toDoubles(w);
+        for (int i = 0; i < runtime.length; i++) {
+            runtime[i] *= scale;
+        }
+        setParameter(plain, "weight", asFloat(runtime, w.getShape()));
+        if (eq.getParameters().contains(child + "_bias")) {
+            NDArray b =
+                    randn(
+                            51,
+                            eq.getParameters()
+                                    .get(child + "_bias")
+                                    .getArray()
+                                    .getShape()
+                                    .getShape());
+            setParameter(eq, child + "_bias", b);
+            double[] bias = NDAssert.toDoubles(b);
+            for (int i = 0; i < bias.length; i++) {
+                bias[i] *= lrMul;
+            }
+            setParameter(plain, "bias", asFloat(bias, b.getShape()));
+        }
+        NDArray x = randn(52, in);
+        for (boolean training : new boolean[] {false, true}) {
+            NDAssert.assertClose(forward(eq, training, x), forward(plain, training, x), 1e-5, 1e-5);
+        }
+    }
+
+    private NDArray asFloat(double[] values, Shape shape) {
+        return manager.create(values, shape).toType(DataType.FLOAT32, false);
+    }
+
+    @Test
+    public void linearMatchesTheFormulaOnBothPaths() {
+        // Linear(20 -> 7): a batch of 30 (output 210 > weight 140) scales the weight, 2 the output
+        for (long batch : new long[] {30, 2}) {
+            checkAgainstPlainBlock(
+                    Linear.builder().setUnits(7).build(),
+                    Linear.builder().setUnits(7).build(),
+                    20,
+                    (float) Math.sqrt(2),
+                    1f,
+                    batch,
+                    20);
+            checkAgainstPlainBlock(
+                    Linear.builder().setUnits(7).build(),
+                    Linear.builder().setUnits(7).build(),
+                    20,
+                    1f,
+                    0.01f,
+                    batch,
+                    20);
+        }
+    }
+
+    @Test
+    public void conv2dMatchesTheFormula() {
+        // fanIn = C/G · kh · kw = 4/2 · 3 · 3
+        checkAgainstPlainBlock(
+                Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(6).optGroups(2).build(),
+                Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(6).optGroups(2).build(),
+                18,
+                (float) Math.sqrt(2),
+                0.5f,
+                2,
+                4,
+                5,
+                5);
+    }
+
+    @Test
+    public void deconv2dMatchesTheFormula() {
+        // weight (C, F/G, kh, kw) = (4, 3, 4, 4): one output channel sees C/G · kh · kw = 2 · 16
+        checkAgainstPlainBlock(
+                Deconv2d.builder()
+                        .setKernelShape(new Shape(4, 4))
+                        .setFilters(6)
+                        .optGroups(2)
+                        .optStride(new Shape(2, 2))
+                        .optPadding(new Shape(1, 1))
+                        .build(),
+                Deconv2d.builder()
+                        .setKernelShape(new Shape(4, 4))
+                        .setFilters(6)
+                        .optGroups(2)
+                        .optStride(new Shape(2, 2))
+                        .optPadding(new Shape(1, 1))
+                        .build(),
+                32,
+                (float) Math.sqrt(2),
+                1f,
+                2,
+                4,
+                3,
+                3);
+    }
+
+    @Test
+    public void networkInNetworkWithoutBiasMatchesTheFormula() {
+        checkAgainstPlainBlock(
+                NetworkInNetwork.builder().setUnits(5).optBias(false).build(),
+                NetworkInNetwork.builder().setUnits(5).optBias(false).build(),
+                3,
+                2f,
+                1f,
+                2,
+                3,
+                4);
+    }
+
+    /** Stored weights start N(0, 1/lrMul²), biases 0. */
+    @Test
+    public void initializationIsUnitScaleOverLrMul() {
+        for (float lrMul : new float[] {1f, 0.01f}) {
+            EqualizedLearningRate eq =
+                    EqualizedLearningRate.builder()
+                            .setBlock(Linear.builder().setUnits(400).build())
+                            .optLrMultiplier(lrMul)
+                            .build();
+            init(eq, DataType.FLOAT32, new Shape(1, 500));
+            double[] w = NDAssert.toDoubles(eq.getParameters().get("01Linear_weight").getArray());
+            double sum = 0;
+            double squares = 0;
+            for (double value : w) {
+                sum += value;
+                squares += value * value;
+            }
+            double mean = sum / w.length;
+            double std = Math.sqrt(squares / w.length - mean * mean);
+            // 200,000 draws: the sample std is within 1% of σ with overwhelming probability
+            assertEquals(std, 1 / lrMul, 0.01 / lrMul);
+            assertEquals(mean, 0, 0.01 / lrMul);
+            NDAssert.assertAllClose(eq.getParameters().get("01Linear_bias").getArray(), 0, 0, 0);
+        }
+    }
+
+    @Test
+    public void parametersAreTheWrappedBlocksOnly() {
+        EqualizedLearningRate eq =
+                EqualizedLearningRate.wrap(
+                        Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(4).build());
+        init(eq, DataType.FLOAT32, new Shape(2, 3, 6, 6));
+        assertEquals(eq.getParameters().keys(), List.of("01Conv2d_weight", "01Conv2d_bias"));
+        assertEquals(eq.getGain(), (float) Math.sqrt(2));
+        assertEquals(eq.getLrMultiplier(), 1f);
+        assertEquals(eq.getWeightScale(), Math.sqrt(2) / Math.sqrt(27), 1e-7);
+        assertEquals(
+                eq.getOutputShapes(new Shape[] {new Shape(2, 3, 6, 6)})[0], new Shape(2, 4, 4, 4));
+    }
+
+    @Test
+    public void gradients() {
+        for (long batch : new long[] {2, 9}) { // both paths of Linear(6 -> 3)
+            EqualizedLearningRate eq =
+                    EqualizedLearningRate.builder()
+                            .setBlock(Linear.builder().setUnits(3).build())
+                            .optLrMultiplier(0.5f)
+                            .build();
+            init(eq, DataType.FLOAT64, new Shape(batch, 6));
+            setParameter(eq, "01Linear_bias", randn(60 + batch, DataType.FLOAT64, 3));
+            GradientCheck.of(eq).check(manager, randn(70 + batch, DataType.FLOAT64, batch, 6));
+        }
+        EqualizedLearningRate conv =
+                EqualizedLearningRate.wrap(
+                        Conv2d.builder()
+                                .setKernelShape(new Shape(3, 3))
+                                .setFilters(2)
+                                .optPadding(new Shape(1, 1))
+                                .build());
+        init(conv, DataType.FLOAT64, new Shape(2, 2, 4, 4));
+        setParameter(conv, "01Conv2d_bias", randn(80, DataType.FLOAT64, 2));
+        GradientCheck.of(conv).check(manager, randn(81, DataType.FLOAT64, 2, 2, 4, 4));
+        EqualizedLearningRate deconv =
+                EqualizedLearningRate.wrap(
+                        Deconv2d.builder()
+                                .setKernelShape(new Shape(3, 3))
+                                .setFilters(4)
+                                .optGroups(2)
+                                .optStride(new Shape(2, 2))
+                                .build());
+        init(deconv, DataType.FLOAT64, new Shape(2, 2, 3, 3));
+        setParameter(deconv, "01Deconv2d_bias", randn(82, DataType.FLOAT64, 4));
+        GradientCheck.of(deconv)
+                .maxPoints(12)
+                .check(manager, randn(83, DataType.FLOAT64, 2, 2, 3, 3));
+    }
+
+    @Test
+    public void saveLoadRoundTrip() {
+        EqualizedLearningRate trained =
+                EqualizedLearningRate.builder()
+                        .setBlock(Linear.builder().setUnits(4).build())
+                        .optGain(1f)
+                        .optLrMultiplier(0.1f)
+                        .build();
+        init(trained, DataType.FLOAT32, new Shape(3, 6));
+        setParameter(trained, "01Linear_bias", randn(90, 4));
+        RoundTrip.assertSameAfterReload(
+                manager,
+                trained,
+                EqualizedLearningRate.builder()
+                        .setBlock(Linear.builder().setUnits(4).build())
+                        .optGain(1f)
+                        .optLrMultiplier(0.1f)
+                        .build(),
+                randn(91, 3, 6));
+    }
+
+    @Test
+    public void loadIntoDifferentConfigurationFails() throws IOException {
+        EqualizedLearningRate trained =
+                EqualizedLearningRate.wrap(Linear.builder().setUnits(4).build());
+        init(trained, DataType.FLOAT32, new Shape(3, 6));
+        Path dir = Files.createTempDirectory("djlgan-eqlr");
+        try (Model saving = Model.newInstance("eqlr", manager.getDevice(), engineName)) {
+            saving.setBlock(trained);
+            saving.save(dir, "eqlr");
+        }
+        try (Model loading = Model.newInstance("eqlr", manager.getDevice(), engineName)) {
+            loading.setBlock(
+                    EqualizedLearningRate.builder()
+                            .setBlock(Linear.builder().setUnits(4).build())
+                            .optGain(1f)
+                            .build());
+            MalformedModelException e =
+                    expectThrows(MalformedModelException.class, () -> loading.load(dir, "eqlr"));
+            assertMessage(e, "EqualizedLearningRate(Linear)", "gain=1.4142135", "gain=1.0");
+        }
+    }
+
+    @Test
+    public void badOptionsAndBlocksAreRejected() {
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> EqualizedLearningRate.wrap(BatchNorm.builder().build()));
+        assertMessage(e, "EqualizedLearningRate", "ai.djl.nn.norm.BatchNorm", "Conv2d");
+        e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> EqualizedLearningRate.builder().build());
+        assertMessage(e, "EqualizedLearningRate", "setBlock");
+        for (float bad : new float[] {0, -1, Float.NaN, Float.POSITIVE_INFINITY}) {
+            e =
+                    expectThrows(
+                            IllegalArgumentException.class,
+                            () ->
+                                    EqualizedLearningRate.builder()
+                                            .setBlock(Linear.builder().setUnits(2).build())
+                                            .optGain(bad)
+                                            .build());
+            assertMessage(e, "EqualizedLearningRate", "optGain", String.valueOf(bad));
+            e =
+                    expectThrows(
+                            IllegalArgumentException.class,
+                            () ->
+                                    EqualizedLearningRate.builder()
+                                            .setBlock(Linear.builder().setUnits(2).build())
+                                            .optLrMultiplier(bad)
+                                            .build());
+            assertMessage(e, "EqualizedLearningRate", "optLrMultiplier", String.valueOf(bad));
+        }
+    }
+
+    @Test
+    public void badInputsAreRejected() {
+        EqualizedLearningRate linear =
+                EqualizedLearningRate.wrap(Linear.builder().setUnits(3).build());
+        init(linear, DataType.FLOAT32, new Shape(2, 5));
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> forward(linear, false, manager.ones(new Shape(2, 4))));
+        assertMessage(e, "EqualizedLearningRate(Linear)", "(..., 5)", "(2, 4)");
+        e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> forward(linear, true, manager.ones(new Shape(2, 5), DataType.INT32)));
+        assertMessage(e, "EqualizedLearningRate(Linear)", "float32", "int32");
+        EqualizedLearningRate nin =
+                EqualizedLearningRate.wrap(NetworkInNetwork.builder().setUnits(3).build());
+        init(nin, DataType.FLOAT32, new Shape(2, 4, 3));
+        e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> forward(nin, false, manager.ones(new Shape(2, 5, 3))));
+        assertMessage(e, "EqualizedLearningRate(NetworkInNetwork)", "(N, 4, ...)", "(2, 5, 3)");
+    }
+
+    @Test
+    public void forwardBeforeInitializeIsRejected() {
+        EqualizedLearningRate eq = EqualizedLearningRate.wrap(Linear.builder().setUnits(3).build());
+        IllegalStateException e =
+                expectThrows(
+                        IllegalStateException.class,
+                        () ->
+                                eq.forward(
+                                        new ParameterStore(manager, false),
+                                        new NDList(manager.ones(new Shape(2, 2))),
+                                        false));
+        assertMessage(e, "EqualizedLearningRate(Linear)", "not initialized");
+        e = expectThrows(IllegalStateException.class, eq::getWeightScale);
+        assertMessage(e, "EqualizedLearningRate(Linear)", "not initialized");
+    }
+}

@@ -1,0 +1,363 @@
+package io.github.djlgan.examples.modes;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.tracker.Tracker;
+import io.github.djlgan.training.Adam;
+import io.github.djlgan.training.GanSchedule;
+import io.github.djlgan.training.GanStepResult;
+import io.github.djlgan.training.GanTrainer;
+import io.github.djlgan.training.LatentSampler;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.IntConsumer;
+
+/**
+ * One run of a mode-coverage {@link Protocol}: a generator against a {@link Variant}'s
+ * discriminator on a {@link GaussianMixture}, trained by a {@link GanTrainer} (simultaneous
+ * updates, non-saturating loss, this project's Adam with the protocol's settings), measured by
+ * {@link ModeMetrics} every {@link Settings#evalEvery()} iterations and at the end.
+ *
+ * <p>Data: {@link Protocol#METZ} draws a fresh batch every iteration; {@link Protocol#PACGAN} draws
+ * a training set of 100,000 points once and, as PacGAN's code does, builds the m samples of each
+ * pack from m bootstrap resamples of it (drawn with replacement, one per packing slot), shuffled
+ * every epoch. A batch holds {@link Protocol#batch()} packs, so a packing discriminator sees as
+ * many examples per batch as a plain one and the generator makes m times as many samples. Real
+ * points come from a {@code java.util.Random}, latents from the trainer's Java stream, both seeded
+ * with the run's seed, so the data are the same on every engine; the weights come from the engine's
+ * generator, seeded with the same seed.
+ *
+ * <p>Evaluation: {@link Protocol#EVAL_SAMPLES} generator samples in inference mode — fresh latents
+ * for Metz (GDPP draws new ones), one fixed set of latents for PacGAN (its code's fixed z).
+ */
+public final class ModeRun {
+
+    /**
+     * The options of a run that the protocol leaves open; build with {@link #builder()}.
+     *
+     * @param iterations training iterations
+     * @param evalEvery iterations between measurements (the last iteration is always measured)
+     * @param groupSize MinibatchStdDev's group size (0 = the whole batch)
+     * @param kernels MinibatchDiscrimination's K
+     * @param kernelDim MinibatchDiscrimination's D
+     * @param learningRateD the discriminator's learning rate (the protocol's unless overridden)
+     * @param learningRateG the generator's learning rate (the protocol's unless overridden)
+     */
+    public record Settings(
+            int iterations,
+            int evalEvery,
+            int groupSize,
+            int kernels,
+            int kernelDim,
+            float learningRateD,
+            float learningRateG) {
+
+        /**
+         * Starts settings with the protocol's values and the layers' defaults: MinibatchStdDev in
+         * groups of 4 (StyleGAN2), MinibatchDiscrimination K × D = 100 × 5 (improved-gan).
+         *
+         * @param protocol the protocol
+         * @return a builder
+         */
+        public static Builder builder(Protocol protocol) {
+            return new Builder(protocol);
+        }
+    }
+
+    /** Named construction of {@link Settings}. */
+    public static final class Builder {
+        private int iterations;
+        private int evalEvery;
+        private int groupSize = 4;
+        private int kernels = 100;
+        private int kernelDim = 5;
+        private float learningRateD;
+        private float learningRateG;
+
+        Builder(Protocol protocol) {
+            iterations = protocol.iterations();
+            evalEvery = protocol == Protocol.METZ ? 2500 : 1000;
+            learningRateD = protocol.learningRateD();
+            learningRateG = protocol.learningRateG();
+        }
+
+        /**
+         * Sets the training iterations.
+         *
+         * @param iterations the iterations, &ge; 1
+         * @return this
+         */
+        public Builder iterations(int iterations) {
+            this.iterations = iterations;
+            return this;
+        }
+
+        /**
+         * Sets the iterations between measurements.
+         *
+         * @param evalEvery the interval, &ge; 1
+         * @return this
+         */
+        public Builder evalEvery(int evalEvery) {
+            this.evalEvery = evalEvery;
+            return this;
+        }
+
+        /**
+         * Sets MinibatchStdDev's group size.
+         *
+         * @param groupSize the size, 0 = the whole batch
+         * @return this
+         */
+        public Builder groupSize(int groupSize) {
+            this.groupSize = groupSize;
+            return this;
+        }
+
+        /**
+         * Sets MinibatchDiscrimination's K and D.
+         *
+         * @param kernels K
+         * @param kernelDim D
+         * @return this
+         */
+        public Builder kernels(int kernels, int kernelDim) {
+            this.kernels = kernels;
+            this.kernelDim = kernelDim;
+            return this;
+        }
+
+        /**
+         * Overrides the protocol's learning rates.
+         *
+         * @param discriminator the discriminator's
+         * @param generator the generator's
+         * @return this
+         */
+        public Builder learningRates(float discriminator, float generator) {
+            this.learningRateD = discriminator;
+            this.learningRateG = generator;
+            return this;
+        }
+
+        /**
+         * Builds the settings.
+         *
+         * @return the settings
+         * @throws IllegalArgumentException if a count is not positive
+         */
+        public Settings build() {
+            if (iterations < 1 || evalEvery < 1 || groupSize < 0 || kernels < 1 || kernelDim < 1) {
+                throw new IllegalArgumentException(
+                        "ModeRun: need iterations, evalEvery, kernels, kernelDim >= 1 and"
+                                + " groupSize >= 0");
+            }
+            return new Settings(
+                    iterations,
+                    evalEvery,
+                    groupSize,
+                    kernels,
+                    kernelDim,
+                    learningRateD,
+                    learningRateG);
+        }
+    }
+
+    /**
+     * One measurement.
+     *
+     * @param iteration the iterations done
+     * @param metrics the mode metrics of the evaluation samples
+     * @param lossD the discriminator's loss in the last iteration
+     * @param lossG the generator's loss in the last iteration
+     */
+    public record Point(int iteration, ModeMetrics metrics, float lossD, float lossG) {}
+
+    /**
+     * The outcome of a run.
+     *
+     * @param curve the measurements, in order; the last is the final one
+     * @param samples the final evaluation samples, flat x0, y0, x1, y1, …
+     * @param seconds wall-clock time of the run
+     */
+    public record Result(List<Point> curve, float[] samples, double seconds) {
+
+        /**
+         * Returns the final measurement.
+         *
+         * @return the last point of the curve
+         */
+        public Point last() {
+            return curve.get(curve.size() - 1);
+        }
+    }
+
+    private ModeRun() {}
+
+    /**
+     * Trains one GAN and measures it along the way.
+     *
+     * @param engine the engine
+     * @param protocol the protocol
+     * @param mixture the real distribution
+     * @param variant the discriminator variant
+     * @param settings the run's options
+     * @param seed the seed of the data, the latents and the weights
+     * @param onIteration called with the number of finished iterations after each one
+     * @return the curve, the final samples and the time
+     */
+    public static Result train(
+            Engine engine,
+            Protocol protocol,
+            GaussianMixture mixture,
+            Variant variant,
+            Settings settings,
+            long seed,
+            IntConsumer onIteration) {
+        engine.setRandomSeed((int) seed);
+        Random random = new Random(seed);
+        int m = variant.packing();
+        int batch = protocol.batch() * m;
+        long start = System.nanoTime();
+        List<Point> curve = new ArrayList<>();
+        try (Model gModel = Model.newInstance("generator", engine.getEngineName());
+                Model dModel = Model.newInstance("discriminator", engine.getEngineName())) {
+            gModel.setBlock(protocol.generator());
+            dModel.setBlock(variant.discriminator(protocol, settings));
+            try (GanTrainer gan =
+                            GanTrainer.builder()
+                                    .setGenerator(gModel)
+                                    .setDiscriminator(dModel)
+                                    .optLatent(
+                                            LatentSampler.normal(protocol.latent()).withSeed(seed))
+                                    .optSchedule(GanSchedule.simultaneous())
+                                    .optPacking(m)
+                                    .optGeneratorConfig(
+                                            adam(settings.learningRateG(), protocol.beta1()))
+                                    .optDiscriminatorConfig(
+                                            adam(settings.learningRateD(), protocol.beta1()))
+                                    .build();
+                    NDManager base = engine.newBaseManager()) {
+                gan.initialize(new Shape(batch, 2));
+                RealData data = new RealData(protocol, mixture, random, batch, m);
+                NDArray fixedZ =
+                        LatentSampler.normal(protocol.latent())
+                                .withSeed(seed + 2333)
+                                .sample(base, Protocol.EVAL_SAMPLES, DataType.FLOAT32);
+                GanStepResult last = null;
+                float[] samples = null;
+                for (int t = 1; t <= settings.iterations(); t++) {
+                    try (NDManager s = base.newSubManager()) {
+                        last = gan.step(new NDList(s.create(data.next(), new Shape(batch, 2))));
+                    }
+                    onIteration.accept(t);
+                    if (t % settings.evalEvery() == 0 || t == settings.iterations()) {
+                        try (NDManager s = base.newSubManager()) {
+                            NDArray out =
+                                    protocol == Protocol.METZ
+                                            ? gan.sample(s, Protocol.EVAL_SAMPLES)
+                                            : gan.sample(new NDList(fixedZ));
+                            samples = out.toFloatArray();
+                            out.close();
+                        }
+                        curve.add(
+                                new Point(
+                                        t,
+                                        ModeMetrics.of(mixture, samples),
+                                        last.getDiscriminatorLoss(),
+                                        last.getGeneratorLoss()));
+                    }
+                }
+                return new Result(curve, samples, (System.nanoTime() - start) / 1e9);
+            }
+        }
+    }
+
+    private static ai.djl.training.DefaultTrainingConfig adam(float learningRate, float beta1) {
+        return GanTrainer.config(
+                "loss",
+                Adam.builder()
+                        .optLearningRateTracker(Tracker.fixed(learningRate))
+                        .optBeta1(beta1)
+                        .optBeta2(0.999f)
+                        .optEpsilon(1e-8f)
+                        .build());
+    }
+
+    /** The real batches of a run, as the protocol draws them. */
+    static final class RealData {
+        private final GaussianMixture mixture;
+        private final Random random;
+        private final int batch;
+        private final int packing;
+        private final float[] set;
+        private final int[][] slots;
+        private int[] order;
+        private int position;
+
+        RealData(Protocol protocol, GaussianMixture mixture, Random random, int batch, int m) {
+            this.mixture = mixture;
+            this.random = random;
+            this.batch = batch;
+            this.packing = m;
+            if (protocol.fixedTrainingSet()) {
+                set = mixture.sample(random, Protocol.TRAINING_SET);
+                // PacGAN's datasets.py: one bootstrap resample of the set per packing slot
+                slots = new int[m][Protocol.TRAINING_SET];
+                for (int j = 0; j < m; j++) {
+                    for (int i = 0; i < Protocol.TRAINING_SET; i++) {
+                        slots[j][i] = random.nextInt(Protocol.TRAINING_SET);
+                    }
+                }
+                order = new int[0];
+            } else {
+                set = null;
+                slots = null;
+            }
+        }
+
+        /** The next batch of points, flat; consecutive m points form a pack. */
+        float[] next() {
+            if (set == null) {
+                return mixture.sample(random, batch);
+            }
+            int rows = batch / packing;
+            if (position + rows > order.length) {
+                order = permutation(Protocol.TRAINING_SET);
+                position = 0;
+            }
+            float[] points = new float[2 * batch];
+            for (int r = 0; r < rows; r++) {
+                int row = order[position + r];
+                for (int j = 0; j < packing; j++) {
+                    int point = slots[j][row];
+                    int k = 2 * (r * packing + j);
+                    points[k] = set[2 * point];
+                    points[k + 1] = set[2 * point + 1];
+                }
+            }
+            position += rows;
+            return points;
+        }
+
+        private int[] permutation(int n) {
+            int[] p = new int[n];
+            for (int i = 0; i < n; i++) {
+                p[i] = i;
+            }
+            for (int i = n - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                int tmp = p[i];
+                p[i] = p[j];
+                p[j] = tmp;
+            }
+            return p;
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package io.github.djlgan.examples.plot;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.util.List;
+import java.util.Map;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * Line and scatter charts drawn with XChart (headless, PNG through {@link Plots#write}): axes with
+ * ticks, titles and legends.
+ */
+public final class Charts {
+
+    private static final Color[] PALETTE = {
+        new Color(0x1f77b4),
+        new Color(0xd62728),
+        new Color(0x2ca02c),
+        new Color(0xff7f0e),
+        new Color(0x9467bd),
+        new Color(0x8c564b),
+        new Color(0x17becf)
+    };
+
+    private Charts() {}
+
+    /**
+     * A line chart: one line per series, in the order of the map.
+     *
+     * @param title the chart's title
+     * @param xLabel the x axis title
+     * @param yLabel the y axis title
+     * @param series name → {x values, y values}
+     * @param width the width in pixels
+     * @param height the height in pixels
+     * @return the chart as an image
+     */
+    public static BufferedImage lines(
+            String title,
+            String xLabel,
+            String yLabel,
+            Map<String, double[][]> series,
+            int width,
+            int height) {
+        XYChart chart =
+                new XYChartBuilder()
+                        .width(width)
+                        .height(height)
+                        .title(title)
+                        .xAxisTitle(xLabel)
+                        .yAxisTitle(yLabel)
+                        .build();
+        style(chart);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        int i = 0;
+        for (Map.Entry<String, double[][]> e : series.entrySet()) {
+            XYSeries s = chart.addSeries(e.getKey(), e.getValue()[0], e.getValue()[1]);
+            s.setMarker(SeriesMarkers.CIRCLE);
+            s.setLineColor(PALETTE[i % PALETTE.length]);
+            s.setMarkerColor(PALETTE[i % PALETTE.length]);
+            s.setLineStyle(new BasicStroke(2f));
+            i++;
+        }
+        return BitmapEncoder.getBufferedImage(chart);
+    }
+
+    /**
+     * A scatter plot of generated 2-D points over the modes of a mixture: points in blue, each
+     * mode's mean as a red cross and its high-quality radius as a red circle.
+     *
+     * @param title the chart's title
+     * @param points the points, flat x0, y0, x1, y1, …
+     * @param modes the mode means, one (x, y) pair each
+     * @param radius the high-quality radius (3σ) drawn around each mean
+     * @param extent the half-width of the square shown, centred on the origin
+     * @param size the width and height in pixels
+     * @return the chart as an image
+     */
+    public static BufferedImage scatter(
+            String title,
+            float[] points,
+            double[][] modes,
+            double radius,
+            double extent,
+            int size) {
+        XYChart chart = new XYChartBuilder().width(size).height(size).title(title).build();
+        style(chart);
+        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        chart.getStyler().setLegendVisible(false);
+        chart.getStyler().setMarkerSize(2);
+        chart.getStyler().setXAxisMin(-extent).setXAxisMax(extent);
+        chart.getStyler().setYAxisMin(-extent).setYAxisMax(extent);
+        int n = points.length / 2;
+        double[] x = new double[n];
+        double[] y = new double[n];
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+            double px = points[2 * i];
+            double py = points[2 * i + 1];
+            if (Double.isFinite(px) && Double.isFinite(py)) {
+                x[kept] = px;
+                y[kept] = py;
+                kept++;
+            }
+        }
+        XYSeries samples =
+                chart.addSeries(
+                        "samples",
+                        java.util.Arrays.copyOf(x, kept),
+                        java.util.Arrays.copyOf(y, kept));
+        samples.setMarker(SeriesMarkers.CIRCLE);
+        samples.setMarkerColor(new Color(31, 119, 180, 110));
+        double[] mx = new double[modes.length];
+        double[] my = new double[modes.length];
+        for (int j = 0; j < modes.length; j++) {
+            mx[j] = modes[j][0];
+            my[j] = modes[j][1];
+        }
+        XYSeries means = chart.addSeries("modes", mx, my);
+        means.setMarker(SeriesMarkers.CROSS);
+        means.setMarkerColor(Color.RED);
+        for (int j = 0; j < modes.length; j++) {
+            double[][] circle = circle(modes[j], radius);
+            XYSeries c = chart.addSeries("3σ " + j, circle[0], circle[1]);
+            c.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+            c.setMarker(SeriesMarkers.NONE);
+            c.setLineColor(Color.RED);
+            c.setLineStyle(new BasicStroke(1f));
+        }
+        return BitmapEncoder.getBufferedImage(chart);
+    }
+
+    private static double[][] circle(double[] centre, double radius) {
+        int k = 24;
+        double[] x = new double[k + 1];
+        double[] y = new double[k + 1];
+        for (int i = 0; i <= k; i++) {
+            double a = 2 * Math.PI * i / k;
+            x[i] = centre[0] + radius * Math.cos(a);
+            y[i] = centre[1] + radius * Math.sin(a);
+        }
+        return new double[][] {x, y};
+    }
+
+    private static void style(XYChart chart) {
+        org.knowm.xchart.style.XYStyler styler = chart.getStyler();
+        styler.setChartBackgroundColor(Color.WHITE);
+        styler.setPlotBackgroundColor(Color.WHITE);
+        styler.setPlotGridLinesColor(new Color(225, 225, 225));
+        styler.setChartTitleBoxVisible(false);
+        styler.setLegendBorderColor(new Color(200, 200, 200));
+        styler.setAntiAlias(true);
+    }
+
+    /**
+     * Lays out images in a grid under a title ({@link Plots#panels}).
+     *
+     * @param panels the images
+     * @param columns the number of columns
+     * @param title the title above the grid
+     * @return the composed image
+     */
+    public static BufferedImage grid(List<BufferedImage> panels, int columns, String title) {
+        return Plots.panels(panels, columns, title);
+    }
+}
