@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -16,6 +15,9 @@ import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import io.github.djlgan.init.DataInitPass;
 import io.github.djlgan.init.DataInitializable;
+import io.github.djlgan.nn.gan.PairwiseTiles.Distance;
+import io.github.djlgan.nn.gan.PairwiseTiles.RowReduction;
+import io.github.djlgan.nn.gan.PairwiseTiles.Tiling;
 import io.github.djlgan.util.BlockChecks;
 import io.github.djlgan.util.BlockConfig;
 import java.io.DataInputStream;
@@ -50,29 +52,34 @@ import java.io.IOException;
  *   <li>{@code bias} b (K), {@link Parameter.Type#BIAS}, −1.
  * </ul>
  *
- * <p><b>Memory.</b> Written as one expression, c needs an (N, N, K, D) temporary — 5 GB at N = 512,
- * K = 100, D = 50 in float32 — which a gradient collector keeps until the backward pass. This block
- * works on B rows i at a time: it computes the block's distances c[i, ·, ·] (B, N, K) from a (B, N,
- * K, D) temporary, reduces them at once to the block's rows of o (B, K), and closes the block's
- * temporaries before the next block starts. The extra memory is O(B·N·K·D + N²) without gradients;
- * under a gradient collector the engine also keeps exp(−c) of every block for the backward pass,
- * O(N²K) in all. B is {@link Builder#optBlockSize(int)}, or by default the largest count whose (B,
- * N, K, D) temporary fits in {@link Builder#optMemoryBudget(long)} (64 MiB unless set); a forward
- * pass holds up to three such temporaries at a time, the backward pass of a block a few.
- * Data-dependent init works block by block in the same way.
+ * <p><b>Memory and work.</b> Written as one expression, c needs an (N, N, K, D) temporary — 5 GB at
+ * N = 512, K = 100, D = 50 in float32 — which a gradient collector keeps until the backward pass.
+ * This block cuts the rows into blocks of T and works tile by tile: tile (I, J) holds the pairs of
+ * block I's rows with block J's rows, from one (T, T, K, D) temporary that is closed when the tile
+ * is done. Because c[i, j, k] = c[j, i, k] (bit for bit: |x − y| and |y − x| round alike), only the
+ * tiles with J ≥ I are computed, about half the pairs; the rows of block I are assembled from the
+ * transposes of the tiles (J &lt; I, I) and the tiles (I, J ≥ I), so that each row holds, in order,
+ * the values of a row of the one-expression formula and is reduced in one operation: the output is
+ * bit for bit the one-expression formula's, whatever T. T is {@link Builder#optBlockSize(int)}, or
+ * by default the largest count whose (T, T, K, D) temporary takes at most an eighth of {@link
+ * Builder#optMemoryBudget(long)} (64 MiB unless set), since about four such temporaries are alive
+ * at a time, forward or backward.
  *
- * <p>Blocks alone would not bound memory under autograd: the backward of {@code abs} needs its
- * input, so every block's (B, N, K, D) difference would stay alive until the backward pass. With a
- * = M[i, k, d] for the block's rows i, (B, 1, K, D), and b = M[j, k, d] for all rows j, (1, N, K,
- * D), each block therefore takes its value and its gradient from two expressions: the value c = Σ_d
- * |a − b| from a and b detached from the graph (bit for bit the one-expression formula's value),
- * and the gradient from g = Σ_d (2·max(a, b) − a − b), which equals c in exact arithmetic, has the
- * same derivative sign(a − b), and whose backward keeps only a and b. The block uses c + (g −
- * stopGradient(g)): the value of c (g − g = 0 exactly) with the gradient of g. The price is time:
- * two more passes over the temporary in the forward pass, and a dearer backward for {@code maximum}
- * than for {@code abs} (1.2–2.5× the one-expression formula's time, see the README). When the whole
- * batch fits in one block (B = N, the (N, N, K, D) temporary within the budget), the block uses Σ_d
- * |a − b| directly: what autograd keeps is then within the budget, and it is the fastest way.
+ * <p>Under a gradient collector, tiles alone would not bound memory: the backward of {@code abs}
+ * needs its input, so every tile's (T, T, K, D) difference would stay alive until the backward
+ * pass. When these differences, (N² + N·T) / 2 · K · D values, fit in the memory budget, the block
+ * lets autograd keep them: the fastest way. Otherwise, with a = M[i, k, d] for a tile's rows i, (T,
+ * 1, K, D), and b = M[j, k, d] for its rows j, (1, T, K, D), the block computes the values of
+ * exp(−c) of every tile outside the graph, into one array E of (N² + N·T) / 2 · K values, and
+ * attaches the gradient tile by tile as E ⊙ (h − stopGradient(h)) with h = Σ_d (a + b − 2·max(a,
+ * b)): h = −c in exact arithmetic and has the derivative of −c, h − stopGradient(h) is exactly 0,
+ * so the term adds exactly 0 to the output and −E ⊙ ∂c to its gradient, and the backward of {@code
+ * maximum} keeps only a and b. The term's row sums go to block I's outputs and its column sums to
+ * block J's (the pairs (j, i) of an off-diagonal tile are not computed again). Autograd then keeps
+ * E and M, O(N²K / 2 + NKD), and every (T, T, K, D) temporary is closed with its tile; the price is
+ * time: the backward of {@code maximum} is dearer than that of {@code abs}. Gradients are sums in
+ * another order than the one-expression formula's, equal to float rounding. Data-dependent init
+ * works tile by tile in the same way, outside the graph.
  *
  * <p>The j = i term is excluded by a mask, not by adding 10⁶ to c[i, i, k] as the reference code
  * does, and not by subtracting exp(0) = 1 from the full sum (which loses every other term below
@@ -100,8 +107,10 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
     private static final String NAME = "MinibatchDiscrimination";
     private static final byte VERSION = 1;
 
-    /** The default memory budget of one (B, N, K, D) temporary: 64 MiB. */
+    /** The default memory budget: 64 MiB. */
     public static final long DEFAULT_MEMORY_BUDGET = 64L << 20;
+
+    private static final RowReduction SUM_OVER_J = rows -> rows.sum(new int[] {1});
 
     private final int numKernels;
     private final int kernelDim;
@@ -168,104 +177,50 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
 
     /**
      * Computes the L1 distances c[i, j, k] = Σ_d |m[i, k, d] − m[j, k, d]| between all pairs of
-     * rows, {@code blockSize} rows i at a time (see the class documentation). The result is
-     * differentiable with respect to {@code m} and attached to its manager.
+     * rows, in tiles of {@code blockSize} × {@code blockSize} pairs of which only those on or above
+     * the diagonal are computed (c is symmetric; see the class documentation). The result is bit
+     * for bit the one-expression formula's, differentiable with respect to {@code m} and attached
+     * to its manager. With {@code blockSize} ≥ N it is the one-expression formula, whose
+     * differences autograd keeps; with smaller tiles, the gradient is taken through Σ_d (2·max(a,
+     * b) − a − b), which keeps no difference.
      *
      * @param m the projections (N, K, D)
-     * @param blockSize the number of rows i per block, &gt; 0
+     * @param blockSize the rows of a tile, &gt; 0
      * @return c (N, N, K)
      */
     public static NDArray pairwiseL1(NDArray m, int blockSize) {
-        return reduceRowBlocks(m, blockSize, (c, others) -> c);
-    }
-
-    /** What is kept of one block of rows of c. */
-    @FunctionalInterface
-    private interface RowBlockReduction {
-
-        /**
-         * Reduces one block of rows of c.
-         *
-         * @param c the distances c[i, j, k] of the block's rows i to every j, (B, N, K)
-         * @param others 1 where j ≠ i, 0 where j = i, (B, N, 1)
-         * @return the (B, ...) result for these rows
-         */
-        NDArray apply(NDArray c, NDArray others);
-    }
-
-    /**
-     * Computes c = pairwise L1 distances of the rows of m, {@code blockSize} rows i at a time,
-     * applies {@code reduction} to each block of rows and concatenates the results along axis 0.
-     * Every (B, N, K, D) and (B, N, K) temporary is closed when its block is done, also under a
-     * gradient collector; the result is attached to {@code m}'s manager.
-     */
-    private static NDArray reduceRowBlocks(NDArray m, int blockSize, RowBlockReduction reduction) {
         BlockChecks.checkArgument(blockSize > 0, NAME, "block size must be > 0, got %d", blockSize);
         int n = Math.toIntExact(m.getShape().get(0));
-        int[] dAxis = {3};
-        NDManager owner = m.getManager();
-        boolean oneBlock = blockSize >= n;
-        NDArray b = m.expandDims(0); // (1, N, K, D): every row j
-        NDArray bConstant = oneBlock ? null : b.stopGradient();
-        NDArray bSum = oneBlock ? null : b.sum(dAxis); // (1, N, K)
-        NDArray notSelf = owner.eye(n, n, 0, m.getDataType(), m.getDevice()).neg().add(1);
-        NDList results = new NDList();
-        for (int start = 0; start < n; start += blockSize) {
-            NDIndex rowsOfBlock = new NDIndex("{}:{}", start, Math.min(n, start + blockSize));
-            try (NDManager scope = owner.newSubManager()) {
-                NDArray rows = m.get(rowsOfBlock);
-                NDArray others = notSelf.get(rowsOfBlock);
-                rows.attach(scope);
-                others.attach(scope);
-                NDArray a = rows.expandDims(1); // (B, 1, K, D): the rows i of this block
-                NDArray c;
-                if (oneBlock) {
-                    c = a.sub(b).abs().sum(dAxis);
-                } else {
-                    // the value: Σ_d |a − b|, computed outside the autograd graph
-                    c = a.stopGradient().sub(bConstant).abs().sum(dAxis);
-                    // the gradient: through g = Σ_d (2·max(a, b) − a − b), equal to c in exact
-                    // arithmetic; its backward keeps a and b, abs's would keep all of a − b
-                    // (2·max written as max + max: a Java-number factor is unsafe under autograd
-                    // on DJL's PyTorch engine, see Tensors)
-                    NDArray max = a.maximum(b).sum(dAxis);
-                    NDArray g = max.add(max).sub(a.sum(dAxis)).sub(bSum);
-                    c = c.add(g.sub(g.stopGradient()));
-                }
-                NDArray result = reduction.apply(c, others.expandDims(2));
-                result.attach(owner);
-                results.add(result);
-            }
-        }
-        if (results.size() == 1) {
-            return results.head();
-        }
-        NDArray all = NDArrays.concat(results, 0);
-        results.close();
-        return all;
+        Tiling tiling = new Tiling(n, Math.min(blockSize, n));
+        Distance distance = blockSize >= n ? Distance.PLAIN : Distance.RECOMPUTED;
+        return PairwiseTiles.reduceRows(m, tiling, distance, (c, others) -> c, rows -> rows);
     }
 
-    /** Σ_{j ≠ i} exp(−c[i, j, k]) for one block of rows: (B, N, K) → (B, K). */
-    private static NDArray closeness(NDArray c, NDArray others) {
-        return c.neg().exp().mul(others).sum(new int[] {1});
+    /** exp(−c), 0 for the pairs j = i: one tile of the closeness terms. */
+    static NDArray closeness(NDArray c, NDArray others) {
+        NDArray e = c.neg().exp();
+        return others == null ? e : e.mul(others);
     }
 
-    /** min_{j ≠ i} c[i, j, k] for one block of rows: (B, N, K) → (B, K). */
-    private static NDArray nearestOther(NDArray c, NDArray others) {
+    /** c, +∞ for the pairs j = i: one tile of the distances to other samples. */
+    private static NDArray otherDistances(NDArray c, NDArray others) {
+        if (others == null) {
+            return c;
+        }
         NDArray self = others.eq(0).broadcast(c.getShape());
         NDArray infinity =
                 c.getManager().full(c.getShape(), Float.POSITIVE_INFINITY, c.getDataType());
-        return NDArrays.where(self, infinity, c).min(new int[] {1});
+        return NDArrays.where(self, infinity, c);
     }
 
     /**
-     * Returns the rows per block the forward pass uses for a batch of {@code n} samples: the block
-     * size if one was set, else the largest count whose (B, N, K, D) temporary fits in the memory
-     * budget (at least 1, at most {@code n}).
+     * Returns the rows (and columns) of the tiles the forward pass uses for a batch of {@code n}
+     * samples: the block size if one was set, else the largest count T whose (T, T, K, D) temporary
+     * takes at most an eighth of the memory budget (at least 1, at most {@code n}).
      *
      * @param n the batch size
      * @param dataType the data type of the computation
-     * @return the number of rows per block
+     * @return the rows of a tile
      */
     public int blockSizeFor(long n, DataType dataType) {
         if (n <= 0) {
@@ -274,8 +229,28 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
         long rows =
                 blockSize > 0
                         ? blockSize
-                        : memoryBudget / (n * numKernels * kernelDim * dataType.getNumOfBytes());
+                        : (long)
+                                Math.sqrt(
+                                        memoryBudget
+                                                / 8.0
+                                                / ((long) numKernels
+                                                        * kernelDim
+                                                        * dataType.getNumOfBytes()));
         return (int) Math.max(1, Math.min(n, rows));
+    }
+
+    /**
+     * Whether autograd may keep the (T, T, K, D) differences of every tile of a batch of n samples:
+     * they take (N² + N·T) / 2 · K · D values at most, compared with the memory budget.
+     */
+    private boolean differencesFit(long n, int tile, DataType dataType) {
+        double kept =
+                (n * (double) n + n * (double) tile)
+                        / 2
+                        * numKernels
+                        * kernelDim
+                        * dataType.getNumOfBytes();
+        return kept <= memoryBudget;
     }
 
     /** {@inheritDoc} */
@@ -299,9 +274,18 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
         }
         NDArray m = projections(parameterStore, x, training);
         NDArray b = parameterStore.getValue(bias, x.getDevice(), training);
-        int rows = blockSizeFor(m.getShape().get(0), m.getDataType());
-        NDArray o = reduceRowBlocks(m, rows, MinibatchDiscrimination::closeness).add(b);
-        return new NDList(x.concat(o, 1));
+        long n = m.getShape().get(0);
+        Tiling tiling = new Tiling((int) n, blockSizeFor(n, m.getDataType()));
+        NDArray o =
+                differencesFit(n, tiling.size(), m.getDataType())
+                        ? PairwiseTiles.reduceRows(
+                                m,
+                                tiling,
+                                Distance.PLAIN,
+                                MinibatchDiscrimination::closeness,
+                                SUM_OVER_J)
+                        : PairwiseTiles.closenessRecomputed(m, tiling);
+        return new NDList(x.concat(o.add(b), 1));
     }
 
     /** {@inheritDoc} */
@@ -315,9 +299,16 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
                 "data-dependent init needs a batch of at least 2 samples (the distance to the"
                         + " nearest other sample), got %d; nothing was assigned",
                 n);
-        NDArray m = projections(pass, x, true);
-        int rows = blockSizeFor(n, m.getDataType());
-        NDArray nearest = reduceRowBlocks(m, rows, MinibatchDiscrimination::nearestOther);
+        // values only: outside any autograd graph
+        NDArray m = projections(pass, x, true).stopGradient();
+        Tiling tiling = new Tiling((int) n, blockSizeFor(n, m.getDataType()));
+        NDArray nearest =
+                PairwiseTiles.reduceRows(
+                        m,
+                        tiling,
+                        Distance.PLAIN,
+                        MinibatchDiscrimination::otherDistances,
+                        rows -> rows.min(new int[] {1}));
         NDArray mmad = nearest.mean(new int[] {0}).mul(0.5); // (K)
         double[] values = mmad.toType(DataType.FLOAT64, false).toDoubleArray();
         for (int k = 0; k < values.length; k++) {
@@ -331,7 +322,13 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
                     values[k]);
         }
         // f with the distances rescaled to c / mmad, which the new logWeightScale produces
-        NDArray f = reduceRowBlocks(m, rows, (c, others) -> closeness(c.div(mmad), others));
+        NDArray f =
+                PairwiseTiles.reduceRows(
+                        m,
+                        tiling,
+                        Distance.PLAIN,
+                        (c, others) -> closeness(c.div(mmad), others),
+                        SUM_OVER_J);
         NDArray meanF = f.mean(new int[] {0}); // (K)
         NDArray s = pass.getValue(logWeightScale, x.getDevice(), true);
         pass.assign(NAME, logWeightScale, mmad.log().reshape(numKernels, 1).neg().add(s));
@@ -470,10 +467,9 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
         }
 
         /**
-         * Sets the number of rows i whose distances to all N samples are computed at once (default:
-         * chosen from the memory budget). It changes memory and speed, not the result. With a block
-         * size of N or more the batch is one block, computed with the plain formula, whose (N, N,
-         * K, D) difference a gradient collector keeps until the backward pass.
+         * Sets the rows (and columns) T of a tile, the pairs computed at once (default: chosen from
+         * the memory budget). It changes memory and speed, not the output (gradients change within
+         * float rounding). With a block size of N or more the batch is one tile, the plain formula.
          *
          * @param blockSize the rows per block, &gt; 0
          * @return this builder
@@ -485,10 +481,11 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
         }
 
         /**
-         * Sets the size in bytes that one (B, N, K, D) temporary may take when the block size is
-         * chosen automatically (default {@link #DEFAULT_MEMORY_BUDGET}, 64 MiB). A forward pass
-         * holds up to three such temporaries at a time. Ignored if {@link #optBlockSize(int)} is
-         * set.
+         * Sets the memory budget in bytes (default {@link #DEFAULT_MEMORY_BUDGET}, 64 MiB): under a
+         * gradient collector, autograd keeps the tiles' differences if they fit in it, else the
+         * gradient is recomputed through max (see the class documentation); unless {@link
+         * #optBlockSize(int)} is set, a tile's (T, T, K, D) temporary takes at most an eighth of
+         * it.
          *
          * @param memoryBudget the budget in bytes, &gt; 0
          * @return this builder

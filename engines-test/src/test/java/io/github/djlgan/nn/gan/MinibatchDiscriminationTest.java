@@ -322,16 +322,17 @@ public class MinibatchDiscriminationTest extends EngineTest {
 
     @Test
     public void blockSizeFromMemoryBudget() {
-        // one row of the (B, N, K, D) temporary: N·K·D·bytes = 20·3·4·4 = 960 bytes
-        assertEquals(budgetRows(5 * 960, DataType.FLOAT32), 5);
-        assertEquals(budgetRows(5 * 960 - 1, DataType.FLOAT32), 4);
-        assertEquals(budgetRows(5 * 960, DataType.FLOAT64), 2);
+        // a (T, T, K, D) tile temporary may take an eighth of the budget; one pair of rows has
+        // K·D·bytes = 3·4·4 = 48 bytes, so T = 5 needs 8·25·48 = 9600 bytes
+        assertEquals(budgetRows(9600, DataType.FLOAT32), 5);
+        assertEquals(budgetRows(9599, DataType.FLOAT32), 4);
+        assertEquals(budgetRows(9600, DataType.FLOAT64), 3);
         assertEquals(budgetRows(100, DataType.FLOAT32), 1);
         assertEquals(budgetRows(1L << 40, DataType.FLOAT32), 20);
         MinibatchDiscrimination defaults =
                 MinibatchDiscrimination.builder().setNumKernels(100).optKernelDim(50).build();
-        // 64 MiB / (512·100·50·4 bytes) = 6.5
-        assertEquals(defaults.blockSizeFor(512, DataType.FLOAT32), 6);
+        // sqrt(64 MiB / 8 / (100·50·4 bytes)) = 20.5
+        assertEquals(defaults.blockSizeFor(512, DataType.FLOAT32), 20);
         MinibatchDiscrimination fixed =
                 MinibatchDiscrimination.builder().setNumKernels(3).optBlockSize(7).build();
         assertEquals(fixed.blockSizeFor(20, DataType.FLOAT32), 7);
@@ -371,6 +372,115 @@ public class MinibatchDiscriminationTest extends EngineTest {
             assertTrue(largest < 320, "an array of " + largest + " elements was left behind");
         }
         assertEquals(parameters.getManagedArrays().size(), parameterArrays);
+    }
+
+    /** y and the gradients of Σ y ⊙ w with respect to x, theta, logWeightScale and bias. */
+    private NDArray[] forwardBackward(
+            MinibatchDiscrimination.Builder builder, Shape in, NDArray x, NDArray w) {
+        MinibatchDiscrimination mbd = randomBlock(builder, DataType.FLOAT32, in, 110);
+        NDArray input = x.duplicate();
+        input.setRequiresGradient(true);
+        NDArray y;
+        try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+            y = mbd.forward(new ParameterStore(manager, false), new NDList(input), true).head();
+            collector.backward(y.mul(w).sum());
+        }
+        return new NDArray[] {
+            y,
+            input.getGradient(),
+            mbd.getParameters().get("theta").getArray().getGradient(),
+            mbd.getParameters().get("logWeightScale").getArray().getGradient(),
+            mbd.getParameters().get("bias").getArray().getGradient()
+        };
+    }
+
+    @Test
+    public void tilesAndRecomputedGradientKeepTheValuesBitForBit() {
+        // reference: one tile (the one-expression formula, its differences kept by autograd);
+        // then symmetric tiles with the differences kept (default budget), and with a budget of
+        // one byte, which keeps no difference and takes the gradient through max(a, b)
+        Shape in = new Shape(13, 6);
+        NDArray x = randn(111, 13, 6);
+        NDArray w = randn(112, 13, 9); // a different weight per output: rows get unequal gradients
+        NDArray[] reference =
+                forwardBackward(
+                        MinibatchDiscrimination.builder()
+                                .setNumKernels(3)
+                                .optKernelDim(4)
+                                .optBlockSize(13),
+                        in,
+                        x,
+                        w);
+        for (long budget : new long[] {MinibatchDiscrimination.DEFAULT_MEMORY_BUDGET, 1}) {
+            for (int rows : new int[] {1, 4, 5, 13}) {
+                NDArray[] tiled =
+                        forwardBackward(
+                                MinibatchDiscrimination.builder()
+                                        .setNumKernels(3)
+                                        .optKernelDim(4)
+                                        .optBlockSize(rows)
+                                        .optMemoryBudget(budget),
+                                in,
+                                x,
+                                w);
+                // the values: bit for bit
+                NDAssert.assertEqual(tiled[0], reference[0]);
+                // the gradients: sums in another order, equal within float32 rounding
+                for (int g = 1; g < tiled.length; g++) {
+                    NDAssert.assertClose(tiled[g], reference[g], 1e-5, 1e-6);
+                }
+            }
+        }
+    }
+
+    @Test
+    public void gradientsWithRecomputedDifferences() {
+        // a budget of one byte: no tile's differences fit, the gradient goes through max(a, b)
+        MinibatchDiscrimination mbd =
+                randomBlock(
+                        MinibatchDiscrimination.builder()
+                                .setNumKernels(3)
+                                .optKernelDim(2)
+                                .optBlockSize(2)
+                                .optMemoryBudget(1),
+                        DataType.FLOAT64,
+                        new Shape(5, 2, 2),
+                        120);
+        int checked = GradientCheck.of(mbd).check(manager, randn(125, DataType.FLOAT64, 5, 2, 2));
+        assertEquals(checked, 20 + 24 + 6 + 3, "input, theta, logWeightScale, bias");
+    }
+
+    @Test
+    public void noTileTemporaryIsLeftBehind() {
+        // the arrays left on the batch's manager after forward + backward do not depend on the
+        // number of tiles, whether the differences are kept or recomputed
+        for (long budget : new long[] {MinibatchDiscrimination.DEFAULT_MEMORY_BUDGET, 1}) {
+            int[] counts = new int[3];
+            int[] tileRows = {10, 3, 1};
+            for (int t = 0; t < tileRows.length; t++) {
+                MinibatchDiscrimination mbd =
+                        MinibatchDiscrimination.builder()
+                                .setNumKernels(2)
+                                .optKernelDim(8)
+                                .optBlockSize(tileRows[t])
+                                .optMemoryBudget(budget)
+                                .build();
+                mbd.initialize(manager, DataType.FLOAT32, new Shape(10, 4));
+                try (NDManager batch = manager.newSubManager()) {
+                    NDArray x = batch.randomNormal(new Shape(10, 4));
+                    try (GradientCollector collector = batch.getEngine().newGradientCollector()) {
+                        NDArray y =
+                                mbd.forward(new ParameterStore(batch, false), new NDList(x), true)
+                                        .head();
+                        collector.backward(y.sum());
+                    }
+                    counts[t] = batch.getManagedArrays().size();
+                }
+            }
+            assertEquals(
+                    counts[1], counts[0], "3 rows per tile against one tile, budget " + budget);
+            assertEquals(counts[2], counts[0], "1 row per tile against one tile, budget " + budget);
+        }
     }
 
     @Test

@@ -4,10 +4,14 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.reflect.TypeToken;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -23,11 +27,21 @@ import picocli.CommandLine.Option;
  * project, on each engine, written as JSON and as a Markdown table.
  *
  * <p>Per case: {@code --warmup} untimed runs, then {@code --iterations} timed runs (median and
- * minimum reported); {@code mbd_large}, tens of seconds a run, is capped at 1 + 3 runs. Memory: the
- * process's RSS high-water mark is reset before each case ({@code /proc/self/clear_refs}); "peak
- * extra" is the high-water mark minus the RSS before the case was set up; "RSS growth" compares RSS
- * after the timed runs with RSS after the warm-up (a leak shows as steady growth). Neither CPU
- * engine reports an allocator peak through DJL, so only RSS figures are given.
+ * minimum reported, and the first warm-up run, "cold"); {@code mbd_large}, tens of seconds a run,
+ * is capped at 1 + 3 runs. Memory: the process's RSS high-water mark is reset before each case
+ * ({@code /proc/self/clear_refs}); "peak extra" is the high-water mark minus the RSS before the
+ * case was set up; "RSS growth" compares RSS after the timed runs with RSS after the warm-up (a
+ * leak shows as steady growth). Neither CPU engine reports an allocator peak through DJL, so only
+ * RSS figures are given.
+ *
+ * <p>Allocator sensitivity: a case's time can depend on what ran before it in the process (the
+ * native allocator's state). {@code --alone} runs every case a second time in a fresh JVM with
+ * nothing else, the same runs and the same environment, and reports its minimum next to the one
+ * measured in sequence. {@code --interleave a,b} runs two cases alternately (A, B, A, B, …) after
+ * their warm-ups, so that their ratio is measured under the same load even on a busy machine.
+ * {@code --compare peer.json} adds the times of a peer (written by {@code
+ * examples/peer/bench_peer.py}) and the ratio ours / peer; {@code --from bench.json} renders or
+ * compares an earlier report without running anything.
  */
 @Command(
         name = "bench",
@@ -59,22 +73,74 @@ public final class Bench implements Callable<Integer> {
     int iterations;
 
     @Option(
+            names = "--threads",
+            description =
+                    "PyTorch intra-op threads (default: PyTorch's, one per core). MXNet reads the"
+                            + " environment variable OMP_NUM_THREADS instead.")
+    Integer threads;
+
+    @Option(
             names = "--out",
             defaultValue = "out/bench",
             description =
                     "Output directory for bench.json and bench.md (default: ${DEFAULT-VALUE}).")
     Path out;
 
+    @Option(
+            names = "--alone",
+            description =
+                    "Also run every case alone in a fresh JVM and report its minimum next to the"
+                            + " in-sequence one (allocator sensitivity; doubles the run time).")
+    boolean alone;
+
+    @Option(
+            names = "--interleave",
+            paramLabel = "A,B",
+            description =
+                    "Run two cases alternately, A, B, A, B, … (repeatable). Without --cases, only"
+                            + " the interleaved pairs run.")
+    List<String> interleave;
+
+    @Option(
+            names = "--compare",
+            paramLabel = "PEER_JSON",
+            description = "Add a peer's times (examples/peer/bench_peer.py) and ours/peer ratios.")
+    Path compare;
+
+    @Option(
+            names = "--from",
+            paramLabel = "BENCH_JSON",
+            description = "Render (and --compare) this earlier report instead of running.")
+    Path from;
+
+    @Option(
+            names = "--count-ops",
+            description =
+                    "PyTorch: count the engine operations of one more run of each case with the"
+                            + " PyTorch profiler (forward operations, backward autograd nodes).")
+    boolean countOps;
+
     /** {@inheritDoc} */
     @Override
-    public Integer call() throws IOException {
-        Map<String, Object> report = new LinkedHashMap<>();
-        report.put("machine", machine());
-        List<Map<String, Object>> perEngine = new ArrayList<>();
-        for (String name : engines) {
-            perEngine.add(runEngine(Engine.getEngine(name)));
+    public Integer call() throws IOException, InterruptedException {
+        Map<String, Object> report;
+        if (from != null) {
+            report = read(from);
+        } else {
+            if (threads != null && System.getProperty("ai.djl.pytorch.num_threads") == null) {
+                System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+            }
+            report = new LinkedHashMap<>();
+            report.put("machine", machine());
+            List<Map<String, Object>> perEngine = new ArrayList<>();
+            for (String name : engines) {
+                perEngine.add(runEngine(Engine.getEngine(name)));
+            }
+            report.put("engines", perEngine);
         }
-        report.put("engines", perEngine);
+        if (compare != null) {
+            Comparison.add(report, read(compare), compare.getFileName().toString());
+        }
         Files.createDirectories(out);
         Files.writeString(
                 out.resolve("bench.json"),
@@ -87,33 +153,56 @@ public final class Bench implements Callable<Integer> {
         return 0;
     }
 
-    private Map<String, Object> runEngine(Engine engine) {
+    /** A bench.json (ours or the peer's) as maps and lists. */
+    static Map<String, Object> read(Path json) throws IOException {
+        return new Gson()
+                .fromJson(
+                        Files.readString(json), new TypeToken<Map<String, Object>>() {}.getType());
+    }
+
+    private Map<String, Object> runEngine(Engine engine) throws IOException, InterruptedException {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("engine", engine.getEngineName());
         result.put("version", engine.getVersion());
+        result.put("threads", EngineThreads.describe(engine));
+        List<Map<String, Object>> cases = new ArrayList<>();
         try (NDManager manager = engine.newBaseManager()) {
             double rate = matmulRate(manager);
             result.put("matmul_gflops", rate);
             System.err.printf(
                     Locale.ROOT, "%s: 2048³ matMul %.1f GFLOP/s%n", engine.getEngineName(), rate);
-            List<Map<String, Object>> cases = new ArrayList<>();
-            for (BenchCase c : BenchCases.all()) {
+            boolean onlyPairs = interleave != null && only == null;
+            for (BenchCase c : onlyPairs ? List.<BenchCase>of() : BenchCases.all()) {
                 if (only == null || only.contains(c.name())) {
                     Map<String, Object> row = runCase(c, manager, rate);
                     System.err.printf(
                             Locale.ROOT,
-                            "%s %-12s median %8.2f ms  min %8.2f ms  %7.1f GFLOP/s%n",
+                            "%s %-15s median %8.2f ms  min %8.2f ms  first %8.2f ms %7.1f"
+                                    + " GFLOP/s%n",
                             engine.getEngineName(),
                             c.name(),
                             row.get("median_ms"),
                             row.get("min_ms"),
+                            row.get("first_ms"),
                             row.get("gflops"));
                     cases.add(row);
                 }
             }
-            result.put("cases", cases);
-            result.put("ratios", ratios(cases));
+            if (interleave != null) {
+                List<Map<String, Object>> pairs = new ArrayList<>();
+                for (String pair : interleave) {
+                    pairs.add(Interleaved.run(pair, manager, warmup, iterations));
+                }
+                result.put("interleaved", pairs);
+            }
         }
+        if (alone) {
+            for (Map<String, Object> row : cases) {
+                runAlone(engine.getEngineName(), row);
+            }
+        }
+        result.put("cases", cases);
+        result.put("ratios", ratios(cases));
         return result;
     }
 
@@ -124,11 +213,18 @@ public final class Bench implements Callable<Integer> {
         Memory.resetPeak();
         long before = Memory.rss();
         double[] times = new double[runs];
+        double first = Double.NaN;
         long afterWarmup;
         long afterRun;
+        long peak;
+        Map<String, Object> ops = null;
         try (BenchCase.Step step = c.setup().create(manager)) {
             for (int i = 0; i < warm; i++) {
+                long t0 = System.nanoTime();
                 step.run();
+                if (i == 0) {
+                    first = (System.nanoTime() - t0) / 1e6;
+                }
             }
             afterWarmup = Memory.rss();
             for (int i = 0; i < runs; i++) {
@@ -137,11 +233,15 @@ public final class Bench implements Callable<Integer> {
                 times[i] = (System.nanoTime() - t0) / 1e6;
             }
             afterRun = Memory.rss();
+            peak = Memory.peak();
+            if (countOps) { // after the peak: the profiler's records take memory of their own
+                ops = OpCount.of(manager.getEngine(), step::run);
+            }
         }
-        long peak = Memory.peak();
-        Arrays.sort(times);
-        double median =
-                runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
+        if (warm == 0) {
+            first = times[0];
+        }
+        double median = median(times);
         double gflops = c.flops() / (median / 1e3) / 1e9;
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("case", c.name());
@@ -151,6 +251,8 @@ public final class Bench implements Callable<Integer> {
         row.put("iterations", runs);
         row.put("median_ms", median);
         row.put("min_ms", times[0]);
+        row.put("first_ms", first);
+        row.put("first_over_min", first / times[0]);
         row.put("gflop", c.flops() / 1e9);
         row.put("gflops", gflops);
         row.put("fraction_of_matmul", gflops / rate);
@@ -158,7 +260,65 @@ public final class Bench implements Callable<Integer> {
         row.put("rss_after_warmup_mib", afterWarmup / 1048576.0);
         row.put("rss_after_run_mib", afterRun / 1048576.0);
         row.put("rss_growth_pct", 100.0 * (afterRun - afterWarmup) / afterWarmup);
+        if (ops != null) {
+            row.putAll(ops);
+        }
         return row;
+    }
+
+    /** Sorts {@code times} and returns their median. */
+    static double median(double[] times) {
+        Arrays.sort(times);
+        int n = times.length;
+        return n % 2 == 1 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
+    }
+
+    /**
+     * Runs one case alone in a fresh JVM (same JVM options, environment and runs) and adds its
+     * minimum, median and peak to {@code row}.
+     */
+    private void runAlone(String engine, Map<String, Object> row)
+            throws IOException, InterruptedException {
+        String name = (String) row.get("case");
+        Path dir = Files.createTempDirectory("bench-alone");
+        List<String> command = new ArrayList<>();
+        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.addAll(
+                List.of(
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "io.github.djlgan.examples.Main",
+                        "bench",
+                        "--engines=" + engine,
+                        "--cases=" + name,
+                        "--warmup=" + warmup,
+                        "--iterations=" + iterations,
+                        "--out=" + dir));
+        if (threads != null) {
+            command.add("--threads=" + threads);
+        }
+        System.err.println("alone: " + engine + " " + name);
+        Process process =
+                new ProcessBuilder(command)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectError(ProcessBuilder.Redirect.INHERIT)
+                        .start();
+        if (process.waitFor() != 0) {
+            System.err.println("alone run of " + name + " failed");
+            return;
+        }
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> engines =
+                (List<Map<String, Object>>) read(dir.resolve("bench.json")).get("engines");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> single =
+                ((List<Map<String, Object>>) engines.get(0).get("cases")).get(0);
+        double aloneMin = ((Number) single.get("min_ms")).doubleValue();
+        row.put("alone_min_ms", aloneMin);
+        row.put("alone_median_ms", single.get("median_ms"));
+        row.put("alone_peak_extra_mib", single.get("peak_extra_mib"));
+        row.put("min_over_alone_min", ((Number) row.get("min_ms")).doubleValue() / aloneMin);
     }
 
     private static Map<String, Object> ratios(List<Map<String, Object>> cases) {
@@ -219,7 +379,23 @@ public final class Bench implements Callable<Integer> {
         m.put("arch", System.getProperty("os.arch"));
         m.put("java", System.getProperty("java.version"));
         m.put("cpu_model", cpuModel());
+        m.put("date", java.time.LocalDate.now().toString());
+        m.put("load_average", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        m.put("allocator", allocatorEnvironment());
         return m;
+    }
+
+    /** The environment variables that change the native allocator, as set for this process. */
+    private static Map<String, String> allocatorEnvironment() {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : System.getenv().entrySet()) {
+            if (e.getKey().startsWith("MALLOC_")
+                    || e.getKey().equals("LD_PRELOAD")
+                    || e.getKey().equals("OMP_NUM_THREADS")) {
+                env.put(e.getKey(), e.getValue());
+            }
+        }
+        return env;
     }
 
     private static String cpuModel() {

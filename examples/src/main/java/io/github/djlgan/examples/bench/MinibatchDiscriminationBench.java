@@ -28,8 +28,8 @@ import picocli.CommandLine.Option;
 
 /**
  * Benchmark (not a test) of {@link MinibatchDiscrimination}: forward + backward time and peak
- * native memory of the blocked computation against the one-expression formula of the reference
- * code, which materialises an (N, N, K, D) tensor.
+ * native memory of the tiled computation ("blocked") against the one-expression formula of the
+ * reference code, which materialises an (N, N, K, D) tensor.
  *
  * <p>Every configuration runs in a fresh JVM, so that its peak resident set size (VmHWM of
  * /proc/self/status) is its own. The reported peak is VmHWM after the runs minus VmRSS before them
@@ -142,7 +142,7 @@ public final class MinibatchDiscriminationBench implements Callable<Integer> {
                 Runtime.getRuntime().availableProcessors(),
                 repeats);
         System.out.println(
-                "| N | D | formula | rows per block | (N,N,K,D) tensor | fwd+bwd | peak extra"
+                "| N | D | formula | tile rows | (N,N,K,D) tensor | fwd+bwd | peak extra"
                         + " memory |");
         System.out.println("|---|---|---|---|---|---|---|");
         for (long n : batchSizes) {

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.testng.annotations.Test;
 import picocli.CommandLine;
@@ -56,6 +57,124 @@ public class BenchTest {
         String markdown = Files.readString(out.resolve("bench.md"));
         assertTrue(markdown.contains("| gan_step | batch 100 |"), markdown);
         assertTrue(markdown.contains("### PyTorch") && markdown.contains("### MXNet"), markdown);
+    }
+
+    @Test
+    public void aloneInterleaveAndCountOps() throws IOException {
+        Path out = Files.createTempDirectory("bench");
+        int exit =
+                new CommandLine(new Main())
+                        .execute(
+                                "bench",
+                                "--engines",
+                                "PyTorch",
+                                "--cases",
+                                "linear",
+                                "--warmup",
+                                "1",
+                                "--iterations",
+                                "2",
+                                "--threads",
+                                "1",
+                                "--alone",
+                                "--count-ops",
+                                "--interleave",
+                                "linear,wn_linear",
+                                "--out",
+                                out.toString());
+        assertEquals(exit, 0);
+        JsonObject engine =
+                JsonParser.parseString(Files.readString(out.resolve("bench.json")))
+                        .getAsJsonObject()
+                        .getAsJsonArray("engines")
+                        .get(0)
+                        .getAsJsonObject();
+        assertEquals(engine.get("threads").getAsInt(), 1);
+        JsonObject row = engine.getAsJsonArray("cases").get(0).getAsJsonObject();
+        assertTrue(row.get("first_ms").getAsDouble() > 0, row.toString());
+        // the fresh JVM's run of the same case
+        assertTrue(row.get("alone_min_ms").getAsDouble() > 0, row.toString());
+        assertEquals(
+                row.get("min_over_alone_min").getAsDouble(),
+                row.get("min_ms").getAsDouble() / row.get("alone_min_ms").getAsDouble(),
+                1e-9);
+        // Linear forward + backward: at least the matMul, the bias add and their backward nodes
+        assertTrue(row.get("engine_calls").getAsInt() >= 2, row.toString());
+        assertTrue(row.get("autograd_nodes").getAsInt() >= 2, row.toString());
+        JsonObject pair = engine.getAsJsonArray("interleaved").get(0).getAsJsonObject();
+        assertEquals(pair.get("a").getAsString(), "linear");
+        assertEquals(pair.get("b").getAsString(), "wn_linear");
+        assertEquals(pair.get("rounds").getAsInt(), 2);
+        assertEquals(
+                pair.get("ratio_of_medians").getAsDouble(),
+                pair.get("a_median_ms").getAsDouble() / pair.get("b_median_ms").getAsDouble(),
+                1e-9);
+        String markdown = Files.readString(out.resolve("bench.md"));
+        assertTrue(
+                markdown.contains("alone min ms") && markdown.contains("engine calls"), markdown);
+        assertTrue(markdown.contains("| linear | wn_linear | 2 |"), markdown);
+    }
+
+    @Test
+    public void compareAddsThePeerAndFlagsOtherThreadCounts() throws IOException {
+        Path dir = Files.createTempDirectory("bench");
+        String row =
+                "{\"case\": \"linear\", \"input\": \"(100, 784)\", \"block\": \"b\","
+                        + " \"warmup\": 1, \"iterations\": 2, \"median_ms\": %s, \"min_ms\": %s,"
+                        + " \"first_ms\": 9, \"gflops\": 1, \"fraction_of_matmul\": 0.1,"
+                        + " \"peak_extra_mib\": 1, \"rss_growth_pct\": 0}";
+        String report =
+                "{\"machine\": {\"cpus\": 2, \"cpu_model\": \"x\"}, \"engines\": [{\"engine\":"
+                        + " \"%s\", \"version\": \"v\", \"threads\": %d, \"matmul_gflops\": 1,"
+                        + " \"cases\": [%s]}]}";
+        Files.writeString(
+                dir.resolve("ours.json"),
+                String.format(report, "PyTorch", 2, String.format(row, "3.0", "2.0")));
+        Files.writeString(
+                dir.resolve("peer.json"),
+                String.format(report, "PyTorch (Python)", 1, String.format(row, "6.0", "8.0")));
+        int exit =
+                new CommandLine(new Main())
+                        .execute(
+                                "bench",
+                                "--from",
+                                dir.resolve("ours.json").toString(),
+                                "--compare",
+                                dir.resolve("peer.json").toString(),
+                                "--out",
+                                dir.resolve("out").toString());
+        assertEquals(exit, 0);
+        JsonObject compared =
+                JsonParser.parseString(Files.readString(dir.resolve("out/bench.json")))
+                        .getAsJsonObject()
+                        .getAsJsonArray("engines")
+                        .get(0)
+                        .getAsJsonObject()
+                        .getAsJsonArray("cases")
+                        .get(0)
+                        .getAsJsonObject();
+        assertEquals(compared.get("peer_median_ms").getAsDouble(), 6.0);
+        assertEquals(compared.get("ours_over_peer_median").getAsDouble(), 0.5);
+        assertEquals(compared.get("ours_over_peer_min").getAsDouble(), 0.25);
+        String markdown = Files.readString(dir.resolve("out/bench.md"));
+        assertTrue(markdown.contains("| 6.00 | 8.00 | 0.50× | 0.25× |"), markdown);
+        assertTrue(markdown.contains("Not comparable: 2 threads here, 1 for the peer"), markdown);
+    }
+
+    @Test
+    public void opCountSeparatesCallsFromNestedOperationsAndBackwardNodes() {
+        // a forward call with a nested op, a second call, and a backward node with a nested op
+        String trace =
+                "[{\"name\": \"aten::linear\", \"ts\": 0, \"dur\": 10, \"tid\": 1},"
+                        + " {\"name\": \"aten::mm\", \"ts\": 1, \"dur\": 5, \"tid\": 1},"
+                        + " {\"name\": \"aten::sum\", \"ts\": 12, \"dur\": 2, \"tid\": 1},"
+                        + " {\"name\": \"autograd::engine::evaluate_function: MmBackward0\","
+                        + " \"ts\": 20, \"dur\": 8, \"tid\": 1},"
+                        + " {\"name\": \"aten::mm\", \"ts\": 21, \"dur\": 3, \"tid\": 1}]";
+        Map<String, Object> counts = OpCount.count(JsonParser.parseString(trace));
+        assertEquals(counts.get("engine_calls"), 2);
+        assertEquals(counts.get("autograd_nodes"), 1);
+        assertEquals(counts.get("aten_ops"), 4);
     }
 
     @Test
