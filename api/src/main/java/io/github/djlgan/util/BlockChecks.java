@@ -65,6 +65,22 @@ public final class BlockChecks {
     }
 
     /**
+     * Throws an {@link IllegalArgumentException} unless the input is of a floating-point type.
+     *
+     * @param block the name of the block doing the check
+     * @param input the input
+     * @throws IllegalArgumentException if the input's data type is not floating point
+     */
+    public static void checkFloatingPoint(String block, NDArray input) {
+        checkArgument(
+                input.getDataType().isFloating(),
+                block,
+                "expected a floating-point input, got %s of shape %s",
+                input.getDataType(),
+                input.getShape());
+    }
+
+    /**
      * Throws an {@link IllegalArgumentException} unless the input has the data type of the block's
      * parameters. Blocks with parameters do not cast their input: an integer or float16 input to a
      * float32 block is a mistake to be fixed where the input is made (e.g. {@code

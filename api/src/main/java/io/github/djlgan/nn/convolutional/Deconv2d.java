@@ -1,21 +1,17 @@
 package io.github.djlgan.nn.convolutional;
 
-import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.github.djlgan.nn.BaseBlock;
 import io.github.djlgan.util.BlockChecks;
 import io.github.djlgan.util.BlockConfig;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.util.Locale;
 
 /**
@@ -100,7 +96,7 @@ import java.util.Locale;
  * Video Super-Resolution Using an Efficient Sub-Pixel Convolutional Neural Network", CVPR 2016 (the
  * phase decomposition); Lasagne's {@code lasagne.layers.TransposedConv2DLayer}.
  */
-public class Deconv2d extends AbstractBlock {
+public class Deconv2d extends BaseBlock {
 
     private static final String NAME = "Deconv2d";
     private static final byte VERSION = 1;
@@ -116,7 +112,7 @@ public class Deconv2d extends AbstractBlock {
     private final Parameter bias;
 
     Deconv2d(Builder builder) {
-        super(VERSION);
+        super(NAME, VERSION);
         kernelShape = builder.kernelShape;
         stride = builder.stride;
         padding = builder.padding;
@@ -124,20 +120,8 @@ public class Deconv2d extends AbstractBlock {
         dilation = builder.dilation;
         filters = builder.filters;
         groups = builder.groups;
-        weight =
-                addParameter(
-                        Parameter.builder()
-                                .setName("weight")
-                                .setType(Parameter.Type.WEIGHT)
-                                .build());
-        bias =
-                builder.bias
-                        ? addParameter(
-                                Parameter.builder()
-                                        .setName("bias")
-                                        .setType(Parameter.Type.BIAS)
-                                        .build())
-                        : null;
+        weight = addParameter("weight", Parameter.Type.WEIGHT);
+        bias = builder.bias ? addParameter("bias", Parameter.Type.BIAS) : null;
     }
 
     /**
@@ -302,22 +286,12 @@ public class Deconv2d extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected NDList forwardInternal(
-            ParameterStore parameterStore,
-            NDList inputs,
-            boolean training,
-            PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
-        BlockChecks.checkState(
-                weight.isInitialized(),
-                NAME,
-                "parameters are not initialized; call initialize(manager, dataType, inputShape)"
-                        + " or train it in a Trainer first");
-        BlockChecks.checkInputType(NAME, x, weight.getArray().getDataType());
+    protected NDArray compute(
+            ParameterStore store, NDArray x, boolean training, PairList<String, Object> params) {
         // read on every call (a wrapper such as weight normalisation may hand out derived values)
-        NDArray w = parameterStore.getValue(weight, x.getDevice(), training);
-        NDArray b = parameterStore.getValue(bias, x.getDevice(), training);
-        return new NDList(deconv2d(x, w, b, stride, padding, outPadding, dilation, groups));
+        NDArray w = store.getValue(weight, x.getDevice(), training);
+        NDArray b = store.getValue(bias, x.getDevice(), training);
+        return deconv2d(x, w, b, stride, padding, outPadding, dilation, groups);
     }
 
     /** {@inheritDoc} */
@@ -331,10 +305,7 @@ public class Deconv2d extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void beforeInitialize(Shape... inputShapes) {
-        BlockChecks.checkArgument(
-                inputShapes.length == 1, NAME, "expected 1 input, got %d", inputShapes.length);
-        Shape in = inputShapes[0];
+    protected void beforeInitialize(Shape in) {
         BlockChecks.checkShape(
                 in.dimension() == 4 && in.get(1) > 0,
                 NAME,
@@ -349,7 +320,6 @@ public class Deconv2d extends AbstractBlock {
         long h = outSize(in.get(2), 0);
         long w = outSize(in.get(3), 1);
         checkOutput(in, h, w, kernelShape, stride, padding, outPadding, dilation);
-        super.beforeInitialize(inputShapes);
     }
 
     /** {@inheritDoc} */
@@ -517,23 +487,8 @@ public class Deconv2d extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void saveMetadata(DataOutputStream os) throws IOException {
-        saveInputShapes(os);
-        config().save(os);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public void loadMetadata(byte loadVersion, DataInputStream is)
-            throws IOException, MalformedModelException {
-        BlockConfig.checkVersion(NAME, VERSION, loadVersion);
-        readInputShapes(is);
-        config().checkSaved(is);
-    }
-
-    /** The options that shape this block's parameters and maths, saved with them. */
-    private BlockConfig config() {
-        return BlockConfig.of(NAME)
+    protected BlockConfig config() {
+        return super.config()
                 .add("kernelShape", kernelShape)
                 .add("stride", stride)
                 .add("padding", padding)

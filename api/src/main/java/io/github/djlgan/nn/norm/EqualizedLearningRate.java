@@ -1,7 +1,6 @@
 package io.github.djlgan.nn.norm;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -106,23 +105,18 @@ public class EqualizedLearningRate extends WeightWrapper {
      * @throws IllegalStateException if the block is not initialized (fanIn is not known)
      */
     public double getWeightScale() {
-        BlockChecks.checkState(
-                getWeight().isInitialized(),
-                getName(),
-                "parameters are not initialized; call initialize(manager, dataType, inputShape)"
-                        + " or train it in a Trainer first");
+        checkInitialized();
         long fanIn = getLayout().getFanIn(getWeight().getArray().getShape());
         return gain * (double) lrMultiplier / Math.sqrt(fanIn);
     }
 
     /** {@inheritDoc} */
     @Override
-    protected NDList forwardInternal(
+    protected NDArray compute(
             ParameterStore parameterStore,
-            NDList inputs,
+            NDArray x,
             boolean training,
             PairList<String, Object> params) {
-        NDArray x = checkInput(inputs);
         NDManager scope = x.getManager();
         // array scalars: a Java-number operand is unsafe under autograd on PyTorch (see Tensors)
         NDArray weightScale = Tensors.scalar(x, getWeightScale());
@@ -132,7 +126,7 @@ public class EqualizedLearningRate extends WeightWrapper {
             return forwardWrapped(
                     parameterStore,
                     scope,
-                    inputs,
+                    x,
                     training,
                     params,
                     w -> onScope(w, scope).mul(weightScale),
@@ -140,15 +134,14 @@ public class EqualizedLearningRate extends WeightWrapper {
         }
         // scale the output, the smaller array
         NDArray y =
-                forwardWrapped(parameterStore, scope, inputs, training, params, w -> w, b -> null)
-                        .head()
+                forwardWrapped(parameterStore, scope, x, training, params, w -> w, b -> null)
                         .mul(weightScale);
         NDArray b = parameterStore.getValue(getWrappedBias(), x.getDevice(), training);
         if (b == null) {
-            return new NDList(y);
+            return y;
         }
         NDArray bias = perChannel(b, outShape, scope);
-        return new NDList(y.add(lrMul == null ? bias : bias.mul(lrMul)));
+        return y.add(lrMul == null ? bias : bias.mul(lrMul));
     }
 
     /** {@inheritDoc} */

@@ -163,57 +163,43 @@ public class WeightNorm extends WeightWrapper implements DataInitializable {
 
     /** {@inheritDoc} */
     @Override
-    protected NDList forwardInternal(
-            ParameterStore parameterStore,
-            NDList inputs,
-            boolean training,
-            PairList<String, Object> params) {
-        if (parameterStore instanceof DataInitPass pass) {
-            return initializeFromData(pass, inputs);
-        }
-        NDArray x = checkInput(inputs);
+    protected NDArray compute(
+            ParameterStore store, NDArray x, boolean training, PairList<String, Object> params) {
         NDManager scope = x.getManager();
         Shape outShape = getBlock().getOutputShapes(new Shape[] {x.getShape()})[0];
         if (!scalesOutput(outShape)) {
             // scale the weight: the wrapped block sees w = g · v/‖v‖ (and its own bias)
-            NDList out =
+            NDArray y =
                     forwardWrapped(
-                            parameterStore,
+                            store,
                             scope,
-                            inputs,
+                            x,
                             training,
                             params,
-                            v ->
-                                    normalize(
-                                            v,
-                                            parameterStore.getValue(g, v.getDevice(), training),
-                                            scope),
+                            v -> normalize(v, store.getValue(g, v.getDevice(), training), scope),
                             b -> b);
             if (!ownBias) {
-                return out;
+                return y;
             }
-            NDArray y = out.head();
-            NDArray b = parameterStore.getValue(bias, x.getDevice(), training);
-            return new NDList(y.add(perChannel(b, y.getShape(), scope)));
+            NDArray b = store.getValue(bias, x.getDevice(), training);
+            return y.add(perChannel(b, y.getShape(), scope));
         }
         // scale the output, the smaller array: block(x; v, no bias) · (g/‖v‖) + b
-        NDArray y =
-                forwardWrapped(parameterStore, scope, inputs, training, params, v -> v, b -> null)
-                        .head();
-        NDArray v = parameterStore.getValue(getWeight(), x.getDevice(), training);
-        NDArray gValue = parameterStore.getValue(g, x.getDevice(), training);
-        NDArray b = parameterStore.getValue(bias, x.getDevice(), training);
+        NDArray y = forwardWrapped(store, scope, x, training, params, v -> v, b -> null);
+        NDArray v = store.getValue(getWeight(), x.getDevice(), training);
+        NDArray gValue = store.getValue(g, x.getDevice(), training);
+        NDArray b = store.getValue(bias, x.getDevice(), training);
         // every operand a view on the input's manager, so no result lands on the parameters'
         NDArray gView = perChannel(gValue, outShape, scope);
         NDArray scale = gView.div(norm(v, scope).reshape(gView.getShape()));
         NDArray scaled = y.mul(scale);
-        return new NDList(b == null ? scaled : scaled.add(perChannel(b, outShape, scope)));
+        return b == null ? scaled : scaled.add(perChannel(b, outShape, scope));
     }
 
     /** {@inheritDoc} */
     @Override
-    public NDList initializeFromData(DataInitPass pass, NDList inputs) {
-        NDArray x = checkInput(inputs);
+    public NDList initializeFromData(DataInitPass pass, ParameterStore store, NDList inputs) {
+        NDArray x = inputs.head();
         BlockChecks.checkState(
                 getLayout().isChannelwise(),
                 getName(),
@@ -223,14 +209,7 @@ public class WeightNorm extends WeightWrapper implements DataInitializable {
         NDManager scope = x.getManager();
         NDArray t =
                 forwardWrapped(
-                                pass,
-                                scope,
-                                inputs,
-                                true,
-                                null,
-                                v -> normalize(v, null, scope),
-                                b -> null)
-                        .head();
+                        store, scope, x, true, null, v -> normalize(v, null, scope), b -> null);
         int axis = getLayout().getOutputChannelAxis(t.getShape());
         int[] others =
                 IntStream.range(0, t.getShape().dimension()).filter(a -> a != axis).toArray();
