@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
 import io.github.djlgan.init.DataInitPass;
 import io.github.djlgan.init.DataInitializable;
@@ -73,6 +74,26 @@ public abstract class BaseBlock extends AbstractBlock {
      */
     protected final Parameter addParameter(String parameterName, Parameter.Type type) {
         return addParameter(Parameter.builder().setName(parameterName).setType(type).build());
+    }
+
+    /**
+     * Adds a parameter that takes no gradient — state that a forward pass updates, such as running
+     * averages — with its initializer.
+     *
+     * @param parameterName the parameter's name, e.g. {@code "mean"}
+     * @param type the parameter's type
+     * @param initializer its initializer
+     * @return the parameter
+     */
+    protected final Parameter addState(
+            String parameterName, Parameter.Type type, Initializer initializer) {
+        return addParameter(
+                Parameter.builder()
+                        .setName(parameterName)
+                        .setType(type)
+                        .optInitializer(initializer)
+                        .optRequiresGrad(false)
+                        .build());
     }
 
     /**

@@ -104,11 +104,7 @@ public class Maxout extends BaseBlock {
     /** {@inheritDoc} */
     @Override
     protected void beforeInitialize(Shape in) {
-        BlockChecks.checkShape(
-                in.dimension() >= 2 && in.get(1) > 0,
-                NAME,
-                "input (N, C, d1, ..., dk) of rank >= 2 with a known channel count C",
-                in);
+        BlockChecks.checkChannelsFirst(NAME, in);
     }
 
     /** {@inheritDoc} */
@@ -123,14 +119,7 @@ public class Maxout extends BaseBlock {
     /** {@inheritDoc} */
     @Override
     protected void checkInput(NDArray x) {
-        Shape in = x.getShape();
-        BlockChecks.checkShape(in.dimension() >= 2, NAME, "input (N, C, ...) of rank >= 2", in);
-        long channels = weight.getArray().getShape().get(1);
-        BlockChecks.checkShape(
-                in.get(1) == channels,
-                NAME,
-                "input (N, " + channels + ", ...) with the channel count it was initialized with",
-                in);
+        BlockChecks.checkChannels(NAME, x.getShape(), weight.getArray().getShape().get(1));
     }
 
     /**

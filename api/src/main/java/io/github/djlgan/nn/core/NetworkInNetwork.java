@@ -127,11 +127,7 @@ public class NetworkInNetwork extends BaseBlock {
     /** {@inheritDoc} */
     @Override
     protected void beforeInitialize(Shape in) {
-        BlockChecks.checkShape(
-                in.dimension() >= 2 && in.get(1) > 0,
-                NAME,
-                "input (N, C, d1, ..., dk) of rank >= 2 with a known channel count C",
-                in);
+        BlockChecks.checkChannelsFirst(NAME, in);
         if (untieBiases && bias != null) {
             Shape trailing = in.slice(2);
             BlockChecks.checkShape(
@@ -157,13 +153,7 @@ public class NetworkInNetwork extends BaseBlock {
     @Override
     protected void checkInput(NDArray x) {
         Shape in = x.getShape();
-        BlockChecks.checkShape(in.dimension() >= 2, NAME, "input (N, C, ...) of rank >= 2", in);
-        long channels = weight.getArray().getShape().get(1);
-        BlockChecks.checkShape(
-                in.get(1) == channels,
-                NAME,
-                "input (N, " + channels + ", ...) with the channel count it was initialized with",
-                in);
+        BlockChecks.checkChannels(NAME, in, weight.getArray().getShape().get(1));
         if (untieBiases && bias != null) {
             Shape trailing = bias.getArray().getShape().slice(1);
             BlockChecks.checkShape(

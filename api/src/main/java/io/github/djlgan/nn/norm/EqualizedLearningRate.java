@@ -45,13 +45,14 @@ import io.github.djlgan.util.Tensors;
  */
 public class EqualizedLearningRate extends WeightWrapper {
 
+    private static final String NAME = "EqualizedLearningRate";
     private static final byte VERSION = 1;
 
     private final float gain;
     private final float lrMultiplier;
 
     EqualizedLearningRate(Builder builder) {
-        super(VERSION, "EqualizedLearningRate", builder.block);
+        super(VERSION, NAME, builder.getBlock(NAME));
         gain = builder.gain;
         lrMultiplier = builder.lrMultiplier;
         getWeight().setInitializer(new NormalInitializer(1f / lrMultiplier));
@@ -151,22 +152,15 @@ public class EqualizedLearningRate extends WeightWrapper {
     }
 
     /** The builder for an {@link EqualizedLearningRate}. */
-    public static final class Builder {
-
-        private Block block;
+    public static final class Builder extends WrapperBuilder<Builder> {
         private float gain = (float) Math.sqrt(2);
         private float lrMultiplier = 1f;
 
         Builder() {}
 
-        /**
-         * Sets the block to wrap (required): one of {@link WeightLayout#supportedBlocks()}.
-         *
-         * @param block the block
-         * @return this builder
-         */
-        public Builder setBlock(Block block) {
-            this.block = block;
+        /** {@inheritDoc} */
+        @Override
+        protected Builder self() {
             return this;
         }
 
@@ -202,16 +196,14 @@ public class EqualizedLearningRate extends WeightWrapper {
          *     is out of range
          */
         public EqualizedLearningRate build() {
-            String name = "EqualizedLearningRate";
-            BlockChecks.checkArgument(block != null, name, "setBlock(Block) is required");
             BlockChecks.checkArgument(
                     gain > 0 && Float.isFinite(gain),
-                    name,
+                    NAME,
                     "optGain(float) needs a finite gain > 0, got %s",
                     gain);
             BlockChecks.checkArgument(
                     lrMultiplier > 0 && Float.isFinite(lrMultiplier),
-                    name,
+                    NAME,
                     "optLrMultiplier(float) needs a finite lrMul > 0, got %s",
                     lrMultiplier);
             return new EqualizedLearningRate(this);

@@ -118,22 +118,8 @@ public class LasagneBatchNorm extends BaseBlock {
         updateAverages = builder.updateAverages;
         beta = builder.center ? addParameter("beta", Parameter.Type.BETA) : null;
         gamma = builder.scale ? addParameter("gamma", Parameter.Type.GAMMA) : null;
-        mean =
-                addParameter(
-                        Parameter.builder()
-                                .setName("mean")
-                                .setType(Parameter.Type.RUNNING_MEAN)
-                                .optInitializer(Initializer.ZEROS)
-                                .optRequiresGrad(false)
-                                .build());
-        invStd =
-                addParameter(
-                        Parameter.builder()
-                                .setName("invStd")
-                                .setType(Parameter.Type.RUNNING_VAR)
-                                .optInitializer(Initializer.ONES)
-                                .optRequiresGrad(false)
-                                .build());
+        mean = addState("mean", Parameter.Type.RUNNING_MEAN, Initializer.ZEROS);
+        invStd = addState("invStd", Parameter.Type.RUNNING_VAR, Initializer.ONES);
     }
 
     /**

@@ -63,6 +63,7 @@ import java.util.Arrays;
  */
 public class SpectralNorm extends WeightWrapper {
 
+    private static final String NAME = "SpectralNorm";
     private static final byte VERSION = 1;
 
     private final int powerIterations;
@@ -71,26 +72,12 @@ public class SpectralNorm extends WeightWrapper {
     private final Parameter v;
 
     SpectralNorm(Builder builder) {
-        super(VERSION, "SpectralNorm", builder.block);
+        super(VERSION, NAME, builder.getBlock(NAME));
         powerIterations = builder.powerIterations;
         epsilon = builder.epsilon;
         Initializer unitGaussian = new UnitGaussian(epsilon);
-        u =
-                addParameter(
-                        Parameter.builder()
-                                .setName("u")
-                                .setType(Parameter.Type.OTHER)
-                                .optInitializer(unitGaussian)
-                                .optRequiresGrad(false)
-                                .build());
-        v =
-                addParameter(
-                        Parameter.builder()
-                                .setName("v")
-                                .setType(Parameter.Type.OTHER)
-                                .optInitializer(unitGaussian)
-                                .optRequiresGrad(false)
-                                .build());
+        u = addState("u", Parameter.Type.OTHER, unitGaussian);
+        v = addState("v", Parameter.Type.OTHER, unitGaussian);
     }
 
     /**
@@ -305,22 +292,15 @@ public class SpectralNorm extends WeightWrapper {
     }
 
     /** The builder for a {@link SpectralNorm}. */
-    public static final class Builder {
-
-        private Block block;
+    public static final class Builder extends WrapperBuilder<Builder> {
         private int powerIterations = 1;
         private float epsilon = 1e-12f;
 
         Builder() {}
 
-        /**
-         * Sets the block to wrap (required): one of {@link WeightLayout#supportedBlocks()}.
-         *
-         * @param block the block
-         * @return this builder
-         */
-        public Builder setBlock(Block block) {
-            this.block = block;
+        /** {@inheritDoc} */
+        @Override
+        protected Builder self() {
             return this;
         }
 
@@ -356,15 +336,14 @@ public class SpectralNorm extends WeightWrapper {
          *     is out of range
          */
         public SpectralNorm build() {
-            BlockChecks.checkArgument(block != null, "SpectralNorm", "setBlock(Block) is required");
             BlockChecks.checkArgument(
                     powerIterations >= 1,
-                    "SpectralNorm",
+                    NAME,
                     "optPowerIterations(int) needs at least 1 iteration, got %d",
                     powerIterations);
             BlockChecks.checkArgument(
                     epsilon > 0 && Float.isFinite(epsilon),
-                    "SpectralNorm",
+                    NAME,
                     "optEpsilon(float) needs a finite epsilon > 0, got %s",
                     epsilon);
             return new SpectralNorm(this);

@@ -80,6 +80,7 @@ import java.util.stream.IntStream;
  */
 public class WeightNorm extends WeightWrapper implements DataInitializable {
 
+    private static final String NAME = "WeightNorm";
     private static final byte VERSION = 1;
     private static final float NORM_EPSILON = 1e-12f;
     private static final float INIT_VARIANCE_EPSILON = 1e-6f;
@@ -91,7 +92,7 @@ public class WeightNorm extends WeightWrapper implements DataInitializable {
     private final boolean ownBias;
 
     WeightNorm(Builder builder) {
-        super(VERSION, "WeightNorm", builder.block);
+        super(VERSION, NAME, builder.getBlock(NAME));
         initScale = builder.initScale;
         trainScale = builder.trainScale;
         ownBias = getWrappedBias() == null && getLayout().isChannelwise();
@@ -322,22 +323,15 @@ public class WeightNorm extends WeightWrapper implements DataInitializable {
     }
 
     /** The builder for a {@link WeightNorm}. */
-    public static final class Builder {
-
-        private Block block;
+    public static final class Builder extends WrapperBuilder<Builder> {
         private float initScale = 1f;
         private boolean trainScale = true;
 
         Builder() {}
 
-        /**
-         * Sets the block to wrap (required): one of {@link WeightLayout#supportedBlocks()}.
-         *
-         * @param block the block
-         * @return this builder
-         */
-        public Builder setBlock(Block block) {
-            this.block = block;
+        /** {@inheritDoc} */
+        @Override
+        protected Builder self() {
             return this;
         }
 
@@ -373,10 +367,9 @@ public class WeightNorm extends WeightWrapper implements DataInitializable {
          *     scale is not positive
          */
         public WeightNorm build() {
-            BlockChecks.checkArgument(block != null, "WeightNorm", "setBlock(Block) is required");
             BlockChecks.checkArgument(
                     initScale > 0 && Float.isFinite(initScale),
-                    "WeightNorm",
+                    NAME,
                     "optInitScale needs a positive finite value, got %s",
                     initScale);
             return new WeightNorm(this);

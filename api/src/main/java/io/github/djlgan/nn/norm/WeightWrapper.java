@@ -13,6 +13,7 @@ import ai.djl.util.PairList;
 import io.github.djlgan.nn.BaseBlock;
 import io.github.djlgan.nn.WeightLayout;
 import io.github.djlgan.training.WrappingParameterStore;
+import io.github.djlgan.util.BlockChecks;
 import io.github.djlgan.util.BlockConfig;
 import java.util.Arrays;
 import java.util.function.UnaryOperator;
@@ -214,6 +215,49 @@ public abstract class WeightWrapper extends BaseBlock {
     @Override
     protected BlockConfig config() {
         return super.config().add("block", layout.getKey());
+    }
+
+    /**
+     * The part of a wrapper's builder that names the block to wrap.
+     *
+     * @param <B> the wrapper's builder
+     */
+    public abstract static class WrapperBuilder<B extends WrapperBuilder<B>> {
+
+        private Block block;
+
+        /** Creates a builder with no block set. */
+        protected WrapperBuilder() {}
+
+        /**
+         * Sets the block to wrap (required): one of {@link WeightLayout#supportedBlocks()}.
+         *
+         * @param block the block
+         * @return this builder
+         */
+        public B setBlock(Block block) {
+            this.block = block;
+            return self();
+        }
+
+        /**
+         * Returns this builder as the wrapper's builder type.
+         *
+         * @return this builder
+         */
+        protected abstract B self();
+
+        /**
+         * Returns the block to wrap.
+         *
+         * @param wrapper the wrapper's class name, for the message
+         * @return the block
+         * @throws IllegalArgumentException if no block was set
+         */
+        protected Block getBlock(String wrapper) {
+            BlockChecks.checkArgument(block != null, wrapper, "setBlock(Block) is required");
+            return block;
+        }
     }
 
     /** The parameter store the wrapped block sees. */
