@@ -78,18 +78,11 @@ import java.util.Locale;
  * sliced from the weight on every call, so gradients reach it and a wrapper may hand in a different
  * weight each time.
  *
- * <p><b>Cost</b> (measured on a shared 2-core x86-64 CPU, one thread per engine, medians of 15
- * forward + backward passes, three runs). A 5×5, 256 → 128, stride 2, padding 2, output padding 1
- * layer on a (64, 256, 8, 8) input, 3.4·10<sup>9</sup> multiply-accumulates, takes 1.5–1.8×
- * (PyTorch) and 2.3–2.4× (MXNet) the time of a {@code Conv2d} 5×5, 256 → 128, padding 2 on the same
- * input, which does the same multiply-accumulates. The extra time goes to the four smaller
- * convolutions (3×3, 3×2, 2×3 and 2×2 kernels run less efficiently than one 5×5), to interleaving
- * the phases (two copies of the output) and to slicing and flipping the kernel; MXNet's flip, stack
- * and slice are much slower than PyTorch's. With stride 1 (3×3, padding 1) there is a single phase
- * and the ratios are 1.0–1.1× and 1.4×. Computing all phases with one convolution over zero-padded
- * 3×3 sub-kernels (1.44× the multiply-accumulates) was slower on both engines. Padding each phase's
- * input exactly (concatenating zero rows) instead of padding symmetrically and cropping gained 3%
- * on PyTorch and lost 12–20% on MXNet, so it is not done.
+ * <p><b>Cost.</b> The phase convolutions together do the multiply-accumulates of the definition,
+ * and no multiplication by an inserted zero, plus the border rows above; interleaving the phases
+ * copies the output twice, and the sub-kernels are sliced and flipped on every call. Its time
+ * against a {@code Conv2d} doing the same multiply-accumulates, and the variants that were measured
+ * and not kept, are in the project's {@code docs/design-measurements.md}.
  *
  * <p>References: V. Dumoulin, F. Visin, "A guide to convolution arithmetic for deep learning",
  * arXiv:1603.07285 (transposed convolution arithmetic); W. Shi et al., "Real-Time Single Image and

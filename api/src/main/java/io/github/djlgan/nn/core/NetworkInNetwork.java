@@ -39,9 +39,9 @@ import io.github.djlgan.util.BlockConfig;
  * <p>The layer is one matrix product over a reshaped view of the input, with no loop over
  * positions: for rank 2 it is {@link Linear#linear}; otherwise the input is viewed as (N, C, P), P
  * = d<sub>1</sub>⋯d<sub>k</sub>, and multiplied by the weight through a convolution of width 1
- * ({@link Conv1d#conv1d}), which both engines run as a GEMM over all N·P positions. (Measured on 2
- * CPU cores for (64, 192, 8, 8) → 192 units, forward + backward: 4× faster on PyTorch and 12×
- * faster on MXNet than a batched, broadcast {@code matMul}.)
+ * ({@link Conv1d#conv1d}), which both engines run as a GEMM over all N·P positions, with no
+ * temporary on the weight's manager. (Its speed against a batched, broadcast {@code matMul} is
+ * measured in the project's {@code docs/design-measurements.md}.)
  *
  * <p>References: M. Lin, Q. Chen, S. Yan, "Network In Network", ICLR 2014; Lasagne's {@code
  * lasagne.layers.NINLayer}.

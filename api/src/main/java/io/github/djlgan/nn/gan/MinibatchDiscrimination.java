@@ -66,7 +66,7 @@ import io.github.djlgan.util.BlockConfig;
  * same derivative sign(a − b), and whose backward keeps only a and b. The block uses c + (g −
  * stopGradient(g)): the value of c (g − g = 0 exactly) with the gradient of g. The price is time:
  * two more passes over the temporary in the forward pass, and a dearer backward for {@code maximum}
- * than for {@code abs} (1.2–2.5× the one-expression formula's time, see the README). When the whole
+ * than for {@code abs} (measured in the README's MinibatchDiscrimination section). When the whole
  * batch fits in one block (B = N, the (N, N, K, D) temporary within the budget), the block uses Σ_d
  * |a − b| directly: what autograd keeps is then within the budget, and it is the fastest way.
  *

@@ -88,7 +88,7 @@ import java.util.stream.IntStream;
  *
  * <p>References: S. Ioffe, C. Szegedy, "Batch Normalization: Accelerating Deep Network Training by
  * Reducing Internal Covariate Shift", ICML 2015; Lasagne's {@code lasagne.layers.BatchNormLayer}
- * (seed 003).
+ * (from the {@code batchnorm} branch of f0k/Lasagne, {@code lasagne/layers/normalization.py}).
  */
 public class LasagneBatchNorm extends BaseBlock {
 

@@ -295,8 +295,8 @@ public class WeightNorm extends WeightWrapper implements DataInitializable {
      * when flattened.
      *
      * <p>The sum over the last axis of the view is a product with a column of ones: a matrix
-     * product runs fast on both engines, while MXNet's CPU reductions (and so its {@code sum}) take
-     * about 5 ns per element, 4 ms for a 1000 × 784 weight.
+     * product runs fast on both engines, while MXNet's CPU reductions (and so its {@code sum}) are
+     * slow (measured in the project's {@code docs/design-measurements.md}).
      */
     private NDArray norm(NDArray v, NDManager scope) {
         Shape view = normView(v.getShape());

@@ -58,7 +58,9 @@ public class NetworkInNetworkTest extends EngineTest {
 
     @Test
     public void seedWorkedExample() {
-        // seed 002: Lasagne W = [[1,2,3],[2,2,2]] is (C=2, units=3); DJL's weight is its transpose.
+        // the blog post "TensorFlow tips: ported Lasagne's NIN Layer" (Theano 0.9, Lasagne
+        // 0.2.dev1):
+        // Lasagne W = [[1,2,3],[2,2,2]] is (C=2, units=3); DJL's weight is its transpose.
         NetworkInNetwork nin = NetworkInNetwork.builder().setUnits(3).optBias(false).build();
         init(nin, DataType.FLOAT32, new Shape(1, 2, 5, 5));
         NDArray lasagneW = manager.create(new float[][] {{1, 2, 3}, {2, 2, 2}});

@@ -139,7 +139,8 @@ public class MinibatchDiscriminationTest extends EngineTest {
 
     @Test
     public void seedShapesAndInitialValues() {
-        // seed 000: InputLayer (None, 10) -> MinibatchLayer(num_kernels=8) on a 4 x 10 batch
+        // the blog post "Theano MinibatchLayer" (on improved-gan's nn.MinibatchLayer):
+        // InputLayer (None, 10) -> MinibatchLayer(num_kernels=8) on a 4 x 10 batch
         MinibatchDiscrimination mbd = MinibatchDiscrimination.builder().setNumKernels(8).build();
         init(mbd, DataType.FLOAT32, new Shape(4, 10));
         assertEquals(mbd.getKernelDim(), 5);
@@ -166,7 +167,7 @@ public class MinibatchDiscriminationTest extends EngineTest {
 
     @Test
     public void kernelWeightColumnsHaveNormExpLogWeightScale() {
-        // seed 000 prints LA.norm(W, axis=0): every column of W has norm exp(logWeightScale)
+        // that post prints LA.norm(W, axis=0): every column of W has norm exp(logWeightScale)
         NDArray theta = randn(2, 10, 8, 5);
         NDArray scale = randn(3, 8, 5).mul(0.3);
         NDArray w = MinibatchDiscrimination.kernelWeights(theta, scale, manager);

@@ -166,7 +166,8 @@ public class MinibatchStdDevTest extends EngineTest {
 
     @Test
     public void seedDiscriminatorSequence() {
-        // seed 004: a {3, 4000} sequence discriminator input, batch of 8, groups of 4
+        // the Mathematica Stack Exchange question "Minibatch Standard Deviation Layer": a {3, 4000}
+        // sequence discriminator input, batch of 8, groups of 4
         MinibatchStdDev block = MinibatchStdDev.builder().build();
         NDArray x = randn(71, 8, 3, 4000);
         assertMatches(block, x, true, 1e-5);
