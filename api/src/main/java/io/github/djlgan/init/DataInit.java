@@ -1,6 +1,7 @@
 package io.github.djlgan.init;
 
 import ai.djl.Device;
+import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -8,11 +9,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.Trainer;
 import ai.djl.util.Pair;
 import io.github.djlgan.util.BlockChecks;
 import io.github.djlgan.util.Tensors;
-import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -50,6 +49,28 @@ import java.util.Set;
  * engine, DJL's own {@code BatchNorm} refuses a training-mode forward outside a gradient collector,
  * so a network containing it cannot be data-initialized on MXNet; this project's {@code
  * LasagneBatchNorm} has no such restriction.
+ *
+ * <p><b>With a DJL {@code Trainer}: initialize first, then create the trainer.</b> A trainer keeps
+ * copies of the parameters that only it can update: one per training device, and on MXNet the
+ * parameter server's copy of every trainable parameter, taken at {@code trainer.initialize} and
+ * written back over the parameter at every {@code trainer.step()}. A value written into a parameter
+ * after the trainer exists would be undone by its first step on MXNet, and DJL 0.35.1 offers no
+ * public way to reach those copies. So {@link #initialize(Model, NDList)} runs before {@code
+ * model.newTrainer}; {@code trainer.initialize} then copies the initialized values to every device
+ * and to the parameter server:
+ *
+ * <pre>{@code
+ * model.getBlock().initialize(model.getNDManager(), model.getDataType(), inputShape);
+ * DataInit.initialize(model, new NDList(firstBatch)).close();
+ * try (Trainer trainer = model.newTrainer(config)) {
+ *     trainer.initialize(inputShape);   // keeps the initialized values, copies them to the devices
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>The block being initialized before {@code newTrainer}, initializers in the training
+ * configuration no longer apply to it: set them on the block ({@code block.setInitializer}) before
+ * {@code block.initialize}.
  */
 public final class DataInit {
 
@@ -60,8 +81,9 @@ public final class DataInit {
     /**
      * Runs the data-dependent initialization pass of a network.
      *
-     * <p>Afterwards the device copies that {@code store} holds of the assigned parameters equal the
-     * new values, so {@code store} can be used for the next forward.
+     * <p>Afterwards the copy that {@code store} holds of every assigned parameter (on the device of
+     * the store's manager, the one device a plain {@link ParameterStore} serves) equals the new
+     * value, so {@code store} can be used for the next forward.
      *
      * @param block the network; must already be initialized with its input shapes
      * @param store the parameter store the network is used with afterwards, or {@code null}
@@ -76,29 +98,30 @@ public final class DataInit {
         BlockChecks.checkArgument(!batch.isEmpty(), NAME, "the batch is empty (no arrays)");
         Run run = run(block, batch);
         if (store != null) {
-            copyToDevices(store, run.assigned, batch.head().getDevice());
+            copyToDevices(store, run.assigned, store.getManager().getDevice());
         }
         return run.output;
     }
 
     /**
-     * Runs the data-dependent initialization pass of the network a {@link Trainer} trains.
+     * Runs the data-dependent initialization pass of a model's network, before a {@code Trainer} is
+     * created for the model (see the class documentation): the trainer created afterwards starts
+     * from the initialized values on every device.
      *
-     * <p>The statistics are those of the whole batch on one device (the batch's), not of per-device
-     * shards. Afterwards every device copy the trainer holds of every assigned parameter equals the
-     * new value.
-     *
-     * @param trainer the trainer; {@link Trainer#initialize} must have been called
-     * @param batch the batch
-     * @throws IllegalStateException if the network is not initialized
+     * @param model the model; its block must already be initialized with its input shapes, and no
+     *     trainer of it may exist yet
+     * @param batch the batch; its statistics determine the parameters
+     * @return the network's output on the batch after initialization, attached to the batch's
+     *     manager
+     * @throws IllegalStateException if the model has no block or the block is not initialized
      * @throws IllegalArgumentException if the batch holds NaN or infinity, or a block cannot be
      *     initialized from it (nothing is changed then)
      */
-    public static void initialize(Trainer trainer, NDList batch) {
-        BlockChecks.checkArgument(!batch.isEmpty(), NAME, "the batch is empty (no arrays)");
-        Run run = run(trainer.getModel().getBlock(), batch);
-        run.output.close();
-        copyToDevices(parameterStoreOf(trainer), run.assigned, trainer.getDevices());
+    public static NDList initialize(Model model, NDList batch) {
+        Block block = model.getBlock();
+        BlockChecks.checkState(
+                block != null, NAME, "model %s has no block (model.setBlock)", model.getName());
+        return initialize(block, null, batch);
     }
 
     /**
@@ -127,8 +150,7 @@ public final class DataInit {
                 block.isInitialized(),
                 NAME,
                 "the network must be initialized with its input shapes before data-dependent"
-                        + " init (block.initialize(manager, dataType, shapes) or"
-                        + " trainer.initialize(shapes))");
+                        + " init (block.initialize(manager, dataType, shapes))");
         NDManager owner = batch.head().getManager();
         try (NDManager scope = owner.newSubManager()) {
             batch.tempAttach(scope);
@@ -194,25 +216,6 @@ public final class DataInit {
             if (!keep.contains(s.getKey())) {
                 s.getValue().copyTo(s.getKey().getArray());
             }
-        }
-    }
-
-    /**
-     * DJL 0.35.1's {@link Trainer} keeps its parameter store private; data-dependent init has to
-     * update the trainer's device copies, so it reads the field.
-     */
-    private static ParameterStore parameterStoreOf(Trainer trainer) {
-        try {
-            Field field = Trainer.class.getDeclaredField("parameterStore");
-            field.setAccessible(true);
-            return (ParameterStore) field.get(trainer);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalStateException(
-                    NAME
-                            + ": cannot reach the parameter store of "
-                            + trainer.getClass().getName()
-                            + " (written for DJL 0.35.1's Trainer.parameterStore field)",
-                    e);
         }
     }
 

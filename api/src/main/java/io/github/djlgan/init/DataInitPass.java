@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import io.github.djlgan.training.WrappingParameterStore;
 import io.github.djlgan.util.BlockChecks;
 import io.github.djlgan.util.Tensors;
 import java.util.Collections;
@@ -18,6 +19,11 @@ import java.util.Set;
  * DataInitializable} block recognises the pass and writes its new parameter values: {@link #assign}
  * copies a value into the parameter's own array, in place, and remembers the old value so that
  * {@link DataInit} can undo the whole pass if any block fails.
+ *
+ * <p>A block may run its children with a parameter store of its own that wraps the one it was
+ * called with (a {@link WrappingParameterStore}: a wrapper's view of a reparameterised weight, a
+ * {@code DetachedParameterStore} over the pass); {@link #find} looks through such stores, so the
+ * pass reaches blocks below them.
  */
 public final class DataInitPass extends ParameterStore {
 
@@ -32,6 +38,21 @@ public final class DataInitPass extends ParameterStore {
     DataInitPass(NDManager manager) {
         super(manager, false);
         this.manager = manager;
+    }
+
+    /**
+     * Returns the pass a parameter store is, or wraps: {@code store} itself if it is a pass,
+     * otherwise the pass found by following {@link WrappingParameterStore#getParent()}.
+     *
+     * @param store the parameter store a block was called with
+     * @return the pass, or {@code null} if the store is not part of a data-initialization pass
+     */
+    public static DataInitPass find(ParameterStore store) {
+        ParameterStore s = store;
+        while (s instanceof WrappingParameterStore wrapping) {
+            s = wrapping.getParent();
+        }
+        return s instanceof DataInitPass pass ? pass : null;
     }
 
     /**

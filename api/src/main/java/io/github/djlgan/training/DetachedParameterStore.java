@@ -34,37 +34,71 @@ import ai.djl.training.ParameterStore;
  * }
  * generatorTrainer.step();
  * }</pre>
+ *
+ * <p>Without a parent the store hands out the parameters' own arrays (moved to the requested device
+ * when they live elsewhere). With a parent — the store a block was called with, when the block runs
+ * a part of itself detached — it detaches the parent's values; a data-dependent initialization pass
+ * then reaches the blocks below it ({@link WrappingParameterStore#getParent()}).
  */
-public final class DetachedParameterStore extends ParameterStore {
+public final class DetachedParameterStore extends WrappingParameterStore {
 
     private final NDManager scope;
 
     /**
-     * Creates a store whose detached arrays live on {@code scope}.
+     * Creates a store that detaches the parameters' own arrays; the detached arrays live on {@code
+     * scope}.
      *
      * @param scope the manager of the current step
      */
     public DetachedParameterStore(NDManager scope) {
-        super(scope, false);
+        this(new OwnArrays(scope), scope);
+    }
+
+    /**
+     * Creates a store that detaches the values of {@code parent}; the detached arrays live on
+     * {@code scope}.
+     *
+     * @param parent the store whose values are detached
+     * @param scope the manager of the current step
+     */
+    public DetachedParameterStore(ParameterStore parent, NDManager scope) {
+        super(parent, scope);
         this.scope = scope;
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray getValue(Parameter parameter, Device device, boolean training) {
-        if (parameter == null) {
-            return null;
-        }
-        NDArray value = parameter.getArray();
-        if (!value.getDevice().equals(device)) {
-            value = value.toDevice(device, true);
-            value.attach(scope);
-        }
-        if (!parameter.requiresGradient()) {
+        NDArray value = super.getValue(parameter, device, training);
+        if (value == null || !parameter.requiresGradient()) {
             return value;
         }
         NDArray detached = value.stopGradient();
         detached.attach(scope);
         return detached;
+    }
+
+    /** The parameters' own arrays, moved to the requested device if they live elsewhere. */
+    private static final class OwnArrays extends ParameterStore {
+
+        private final NDManager scope;
+
+        OwnArrays(NDManager scope) {
+            super(scope, false);
+            this.scope = scope;
+        }
+
+        @Override
+        public NDArray getValue(Parameter parameter, Device device, boolean training) {
+            if (parameter == null) {
+                return null;
+            }
+            NDArray value = parameter.getArray();
+            if (!value.getDevice().equals(device)) {
+                value = value.toDevice(device, true);
+                value.attach(scope);
+            }
+            return value;
+        }
     }
 }

@@ -33,6 +33,40 @@ public final class BlockChecks {
     }
 
     /**
+     * Checks a channels-first input shape (N, C, d1, …, dk) a block is initialized with: rank ≥ 2
+     * and a known channel count C.
+     *
+     * @param block the name of the block doing the check
+     * @param input the input shape
+     * @throws IllegalArgumentException if the rank is below 2 or C is unknown
+     */
+    public static void checkChannelsFirst(String block, Shape input) {
+        checkShape(
+                input.dimension() >= 2 && input.get(1) > 0,
+                block,
+                "input (N, C, d1, ..., dk) of rank >= 2 with a known channel count C",
+                input);
+    }
+
+    /**
+     * Checks a channels-first input (N, C, d1, …, dk) of a block initialized for {@code channels}
+     * channels.
+     *
+     * @param block the name of the block doing the check
+     * @param input the input shape
+     * @param channels the channel count the block was initialized with
+     * @throws IllegalArgumentException if the rank is below 2 or C differs
+     */
+    public static void checkChannels(String block, Shape input, long channels) {
+        checkShape(input.dimension() >= 2, block, "input (N, C, ...) of rank >= 2", input);
+        checkShape(
+                input.get(1) == channels,
+                block,
+                "input (N, " + channels + ", ...) with the channel count it was initialized with",
+                input);
+    }
+
+    /**
      * Throws an {@link IllegalArgumentException} with a formatted message unless {@code ok}.
      *
      * @param ok the condition that must hold
@@ -62,6 +96,22 @@ public final class BlockChecks {
             throw new IllegalStateException(
                     block + ": " + String.format(Locale.ROOT, format, args));
         }
+    }
+
+    /**
+     * Throws an {@link IllegalArgumentException} unless the input is of a floating-point type.
+     *
+     * @param block the name of the block doing the check
+     * @param input the input
+     * @throws IllegalArgumentException if the input's data type is not floating point
+     */
+    public static void checkFloatingPoint(String block, NDArray input) {
+        checkArgument(
+                input.getDataType().isFloating(),
+                block,
+                "expected a floating-point input, got %s of shape %s",
+                input.getDataType(),
+                input.getShape());
     }
 
     /**

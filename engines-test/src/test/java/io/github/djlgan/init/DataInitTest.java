@@ -23,13 +23,17 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.nn.core.NetworkInNetwork;
+import io.github.djlgan.nn.gan.MinibatchDiscrimination;
 import io.github.djlgan.nn.norm.EqualizedLearningRate;
 import io.github.djlgan.nn.norm.PixelNorm;
 import io.github.djlgan.nn.norm.SpectralNorm;
@@ -37,6 +41,8 @@ import io.github.djlgan.nn.norm.WeightNorm;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
 import io.github.djlgan.testing.NDAssert;
+import io.github.djlgan.training.DetachedParameterStore;
+import io.github.djlgan.training.WrappingParameterStore;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -348,6 +354,81 @@ public class DataInitTest extends EngineTest {
     }
 
     /**
+     * A container that runs its child on a parameter store of its own wrapping the one it was
+     * called with, as {@code WeightWrapper} runs the block it wraps: a plain view, or a {@link
+     * DetachedParameterStore} over the caller's store.
+     */
+    static final class Wrapping extends AbstractBlock {
+        final Block child;
+        final boolean detached;
+
+        Wrapping(Block child, boolean detached) {
+            this.child = addChildBlock("child", child);
+            this.detached = detached;
+        }
+
+        @Override
+        protected NDList forwardInternal(
+                ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> p) {
+            NDManager scope = inputs.head().getManager();
+            ParameterStore view =
+                    detached
+                            ? new DetachedParameterStore(ps, scope)
+                            : new WrappingParameterStore(ps, scope) {};
+            return child.forward(view, inputs, training, p);
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] in) {
+            return child.getOutputShapes(in);
+        }
+
+        @Override
+        protected void initializeChildBlocks(NDManager m, DataType t, Shape... in) {
+            child.initialize(m, t, in);
+        }
+    }
+
+    @Test
+    public void blocksBelowWrappingAndDetachedStoresAreReached() {
+        WeightNorm first = WeightNorm.wrap(Linear.builder().setUnits(6).build());
+        MinibatchDiscrimination mbd =
+                MinibatchDiscrimination.builder().setNumKernels(3).optKernelDim(2).build();
+        WeightNorm last = WeightNorm.wrap(Linear.builder().setUnits(3).build());
+        SequentialBlock net =
+                new SequentialBlock()
+                        .add(new Wrapping(new Wrapping(first, false), true))
+                        .add(Activation::relu)
+                        .add(new Wrapping(new SequentialBlock().add(mbd).add(last), false));
+        init(net, DataType.FLOAT32, new Shape(12, 5));
+        NDArray x = batch(21, 12, 5);
+        Map<String, double[]> before = snapshot(net);
+
+        DataInit.initialize(net, null, new NDList(x));
+
+        List<Parameter> assigned =
+                List.of(
+                        first.getParameters().get("g"),
+                        first.getParameters().get("01Linear_bias"),
+                        mbd.getParameters().get("logWeightScale"),
+                        mbd.getParameters().get("bias"),
+                        last.getParameters().get("g"),
+                        last.getParameters().get("01Linear_bias"));
+        Map<String, double[]> after = snapshot(net);
+        for (Pair<String, Parameter> p : net.getParameters()) {
+            boolean changed = !Arrays.equals(before.get(p.getKey()), after.get(p.getKey()));
+            assertEquals(changed, assigned.contains(p.getValue()), p.getKey());
+        }
+        NDArray h = forward(first, false, x);
+        assertNormalised(h, 1, 1);
+        NDArray features = forward(mbd, false, Activation.relu(h));
+        assertNormalised(forward(last, false, features), 1, 1);
+        // improved-gan's init: the appended features have mean 0 over the batch
+        NDArray appended = features.get(":, 6:");
+        NDAssert.assertClose(appended.mean(new int[] {0}), new double[3], new Shape(3), 0, 1e-4);
+    }
+
+    /**
      * Identity with non-trainable state that a training forward updates in place, like the running
      * averages of a batch norm. (DJL's own BatchNorm cannot be used here: on MXNet its training
      * forward requires an active GradientCollector.)
@@ -427,47 +508,36 @@ public class DataInitTest extends EngineTest {
         }
     }
 
+    /**
+     * The route with a DJL Trainer: data-dependent init on the model before the trainer exists; the
+     * trainer starts from the initialized values and a step with learning rate 0 keeps them.
+     * (Written into the parameters after {@code trainer.initialize}, they would be undone by that
+     * step on MXNet, whose parameter server restores its own copy.)
+     */
     @Test
-    public void trainerGetsTheSingleDeviceResult() {
+    public void modelInitializedBeforeItsTrainerKeepsTheValuesThroughAStep() {
         Shape shape = new Shape(32, 10);
         NDArray x = batch(8, 32, 10);
-        // reference: the same network, same initial values, initialized without a Trainer
+        // reference: the same network, same initial values, initialized without a model
         SequentialBlock reference = fourLayerMlp();
         init(reference, DataType.FLOAT32, shape);
-
         try (Model model = Model.newInstance("datainit", manager.getDevice(), engineName)) {
             model.setBlock(fourLayerMlp());
-            try (Trainer trainer =
-                    model.newTrainer(
-                            new DefaultTrainingConfig(Loss.l2Loss())
-                                    .optDevices(new Device[] {manager.getDevice()}))) {
-                trainer.initialize(shape);
-                copyParameters(reference, model.getBlock());
-                DataInit.initialize(reference, null, new NDList(x));
-
-                DataInit.initialize(trainer, new NDList(x));
-
-                for (Pair<String, Parameter> p : reference.getParameters()) {
-                    NDAssert.assertClose(
-                            model.getBlock().getParameters().get(p.getKey()).getArray(),
-                            p.getValue().getArray(),
-                            1e-6,
-                            1e-7);
-                }
-                NDArray y = trainer.evaluate(new NDList(x)).head();
-                assertNormalised(y, 1, 0.1);
-            }
+            model.getBlock().initialize(model.getNDManager(), model.getDataType(), shape);
+            copyParameters(reference, model.getBlock());
+            DataInit.initialize(reference, null, new NDList(x));
+            initializeThenTrain(model, x, new Device[] {manager.getDevice()});
+            assertParametersClose(reference, model.getBlock());
         }
     }
 
-    private static void copyParameters(Block from, Block to) {
-        for (Pair<String, Parameter> p : from.getParameters()) {
-            p.getValue().getArray().copyTo(to.getParameters().get(p.getKey()).getArray());
-        }
-    }
-
+    /**
+     * The same on two GPUs: {@code trainer.initialize} copies the initialized values to both, so
+     * each device's copy normalises the whole batch. (DJL accepts one CPU device only: it compares
+     * CPU devices without their id and refuses {@code cpu(0), cpu(1)} as duplicates.)
+     */
     @Test
-    public void trainerOnTwoDevices() {
+    public void modelInitializedBeforeATwoDeviceTrainer() {
         if (Engine.getEngine(engineName).getGpuCount() < 2) {
             throw new SkipException(
                     "needs two GPUs; this machine has "
@@ -478,18 +548,67 @@ public class DataInitTest extends EngineTest {
         try (Model model = Model.newInstance("datainit2", devices[0], engineName);
                 NDManager gpu = NDManager.newBaseManager(devices[0], engineName)) {
             model.setBlock(fourLayerMlp());
-            try (Trainer trainer =
-                    model.newTrainer(
-                            new DefaultTrainingConfig(Loss.l2Loss()).optDevices(devices))) {
-                trainer.initialize(shape);
-                NDArray x = gpu.randomNormal(shape).mul(5).add(3);
-                DataInit.initialize(trainer, new NDList(x));
-                // both device copies of the last layer normalise the whole batch
-                for (Device device : devices) {
-                    NDArray y = trainer.evaluate(new NDList(x.toDevice(device, true))).head();
-                    assertNormalised(y, 1, 0.1);
-                }
+            model.getBlock().initialize(model.getNDManager(), model.getDataType(), shape);
+            initializeThenTrain(model, gpu.randomNormal(shape).mul(5).add(3), devices);
+        }
+    }
+
+    /**
+     * Data-initializes the model on {@code x}, then creates a trainer on {@code devices} and takes
+     * one step with learning rate 0: the parameters keep their initialized values exactly, and on
+     * every device the network's output on {@code x} is normalised.
+     */
+    private void initializeThenTrain(Model model, NDArray x, Device[] devices) {
+        DataInit.initialize(model, new NDList(x)).close();
+        Map<String, double[]> initialized = snapshot(model.getBlock());
+        assertTrue(initialized.get("07WeightNorm_g")[0] != 1, "g was initialized");
+        try (Trainer trainer = model.newTrainer(sgdWithLearningRateZero(devices))) {
+            trainer.initialize(x.getShape());
+            stepOnce(trainer, x);
+            Map<String, double[]> after = snapshot(model.getBlock());
+            assertEquals(after.keySet(), initialized.keySet());
+            for (Map.Entry<String, double[]> p : after.entrySet()) {
+                assertEquals(p.getValue(), initialized.get(p.getKey()), p.getKey());
             }
+            for (Device device : devices) {
+                NDArray y = trainer.evaluate(new NDList(x.toDevice(device, true))).head();
+                assertNormalised(y, 1, 0.1);
+            }
+        }
+    }
+
+    private static DefaultTrainingConfig sgdWithLearningRateZero(Device[] devices) {
+        return new DefaultTrainingConfig(Loss.l2Loss())
+                .optDevices(devices)
+                .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0f)).build());
+    }
+
+    /** One forward, backward and optimizer step on the whole batch. */
+    private static void stepOnce(Trainer trainer, NDArray x) {
+        try (NDManager step = x.getManager().newSubManager()) {
+            NDList batch = new NDList(x.toDevice(trainer.getDevices()[0], true));
+            batch.attach(step);
+            try (GradientCollector collector = trainer.newGradientCollector()) {
+                NDArray y = trainer.forward(batch).head();
+                collector.backward(y.square().mean());
+            }
+            trainer.step();
+        }
+    }
+
+    private static void copyParameters(Block from, Block to) {
+        for (Pair<String, Parameter> p : from.getParameters()) {
+            p.getValue().getArray().copyTo(to.getParameters().get(p.getKey()).getArray());
+        }
+    }
+
+    private static void assertParametersClose(Block expected, Block actual) {
+        for (Pair<String, Parameter> p : expected.getParameters()) {
+            NDAssert.assertClose(
+                    actual.getParameters().get(p.getKey()).getArray(),
+                    p.getValue().getArray(),
+                    1e-6,
+                    1e-7);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
@@ -31,6 +32,8 @@ import io.github.djlgan.nn.norm.SpectralNorm;
 import io.github.djlgan.nn.norm.WeightNorm;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.Formulas;
+import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.zoo.ImprovedGanMnist;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,8 +66,23 @@ public class HostileInputTest extends EngineTest {
         super(engine);
     }
 
-    /** A block under test: how to build it, the shape it is initialized with, its name. */
-    private record Case(String name, Supplier<Block> make, Shape shape, boolean parametric) {}
+    /**
+     * A block under test: its name, how to build it, the shape it is initialized with, whether it
+     * has parameters, and its formula.
+     */
+    private record Case(
+            String name, Supplier<Block> make, Shape shape, boolean parametric, Formula formula) {}
+
+    /**
+     * A block's output by its formula ({@link Formulas}, plain Java in double precision), from the
+     * block's current parameters; {@code null} where there is none (Gaussian noise in training).
+     */
+    @FunctionalInterface
+    private interface Formula {
+        double[] of(Block block, double[] x, Shape in, boolean training);
+    }
+
+    private static final int[] PAD_1 = {1, 1};
 
     private static List<Case> cases() {
         List<Case> cases = new ArrayList<>();
@@ -73,38 +91,73 @@ public class HostileInputTest extends EngineTest {
                         "NetworkInNetwork",
                         () -> NetworkInNetwork.builder().setUnits(3).build(),
                         new Shape(4, 2, 5, 5),
-                        true));
+                        true,
+                        (b, x, in, t) ->
+                                Formulas.nin(x, in, p(b, "weight"), 3, p(b, "bias"), false)));
         cases.add(
                 new Case(
                         "WeightNorm(Linear)",
                         () -> WeightNorm.wrap(Linear.builder().setUnits(3).build()),
                         new Shape(4, 6),
-                        true));
+                        true,
+                        (b, x, in, t) ->
+                                Formulas.linear(
+                                        x,
+                                        in,
+                                        weightNormed(b, "01Linear"),
+                                        3,
+                                        p(b, "01Linear_bias"))));
         cases.add(
                 new Case(
                         "WeightNorm(Conv2d)",
-                        () ->
-                                WeightNorm.wrap(
-                                        Conv2d.builder()
-                                                .setKernelShape(new Shape(3, 3))
-                                                .setFilters(3)
-                                                .optPadding(new Shape(1, 1))
-                                                .build()),
+                        () -> WeightNorm.wrap(conv()),
                         new Shape(4, 2, 5, 5),
-                        true));
+                        true,
+                        (b, x, in, t) ->
+                                Formulas.conv2d(
+                                        x,
+                                        in,
+                                        weightNormed(b, "01Conv2d"),
+                                        shape(b, "01Conv2d_weight"),
+                                        p(b, "01Conv2d_bias"),
+                                        PAD_1)));
         cases.add(
                 new Case(
                         "WeightNorm(NetworkInNetwork)",
                         () -> WeightNorm.wrap(NetworkInNetwork.builder().setUnits(3).build()),
                         new Shape(4, 2, 5),
-                        true));
-        cases.add(new Case("Deconv2d", Hostile::deconv, new Shape(4, 2, 5, 5), true));
+                        true,
+                        (b, x, in, t) ->
+                                Formulas.nin(
+                                        x,
+                                        in,
+                                        weightNormed(b, "01NetworkInNetwork"),
+                                        3,
+                                        p(b, "01NetworkInNetwork_bias"),
+                                        false)));
+        cases.add(
+                new Case(
+                        "Deconv2d",
+                        HostileInputTest::deconv,
+                        new Shape(4, 2, 5, 5),
+                        true,
+                        (b, x, in, t) -> deconv(x, in, p(b, "weight"), p(b, "bias"))));
         cases.add(
                 new Case(
                         "WeightNorm(Deconv2d)",
-                        () -> WeightNorm.wrap(Hostile.deconv()),
+                        () -> WeightNorm.wrap(deconv()),
                         new Shape(4, 2, 5, 5),
-                        true));
+                        true,
+                        (b, x, in, t) ->
+                                deconv(
+                                        x,
+                                        in,
+                                        Formulas.weightNormDeconv(
+                                                p(b, "01Deconv2d_weight"),
+                                                shape(b, "01Deconv2d_weight"),
+                                                1,
+                                                p(b, "g")),
+                                        p(b, "01Deconv2d_bias"))));
         cases.add(
                 new Case(
                         "MinibatchDiscrimination",
@@ -114,100 +167,257 @@ public class HostileInputTest extends EngineTest {
                                         .optKernelDim(2)
                                         .build(),
                         new Shape(4, 6),
-                        true));
+                        true,
+                        (b, x, in, t) ->
+                                Formulas.minibatchDiscrimination(
+                                        x,
+                                        (int) in.get(0),
+                                        (int) (in.size() / in.get(0)),
+                                        p(b, "theta"),
+                                        p(b, "logWeightScale"),
+                                        p(b, "bias"),
+                                        3,
+                                        2)));
         cases.add(
                 new Case(
                         "LasagneBatchNorm",
                         () -> LasagneBatchNorm.builder().build(),
                         new Shape(4, 3, 5),
-                        true));
+                        true,
+                        HostileInputTest::lasagneBatchNorm));
         cases.add(
                 new Case(
                         "MinibatchStdDev",
                         () -> MinibatchStdDev.builder().optGroupSize(2).build(),
                         new Shape(4, 2, 3, 3),
-                        false));
+                        false,
+                        (b, x, in, t) -> Formulas.minibatchStdDev(x, in, 2, 1, 1e-8)));
         cases.add(
                 new Case(
                         "GaussianNoise",
                         () -> GaussianNoise.builder().optSigma(0.5f).build(),
                         new Shape(4, 3),
-                        false));
+                        false,
+                        (b, x, in, t) -> t ? null : x));
         cases.add(
                 new Case(
                         "Maxout",
                         () -> Maxout.builder().setUnits(3).setPieces(2).build(),
                         new Shape(4, 2, 5, 5),
-                        true));
+                        true,
+                        (b, x, in, t) ->
+                                Formulas.maxout(x, in, p(b, "weight"), 3, 2, p(b, "bias"))));
         cases.add(
                 new Case(
                         "SpectralNorm(Linear)",
                         () -> SpectralNorm.wrap(Linear.builder().setUnits(3).build()),
                         new Shape(4, 6),
-                        true));
+                        true,
+                        (b, x, in, t) ->
+                                Formulas.linear(
+                                        x,
+                                        in,
+                                        spectralNormed(b, "01Linear", 0, t),
+                                        3,
+                                        p(b, "01Linear_bias"))));
         cases.add(
                 new Case(
                         "SpectralNorm(Conv2d)",
-                        () ->
-                                SpectralNorm.wrap(
-                                        Conv2d.builder()
-                                                .setKernelShape(new Shape(3, 3))
-                                                .setFilters(3)
-                                                .optPadding(new Shape(1, 1))
-                                                .build()),
+                        () -> SpectralNorm.wrap(conv()),
                         new Shape(4, 2, 5, 5),
-                        true));
+                        true,
+                        (b, x, in, t) ->
+                                Formulas.conv2d(
+                                        x,
+                                        in,
+                                        spectralNormed(b, "01Conv2d", 0, t),
+                                        shape(b, "01Conv2d_weight"),
+                                        p(b, "01Conv2d_bias"),
+                                        PAD_1)));
         cases.add(
                 new Case(
                         "SpectralNorm(Deconv2d)",
-                        () -> SpectralNorm.wrap(Hostile.deconv()),
+                        () -> SpectralNorm.wrap(deconv()),
                         new Shape(4, 2, 5, 5),
-                        true));
+                        true,
+                        (b, x, in, t) ->
+                                deconv(
+                                        x,
+                                        in,
+                                        spectralNormed(b, "01Deconv2d", 1, t),
+                                        p(b, "01Deconv2d_bias"))));
         cases.add(
                 new Case(
                         "EqualizedLearningRate(Linear)",
                         () -> EqualizedLearningRate.wrap(Linear.builder().setUnits(3).build()),
                         new Shape(4, 6),
-                        true));
+                        true,
+                        (b, x, in, t) ->
+                                Formulas.linear(
+                                        x,
+                                        in,
+                                        scaled(
+                                                p(b, "01Linear_weight"),
+                                                Math.sqrt(2) / Math.sqrt(6)),
+                                        3,
+                                        p(b, "01Linear_bias"))));
         cases.add(
                 new Case(
                         "EqualizedLearningRate(Conv2d)",
-                        () ->
-                                EqualizedLearningRate.wrap(
-                                        Conv2d.builder()
-                                                .setKernelShape(new Shape(3, 3))
-                                                .setFilters(3)
-                                                .optPadding(new Shape(1, 1))
-                                                .build()),
+                        () -> EqualizedLearningRate.wrap(conv()),
                         new Shape(4, 2, 5, 5),
-                        true));
+                        true,
+                        (b, x, in, t) ->
+                                Formulas.conv2d(
+                                        x,
+                                        in,
+                                        // fan-in 2 channels · 3 · 3 taps
+                                        scaled(
+                                                p(b, "01Conv2d_weight"),
+                                                Math.sqrt(2) / Math.sqrt(18)),
+                                        shape(b, "01Conv2d_weight"),
+                                        p(b, "01Conv2d_bias"),
+                                        PAD_1)));
         cases.add(
                 new Case(
-                        "PixelNorm", () -> PixelNorm.builder().build(), new Shape(4, 3, 5), false));
+                        "PixelNorm",
+                        () -> PixelNorm.builder().build(),
+                        new Shape(4, 3, 5),
+                        false,
+                        (b, x, in, t) -> Formulas.pixelNorm(x, in, 1e-8)));
         cases.add(
                 new Case(
                         "WeightNorm(Maxout)",
                         () -> WeightNorm.wrap(Maxout.builder().setUnits(3).setPieces(2).build()),
                         new Shape(4, 2, 5),
-                        true));
+                        true,
+                        (b, x, in, t) ->
+                                Formulas.maxout(
+                                        x,
+                                        in,
+                                        weightNormed(b, "01Maxout"),
+                                        3,
+                                        2,
+                                        p(b, "01Maxout_bias"))));
         cases.add(
                 new Case(
                         "SpectralNorm(Maxout)",
                         () -> SpectralNorm.wrap(Maxout.builder().setUnits(3).setPieces(2).build()),
                         new Shape(4, 2, 5),
-                        true));
+                        true,
+                        (b, x, in, t) ->
+                                Formulas.maxout(
+                                        x,
+                                        in,
+                                        spectralNormed(b, "01Maxout", 0, t),
+                                        3,
+                                        2,
+                                        p(b, "01Maxout_bias"))));
         return cases;
     }
 
-    /** Holder of small builders used by several cases. */
-    private static final class Hostile {
-        static Block deconv() {
-            return Deconv2d.builder()
-                    .setKernelShape(new Shape(3, 3))
-                    .setFilters(3)
-                    .optStride(new Shape(2, 2))
-                    .build();
+    /** The case of that name. */
+    private static Case named(String name) {
+        for (Case c : cases()) {
+            if (c.name().equals(name)) {
+                return c;
+            }
         }
+        throw new IllegalArgumentException("no case " + name);
+    }
+
+    private static Block conv() {
+        return Conv2d.builder()
+                .setKernelShape(new Shape(3, 3))
+                .setFilters(3)
+                .optPadding(new Shape(1, 1))
+                .build();
+    }
+
+    private static Block deconv() {
+        return Deconv2d.builder()
+                .setKernelShape(new Shape(3, 3))
+                .setFilters(3)
+                .optStride(new Shape(2, 2))
+                .build();
+    }
+
+    /** The formula of {@link #deconv()}: 3 filters, 3×3, stride 2. */
+    private static double[] deconv(double[] x, Shape in, double[] w, double[] b) {
+        int[] none = {0, 0};
+        int[] one = {1, 1};
+        return Formulas.deconv2d(
+                x, in, w, 3, 1, new int[] {3, 3}, new int[] {2, 2}, none, none, one, b);
+    }
+
+    /** Lasagne's batch norm over axes (0, 2): batch statistics in training, else the averages. */
+    private static double[] lasagneBatchNorm(Block b, double[] x, Shape in, boolean training) {
+        int[] index = Formulas.parameterIndex(in, new int[] {0, 2});
+        double[] mean = p(b, "mean");
+        double[] invStd = p(b, "invStd");
+        if (training) {
+            double[][] batch = Formulas.batchStatistics(x, index, mean.length, 1e-4);
+            mean = batch[0];
+            invStd = batch[1];
+        }
+        return Formulas.normalized(x, index, mean, invStd, p(b, "gamma"), p(b, "beta"));
+    }
+
+    /** g · v/‖v‖ for the wrapped block's weight, the norm over every axis but axis 0. */
+    private static double[] weightNormed(Block b, String child) {
+        return Formulas.weightNorm(p(b, child + "_weight"), p(b, "g"));
+    }
+
+    /**
+     * W/σ for the wrapped block's weight, σ = uᵀ W v with W a matrix of rows on the channel axis:
+     * the stored u and v (inference), or one power iteration from them (training).
+     */
+    private static double[] spectralNormed(Block b, String child, int axis, boolean training) {
+        double[] w = p(b, child + "_weight");
+        double[] matrix = channelsFirst(w, shape(b, child + "_weight"), axis);
+        double[] u = p(b, "u");
+        double[] v = p(b, "v");
+        if (training) {
+            double[][] uv = Formulas.powerIteration(matrix, u, v);
+            u = uv[0];
+            v = uv[1];
+        }
+        return scaled(w, 1 / Formulas.sigma(matrix, u, v));
+    }
+
+    /** The weight's values with its axis {@code axis} (0 or 1) first, row-major. */
+    private static double[] channelsFirst(double[] w, Shape shape, int axis) {
+        if (axis == 0) {
+            return w;
+        }
+        int a = (int) shape.get(0);
+        int c = (int) shape.get(1);
+        int rest = (int) (shape.size() / a / c);
+        double[] m = new double[w.length];
+        for (int i = 0; i < a; i++) {
+            for (int j = 0; j < c; j++) {
+                System.arraycopy(w, (i * c + j) * rest, m, (j * a + i) * rest, rest);
+            }
+        }
+        return m;
+    }
+
+    private static double[] scaled(double[] w, double factor) {
+        double[] out = new double[w.length];
+        for (int i = 0; i < w.length; i++) {
+            out[i] = w[i] * factor;
+        }
+        return out;
+    }
+
+    /** A parameter's values, or null if the block has no parameter of that name. */
+    private static double[] p(Block b, String name) {
+        Parameter parameter = b.getParameters().get(name);
+        return parameter == null ? null : NDAssert.toDoubles(parameter.getArray());
+    }
+
+    private static Shape shape(Block b, String name) {
+        return b.getParameters().get(name).getArray().getShape();
     }
 
     private Block initialized(Case c) {
@@ -268,13 +478,15 @@ public class HostileInputTest extends EngineTest {
                                         .optKernelDim(2)
                                         .build(),
                         new Shape(4, 2, 3),
-                        true));
+                        true,
+                        null));
         cases.add(
                 new Case(
                         "GaussianNoise",
                         () -> GaussianNoise.builder().optSigma(0.5f).build(),
                         new Shape(4, 3, 2),
-                        false));
+                        false,
+                        null));
         List<String> rejecting =
                 List.of(
                         "Deconv2d",
@@ -397,15 +609,17 @@ public class HostileInputTest extends EngineTest {
 
     // ---- shapes that change between calls ---------------------------------------------------
 
+    /**
+     * The formula's values at the batch size the block was initialized with (4) and at another (8),
+     * in inference and training: the wrappers of a {@code Linear} take one path at 4 (scaling the
+     * output, 4 × 3 outputs against an 18-value weight) and the other at 8.
+     */
     @Test
-    public void anotherBatchSizeWorks() {
+    public void anotherBatchSizeGivesTheFormulasValues() {
         for (Case c : cases()) {
-            Block block = initialized(c);
-            Shape other = withBatch(c.shape(), 6);
-            for (boolean training : new boolean[] {false, true}) {
-                NDArray y = forward(block, training, input(other));
-                assertEquals(y.getShape(), block.getOutputShapes(new Shape[] {other})[0], c.name());
-            }
+            Block block = randomized(c);
+            assertFormula(c, block, c.shape());
+            assertFormula(c, block, withBatch(c.shape(), 8));
         }
     }
 
@@ -436,19 +650,19 @@ public class HostileInputTest extends EngineTest {
     @Test
     public void anotherRankIsRejectedWhereTheBlockDependsOnIt() {
         // rank 2 → rank 3 with the same feature/channel count on axis 1
-        Block bn = initialized(cases().get(7)); // LasagneBatchNorm (4, 3, 5)
+        Block bn = initialized(named("LasagneBatchNorm")); // (4, 3, 5)
         IllegalArgumentException e =
                 expectThrows(
                         IllegalArgumentException.class,
                         () -> forward(bn, false, input(new Shape(4, 3))));
         assertMessage(e, "LasagneBatchNorm:", "(*, 3, *)", "(4, 3)");
-        Block conv = initialized(cases().get(2)); // WeightNorm(Conv2d) (4, 2, 5, 5)
+        Block conv = initialized(named("WeightNorm(Conv2d)")); // (4, 2, 5, 5)
         e =
                 expectThrows(
                         IllegalArgumentException.class,
                         () -> forward(conv, false, input(new Shape(4, 2, 5))));
         assertMessage(e, "WeightNorm(Conv2d):", "(4, 2, 5)");
-        Block deconv = initialized(cases().get(4)); // Deconv2d (4, 2, 5, 5)
+        Block deconv = initialized(named("Deconv2d")); // (4, 2, 5, 5)
         e =
                 expectThrows(
                         IllegalArgumentException.class,
@@ -457,28 +671,89 @@ public class HostileInputTest extends EngineTest {
     }
 
     @Test
-    public void anotherSpatialSizeGivesTheOutputForThatSize() {
+    public void anotherSpatialSizeGivesTheFormulasValues() {
         // NIN, convolutions, deconvolutions and batch norm over the spatial axes are defined for
         // any spatial size
         for (Case c : cases()) {
             if (c.shape().dimension() < 3) {
                 continue;
             }
-            Block block = initialized(c);
             long[] dims = c.shape().getShape().clone();
             for (int i = 2; i < dims.length; i++) {
                 dims[i] += 3;
             }
-            Shape other = new Shape(dims);
-            NDArray y = forward(block, false, input(other));
-            assertEquals(y.getShape(), block.getOutputShapes(new Shape[] {other})[0], c.name());
+            assertFormula(c, randomized(c), new Shape(dims));
         }
-        // and NIN's output at every position is the same matrix product: compare one position
-        Block nin = initialized(cases().get(0));
-        NDArray big = input(new Shape(2, 2, 7, 6));
-        NDArray whole = forward(nin, false, big);
-        NDArray corner = forward(nin, false, big.get(":, :, 0:5, 0:5"));
-        assertTrue(whole.get(":, :, 0:5, 0:5").allClose(corner, 1e-5, 1e-6, false));
+    }
+
+    /**
+     * Compares the block's output on an input of {@code shape}, in inference and then training,
+     * with its formula computed from the parameters before the call; for Gaussian noise in training
+     * (no formula: the noise is random) checks that the output is the input plus noise of about the
+     * block's σ = 0.5, with the engine's generator seeded.
+     */
+    private void assertFormula(Case c, Block block, Shape shape) {
+        for (boolean training : new boolean[] {false, true}) {
+            String label = c.name() + " " + shape + " training=" + training;
+            NDArray x = input(shape);
+            double[] xs = NDAssert.toDoubles(x);
+            double[] expected = c.formula().of(block, xs, shape, training);
+            Engine.getEngine(engineName).setRandomSeed(11);
+            NDArray y = forward(block, training, x);
+            if (expected == null) {
+                double[] noise = NDAssert.toDoubles(y.sub(x));
+                double squares = 0;
+                for (double e : noise) {
+                    assertTrue(e != 0, label);
+                    squares += e * e;
+                }
+                double std = Math.sqrt(squares / noise.length);
+                assertTrue(std > 0.25 && std < 1, label + ": noise std " + std);
+                continue;
+            }
+            try {
+                NDAssert.assertClose(
+                        y, expected, block.getOutputShapes(new Shape[] {shape})[0], 1e-4, 1e-4);
+            } catch (AssertionError e) {
+                throw new AssertionError(label + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * The case's block, initialized, with random values in every parameter (positive ones for a
+     * scale g and an inverse standard deviation; log-scales around −1, as minibatch
+     * discrimination's tests use, so that exp(−c) is not negligible), and for spectral norm u = W
+     * v/‖W v‖, so that σ = ‖W v‖ is well away from 0.
+     */
+    private Block randomized(Case c) {
+        Block block = initialized(c);
+        long seed = 300;
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            String name = p.getKey();
+            NDArray value = randn(seed++, p.getValue().getArray().getShape().getShape());
+            if (name.equals("g") || name.endsWith("invStd")) {
+                value = value.abs().add(0.5f);
+            } else if (name.endsWith("logWeightScale")) {
+                value = value.mul(0.2f).sub(1);
+            }
+            setParameter(block, name, value);
+        }
+        if (block instanceof SpectralNorm) {
+            String weight = c.name().substring(c.name().indexOf('(') + 1, c.name().length() - 1);
+            String key = "01" + weight + "_weight";
+            int axis = weight.equals("Deconv2d") ? 1 : 0;
+            double[] matrix = channelsFirst(p(block, key), shape(block, key), axis);
+            double[] v = p(block, "v");
+            double[] wv = new double[p(block, "u").length];
+            for (int i = 0; i < wv.length; i++) {
+                for (int j = 0; j < v.length; j++) {
+                    wv[i] += matrix[i * v.length + j] * v[j];
+                }
+            }
+            setParameter(block, "u", manager.create(Formulas.unit(wv)));
+        }
+        return block;
     }
 
     @Test

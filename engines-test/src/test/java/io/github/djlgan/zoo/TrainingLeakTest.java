@@ -44,16 +44,21 @@ public class TrainingLeakTest extends EngineTest {
                                     Optimizer.adam()
                                             .optLearningRateTracker(Tracker.fixed(1e-3f))
                                             .build());
-            try (Trainer trainer = model.newTrainer(config);
-                    NDManager data = manager.newSubManager()) {
-                trainer.initialize(EveryBlockNetwork.INPUT);
+            try (NDManager data = manager.newSubManager()) {
+                model.getBlock()
+                        .initialize(
+                                model.getNDManager(), model.getDataType(), EveryBlockNetwork.INPUT);
                 NDArray initBatch = data.randomNormal(EveryBlockNetwork.INPUT);
                 int beforeInit = engineManager.getManagedArrays().size();
-                DataInit.initialize(trainer, new NDList(initBatch));
+                DataInit.initialize(model, new NDList(initBatch)).close();
                 assertEquals(
                         engineManager.getManagedArrays().size(),
                         beforeInit,
-                        "arrays left by DataInit.initialize(trainer, batch)");
+                        "arrays left by DataInit.initialize(model, batch)");
+            }
+            try (Trainer trainer = model.newTrainer(config);
+                    NDManager data = manager.newSubManager()) {
+                trainer.initialize(EveryBlockNetwork.INPUT);
 
                 int[] alive = new int[5];
                 for (int step = 0; step < alive.length; step++) {

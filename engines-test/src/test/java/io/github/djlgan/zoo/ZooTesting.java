@@ -95,12 +95,14 @@ final class ZooTesting {
                                     Optimizer.adam()
                                             .optLearningRateTracker(Tracker.fixed(0.001f))
                                             .build());
+            if (!generator) {
+                // before the trainer exists, so that it starts from the initialized values
+                block.initialize(model.getNDManager(), model.getDataType(), new Shape(BATCH, in));
+                DataInit.initialize(model, new NDList(x)).close();
+            }
             float[] before;
             try (Trainer trainer = model.newTrainer(config)) {
                 trainer.initialize(new Shape(BATCH, in));
-                if (!generator) {
-                    DataInit.initialize(trainer, new NDList(x));
-                }
                 before = infer(block, data, probeX);
                 for (int step = 0; step < STEPS; step++) {
                     try (GradientCollector collector = trainer.newGradientCollector()) {

@@ -1,21 +1,17 @@
 package io.github.djlgan.nn.convolutional;
 
-import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.github.djlgan.nn.BaseBlock;
 import io.github.djlgan.util.BlockChecks;
 import io.github.djlgan.util.BlockConfig;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.util.Locale;
 
 /**
@@ -82,25 +78,18 @@ import java.util.Locale;
  * sliced from the weight on every call, so gradients reach it and a wrapper may hand in a different
  * weight each time.
  *
- * <p><b>Cost</b> (measured on a shared 2-core x86-64 CPU, one thread per engine, medians of 15
- * forward + backward passes, three runs). A 5×5, 256 → 128, stride 2, padding 2, output padding 1
- * layer on a (64, 256, 8, 8) input, 3.4·10<sup>9</sup> multiply-accumulates, takes 1.5–1.8×
- * (PyTorch) and 2.3–2.4× (MXNet) the time of a {@code Conv2d} 5×5, 256 → 128, padding 2 on the same
- * input, which does the same multiply-accumulates. The extra time goes to the four smaller
- * convolutions (3×3, 3×2, 2×3 and 2×2 kernels run less efficiently than one 5×5), to interleaving
- * the phases (two copies of the output) and to slicing and flipping the kernel; MXNet's flip, stack
- * and slice are much slower than PyTorch's. With stride 1 (3×3, padding 1) there is a single phase
- * and the ratios are 1.0–1.1× and 1.4×. Computing all phases with one convolution over zero-padded
- * 3×3 sub-kernels (1.44× the multiply-accumulates) was slower on both engines. Padding each phase's
- * input exactly (concatenating zero rows) instead of padding symmetrically and cropping gained 3%
- * on PyTorch and lost 12–20% on MXNet, so it is not done.
+ * <p><b>Cost.</b> The phase convolutions together do the multiply-accumulates of the definition,
+ * and no multiplication by an inserted zero, plus the border rows above; interleaving the phases
+ * copies the output twice, and the sub-kernels are sliced and flipped on every call. Its time
+ * against a {@code Conv2d} doing the same multiply-accumulates, and the variants that were measured
+ * and not kept, are in the project's {@code docs/design-measurements.md}.
  *
  * <p>References: V. Dumoulin, F. Visin, "A guide to convolution arithmetic for deep learning",
  * arXiv:1603.07285 (transposed convolution arithmetic); W. Shi et al., "Real-Time Single Image and
  * Video Super-Resolution Using an Efficient Sub-Pixel Convolutional Neural Network", CVPR 2016 (the
  * phase decomposition); Lasagne's {@code lasagne.layers.TransposedConv2DLayer}.
  */
-public class Deconv2d extends AbstractBlock {
+public class Deconv2d extends BaseBlock {
 
     private static final String NAME = "Deconv2d";
     private static final byte VERSION = 1;
@@ -116,7 +105,7 @@ public class Deconv2d extends AbstractBlock {
     private final Parameter bias;
 
     Deconv2d(Builder builder) {
-        super(VERSION);
+        super(NAME, VERSION);
         kernelShape = builder.kernelShape;
         stride = builder.stride;
         padding = builder.padding;
@@ -124,20 +113,8 @@ public class Deconv2d extends AbstractBlock {
         dilation = builder.dilation;
         filters = builder.filters;
         groups = builder.groups;
-        weight =
-                addParameter(
-                        Parameter.builder()
-                                .setName("weight")
-                                .setType(Parameter.Type.WEIGHT)
-                                .build());
-        bias =
-                builder.bias
-                        ? addParameter(
-                                Parameter.builder()
-                                        .setName("bias")
-                                        .setType(Parameter.Type.BIAS)
-                                        .build())
-                        : null;
+        weight = addParameter("weight", Parameter.Type.WEIGHT);
+        bias = builder.bias ? addParameter("bias", Parameter.Type.BIAS) : null;
     }
 
     /**
@@ -302,22 +279,12 @@ public class Deconv2d extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected NDList forwardInternal(
-            ParameterStore parameterStore,
-            NDList inputs,
-            boolean training,
-            PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
-        BlockChecks.checkState(
-                weight.isInitialized(),
-                NAME,
-                "parameters are not initialized; call initialize(manager, dataType, inputShape)"
-                        + " or train it in a Trainer first");
-        BlockChecks.checkInputType(NAME, x, weight.getArray().getDataType());
+    protected NDArray compute(
+            ParameterStore store, NDArray x, boolean training, PairList<String, Object> params) {
         // read on every call (a wrapper such as weight normalisation may hand out derived values)
-        NDArray w = parameterStore.getValue(weight, x.getDevice(), training);
-        NDArray b = parameterStore.getValue(bias, x.getDevice(), training);
-        return new NDList(deconv2d(x, w, b, stride, padding, outPadding, dilation, groups));
+        NDArray w = store.getValue(weight, x.getDevice(), training);
+        NDArray b = store.getValue(bias, x.getDevice(), training);
+        return deconv2d(x, w, b, stride, padding, outPadding, dilation, groups);
     }
 
     /** {@inheritDoc} */
@@ -331,10 +298,7 @@ public class Deconv2d extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void beforeInitialize(Shape... inputShapes) {
-        BlockChecks.checkArgument(
-                inputShapes.length == 1, NAME, "expected 1 input, got %d", inputShapes.length);
-        Shape in = inputShapes[0];
+    protected void beforeInitialize(Shape in) {
         BlockChecks.checkShape(
                 in.dimension() == 4 && in.get(1) > 0,
                 NAME,
@@ -349,7 +313,6 @@ public class Deconv2d extends AbstractBlock {
         long h = outSize(in.get(2), 0);
         long w = outSize(in.get(3), 1);
         checkOutput(in, h, w, kernelShape, stride, padding, outPadding, dilation);
-        super.beforeInitialize(inputShapes);
     }
 
     /** {@inheritDoc} */
@@ -517,23 +480,8 @@ public class Deconv2d extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void saveMetadata(DataOutputStream os) throws IOException {
-        saveInputShapes(os);
-        config().save(os);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public void loadMetadata(byte loadVersion, DataInputStream is)
-            throws IOException, MalformedModelException {
-        BlockConfig.checkVersion(NAME, VERSION, loadVersion);
-        readInputShapes(is);
-        config().checkSaved(is);
-    }
-
-    /** The options that shape this block's parameters and maths, saved with them. */
-    private BlockConfig config() {
-        return BlockConfig.of(NAME)
+    protected BlockConfig config() {
+        return super.config()
                 .add("kernelShape", kernelShape)
                 .add("stride", stride)
                 .add("padding", padding)

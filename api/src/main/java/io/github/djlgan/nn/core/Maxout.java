@@ -1,18 +1,13 @@
 package io.github.djlgan.nn.core;
 
-import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.github.djlgan.nn.BaseBlock;
 import io.github.djlgan.util.BlockChecks;
 import io.github.djlgan.util.BlockConfig;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 
 /**
  * Maxout layer: a dense layer with units·pieces outputs along axis 1, followed by the maximum over
@@ -47,7 +42,7 @@ import java.io.IOException;
  * Networks", ICML 2013; Lasagne's {@code DenseLayer} followed by {@code
  * FeaturePoolLayer(pool_size=p)}; Blocks' {@code LinearMaxout}.
  */
-public class Maxout extends AbstractBlock {
+public class Maxout extends BaseBlock {
 
     private static final String NAME = "Maxout";
     private static final byte VERSION = 1;
@@ -58,23 +53,11 @@ public class Maxout extends AbstractBlock {
     private final Parameter bias;
 
     Maxout(Builder builder) {
-        super(VERSION);
+        super(NAME, VERSION);
         units = builder.units;
         pieces = builder.pieces;
-        weight =
-                addParameter(
-                        Parameter.builder()
-                                .setName("weight")
-                                .setType(Parameter.Type.WEIGHT)
-                                .build());
-        bias =
-                builder.bias
-                        ? addParameter(
-                                Parameter.builder()
-                                        .setName("bias")
-                                        .setType(Parameter.Type.BIAS)
-                                        .build())
-                        : null;
+        weight = addParameter("weight", Parameter.Type.WEIGHT);
+        bias = builder.bias ? addParameter("bias", Parameter.Type.BIAS) : null;
     }
 
     /**
@@ -104,17 +87,11 @@ public class Maxout extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected NDList forwardInternal(
-            ParameterStore parameterStore,
-            NDList inputs,
-            boolean training,
-            PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
-        checkInput(x.getShape());
-        BlockChecks.checkInputType(NAME, x, weight.getArray().getDataType());
-        NDArray w = parameterStore.getValue(weight, x.getDevice(), training);
-        NDArray b = parameterStore.getValue(bias, x.getDevice(), training);
-        return new NDList(maxout(x, w, b, pieces));
+    protected NDArray compute(
+            ParameterStore store, NDArray x, boolean training, PairList<String, Object> params) {
+        NDArray w = store.getValue(weight, x.getDevice(), training);
+        NDArray b = store.getValue(bias, x.getDevice(), training);
+        return maxout(x, w, b, pieces);
     }
 
     /** {@inheritDoc} */
@@ -126,16 +103,8 @@ public class Maxout extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void beforeInitialize(Shape... inputShapes) {
-        BlockChecks.checkArgument(
-                inputShapes.length == 1, NAME, "expected 1 input, got %d", inputShapes.length);
-        Shape in = inputShapes[0];
-        BlockChecks.checkShape(
-                in.dimension() >= 2 && in.get(1) > 0,
-                NAME,
-                "input (N, C, d1, ..., dk) of rank >= 2 with a known channel count C",
-                in);
-        super.beforeInitialize(inputShapes);
+    protected void beforeInitialize(Shape in) {
+        BlockChecks.checkChannelsFirst(NAME, in);
     }
 
     /** {@inheritDoc} */
@@ -147,19 +116,10 @@ public class Maxout extends AbstractBlock {
         }
     }
 
-    private void checkInput(Shape in) {
-        BlockChecks.checkState(
-                weight.isInitialized(),
-                NAME,
-                "parameters are not initialized; call initialize(manager, dataType, inputShape)"
-                        + " or train it in a Trainer first");
-        BlockChecks.checkShape(in.dimension() >= 2, NAME, "input (N, C, ...) of rank >= 2", in);
-        long channels = weight.getArray().getShape().get(1);
-        BlockChecks.checkShape(
-                in.get(1) == channels,
-                NAME,
-                "input (N, " + channels + ", ...) with the channel count it was initialized with",
-                in);
+    /** {@inheritDoc} */
+    @Override
+    protected void checkInput(NDArray x) {
+        BlockChecks.checkChannels(NAME, x.getShape(), weight.getArray().getShape().get(1));
     }
 
     /**
@@ -191,26 +151,8 @@ public class Maxout extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void saveMetadata(DataOutputStream os) throws IOException {
-        saveInputShapes(os);
-        config().save(os);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public void loadMetadata(byte loadVersion, DataInputStream is)
-            throws IOException, MalformedModelException {
-        BlockConfig.checkVersion(NAME, VERSION, loadVersion);
-        readInputShapes(is);
-        config().checkSaved(is);
-    }
-
-    /** The options that shape this block's parameters and maths, saved with them. */
-    private BlockConfig config() {
-        return BlockConfig.of(NAME)
-                .add("units", units)
-                .add("pieces", pieces)
-                .add("bias", bias != null);
+    protected BlockConfig config() {
+        return super.config().add("units", units).add("pieces", pieces).add("bias", bias != null);
     }
 
     /** The builder for a {@link Maxout}. */

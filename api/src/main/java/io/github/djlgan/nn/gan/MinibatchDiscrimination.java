@@ -1,13 +1,11 @@
 package io.github.djlgan.nn.gan;
 
-import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
@@ -15,14 +13,12 @@ import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import io.github.djlgan.init.DataInitPass;
 import io.github.djlgan.init.DataInitializable;
+import io.github.djlgan.nn.BaseBlock;
 import io.github.djlgan.nn.gan.PairwiseTiles.Distance;
 import io.github.djlgan.nn.gan.PairwiseTiles.RowReduction;
 import io.github.djlgan.nn.gan.PairwiseTiles.Tiling;
 import io.github.djlgan.util.BlockChecks;
 import io.github.djlgan.util.BlockConfig;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 
 /**
  * Minibatch discrimination: appends to every sample features that measure how close it is to the
@@ -102,7 +98,7 @@ import java.io.IOException;
  * <p>Reference: T. Salimans, I. Goodfellow, W. Zaremba, V. Cheung, A. Radford, X. Chen, "Improved
  * Techniques for Training GANs", NIPS 2016, §3.2; improved-gan's {@code nn.MinibatchLayer}.
  */
-public class MinibatchDiscrimination extends AbstractBlock implements DataInitializable {
+public class MinibatchDiscrimination extends BaseBlock implements DataInitializable {
 
     private static final String NAME = "MinibatchDiscrimination";
     private static final byte VERSION = 1;
@@ -121,7 +117,7 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
     private final Parameter bias;
 
     MinibatchDiscrimination(Builder builder) {
-        super(VERSION);
+        super(NAME, VERSION);
         numKernels = builder.numKernels;
         kernelDim = builder.kernelDim;
         blockSize = builder.blockSize;
@@ -255,25 +251,21 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
 
     /** {@inheritDoc} */
     @Override
-    protected NDList forwardInternal(
-            ParameterStore parameterStore,
-            NDList inputs,
+    protected NDArray compute(
+            ParameterStore store,
+            NDArray input,
             boolean training,
             PairList<String, Object> params) {
-        if (parameterStore instanceof DataInitPass pass) {
-            return initializeFromData(pass, inputs);
-        }
-        NDArray x = flatten(inputs.singletonOrThrow());
+        NDArray x = flatten(input);
         if (x.getShape().get(0) == 0) { // an empty batch: an empty output
-            return new NDList(
-                    x.getManager()
-                            .zeros(
-                                    new Shape(0, x.getShape().get(1) + numKernels),
-                                    x.getDataType(),
-                                    x.getDevice()));
+            return x.getManager()
+                    .zeros(
+                            new Shape(0, x.getShape().get(1) + numKernels),
+                            x.getDataType(),
+                            x.getDevice());
         }
-        NDArray m = projections(parameterStore, x, training);
-        NDArray b = parameterStore.getValue(bias, x.getDevice(), training);
+        NDArray m = projections(store, x, training);
+        NDArray b = store.getValue(bias, x.getDevice(), training);
         long n = m.getShape().get(0);
         Tiling tiling = new Tiling((int) n, blockSizeFor(n, m.getDataType()));
         NDArray o =
@@ -285,13 +277,13 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
                                 MinibatchDiscrimination::closeness,
                                 SUM_OVER_J)
                         : PairwiseTiles.closenessRecomputed(m, tiling);
-        return new NDList(x.concat(o.add(b), 1));
+        return x.concat(o.add(b), 1);
     }
 
     /** {@inheritDoc} */
     @Override
-    public NDList initializeFromData(DataInitPass pass, NDList inputs) {
-        NDArray x = flatten(inputs.singletonOrThrow());
+    public NDList initializeFromData(DataInitPass pass, ParameterStore store, NDList inputs) {
+        NDArray x = flatten(inputs.head());
         long n = x.getShape().get(0);
         BlockChecks.checkArgument(
                 n >= 2,
@@ -300,7 +292,7 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
                         + " nearest other sample), got %d; nothing was assigned",
                 n);
         // values only: outside any autograd graph
-        NDArray m = projections(pass, x, true).stopGradient();
+        NDArray m = projections(store, x, true).stopGradient();
         Tiling tiling = new Tiling((int) n, blockSizeFor(n, m.getDataType()));
         NDArray nearest =
                 PairwiseTiles.reduceRows(
@@ -330,7 +322,7 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
                         (c, others) -> closeness(c.div(mmad), others),
                         SUM_OVER_J);
         NDArray meanF = f.mean(new int[] {0}); // (K)
-        NDArray s = pass.getValue(logWeightScale, x.getDevice(), true);
+        NDArray s = store.getValue(logWeightScale, x.getDevice(), true);
         pass.assign(NAME, logWeightScale, mmad.log().reshape(numKernels, 1).neg().add(s));
         pass.assign(NAME, bias, meanF.neg());
         return new NDList(x.concat(f.sub(meanF), 1));
@@ -345,13 +337,9 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
         return x.matMul(w).reshape(x.getShape().get(0), numKernels, kernelDim);
     }
 
-    /** Checks the input and flattens it to (N, F). */
-    private NDArray flatten(NDArray input) {
-        BlockChecks.checkState(
-                theta.isInitialized(),
-                NAME,
-                "parameters are not initialized; call initialize(manager, dataType, inputShape)"
-                        + " or train it in a Trainer first");
+    /** {@inheritDoc} */
+    @Override
+    protected void checkInput(NDArray input) {
         Shape in = input.getShape();
         BlockChecks.checkShape(in.dimension() >= 2, NAME, "input (N, d1, ...) of rank >= 2", in);
         long features = theta.getArray().getShape().get(0);
@@ -360,8 +348,12 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
                 NAME,
                 "input (N, d1, ...) with d1·...·dk = " + features + " features as initialized",
                 in);
-        BlockChecks.checkInputType(NAME, input, theta.getArray().getDataType());
-        return in.dimension() == 2 ? input : input.reshape(in.get(0), features);
+    }
+
+    /** The input flattened to (N, F). */
+    private static NDArray flatten(NDArray input) {
+        Shape in = input.getShape();
+        return in.dimension() == 2 ? input : input.reshape(in.get(0), in.slice(1).size());
     }
 
     /** {@inheritDoc} */
@@ -373,16 +365,12 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
 
     /** {@inheritDoc} */
     @Override
-    protected void beforeInitialize(Shape... inputShapes) {
-        BlockChecks.checkArgument(
-                inputShapes.length == 1, NAME, "expected 1 input, got %d", inputShapes.length);
-        Shape in = inputShapes[0];
+    protected void beforeInitialize(Shape in) {
         BlockChecks.checkShape(
                 in.dimension() >= 2 && in.slice(1).getUnknownValueCount() == 0,
                 NAME,
                 "input (N, d1, ..., dk) of rank >= 2 with known feature sizes d1, ..., dk",
                 in);
-        super.beforeInitialize(inputShapes);
     }
 
     /** {@inheritDoc} */
@@ -414,23 +402,8 @@ public class MinibatchDiscrimination extends AbstractBlock implements DataInitia
 
     /** {@inheritDoc} */
     @Override
-    protected void saveMetadata(DataOutputStream os) throws IOException {
-        saveInputShapes(os);
-        config().save(os);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public void loadMetadata(byte loadVersion, DataInputStream is)
-            throws IOException, MalformedModelException {
-        BlockConfig.checkVersion(NAME, VERSION, loadVersion);
-        readInputShapes(is);
-        config().checkSaved(is);
-    }
-
-    /** The options that shape this block's parameters and maths, saved with them. */
-    private BlockConfig config() {
-        return BlockConfig.of(NAME).add("numKernels", numKernels).add("kernelDim", kernelDim);
+    protected BlockConfig config() {
+        return super.config().add("numKernels", numKernels).add("kernelDim", kernelDim);
     }
 
     /** The builder for a {@link MinibatchDiscrimination}. */

@@ -1,19 +1,14 @@
 package io.github.djlgan.nn.gan;
 
-import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.github.djlgan.nn.BaseBlock;
 import io.github.djlgan.util.BlockChecks;
 import io.github.djlgan.util.BlockConfig;
 import io.github.djlgan.util.Tensors;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -53,7 +48,7 @@ import java.util.Locale;
  * StyleGAN", CVPR 2020 ({@code minibatch_stddev_layer}, with groups and several statistic
  * channels).
  */
-public class MinibatchStdDev extends AbstractBlock {
+public class MinibatchStdDev extends BaseBlock {
 
     private static final String NAME = "MinibatchStdDev";
     private static final byte VERSION = 1;
@@ -63,7 +58,7 @@ public class MinibatchStdDev extends AbstractBlock {
     private final float epsilon;
 
     MinibatchStdDev(Builder builder) {
-        super(VERSION);
+        super(NAME, VERSION);
         groupSize = builder.groupSize;
         numChannels = builder.numChannels;
         epsilon = builder.epsilon;
@@ -80,14 +75,9 @@ public class MinibatchStdDev extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected NDList forwardInternal(
-            ParameterStore parameterStore,
-            NDList inputs,
-            boolean training,
-            PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
-        checkInput(x);
-        return new NDList(x.concat(statistic(x), 1));
+    protected NDArray compute(
+            ParameterStore store, NDArray x, boolean training, PairList<String, Object> params) {
+        return x.concat(statistic(x), 1);
     }
 
     /**
@@ -131,15 +121,12 @@ public class MinibatchStdDev extends AbstractBlock {
         return groupSize == 0 ? batch : Math.min(groupSize, batch);
     }
 
-    private void checkInput(NDArray x) {
+    /** {@inheritDoc} */
+    @Override
+    protected void checkInput(NDArray x) {
         Shape in = x.getShape();
         BlockChecks.checkShape(in.dimension() >= 2, NAME, "input (N, C, ...) of rank >= 2", in);
-        BlockChecks.checkArgument(
-                x.getDataType().isFloating(),
-                NAME,
-                "expected a floating-point input, got %s of shape %s",
-                x.getDataType(),
-                in);
+        BlockChecks.checkFloatingPoint(NAME, x);
         long batch = in.get(0);
         BlockChecks.checkShape(batch > 0, NAME, "a batch of at least one sample (N > 0)", in);
         long g = group(batch);
@@ -179,15 +166,11 @@ public class MinibatchStdDev extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void beforeInitialize(Shape... inputShapes) {
-        BlockChecks.checkArgument(
-                inputShapes.length == 1, NAME, "expected 1 input, got %d", inputShapes.length);
-        Shape in = inputShapes[0];
+    protected void beforeInitialize(Shape in) {
         BlockChecks.checkShape(in.dimension() >= 2, NAME, "input (N, C, ...) of rank >= 2", in);
         if (in.get(1) >= 0) {
             checkChannels(in);
         }
-        super.beforeInitialize(inputShapes);
     }
 
     /**
@@ -219,23 +202,8 @@ public class MinibatchStdDev extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void saveMetadata(DataOutputStream os) throws IOException {
-        saveInputShapes(os);
-        config().save(os);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public void loadMetadata(byte loadVersion, DataInputStream is)
-            throws IOException, MalformedModelException {
-        BlockConfig.checkVersion(NAME, VERSION, loadVersion);
-        readInputShapes(is);
-        config().checkSaved(is);
-    }
-
-    /** The options that shape this block's parameters and maths, saved with them. */
-    private BlockConfig config() {
-        return BlockConfig.of(NAME)
+    protected BlockConfig config() {
+        return super.config()
                 .add("groupSize", groupSize)
                 .add("numChannels", numChannels)
                 .add("epsilon", epsilon);

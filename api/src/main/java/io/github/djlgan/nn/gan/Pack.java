@@ -1,17 +1,12 @@
 package io.github.djlgan.nn.gan;
 
-import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.github.djlgan.nn.BaseBlock;
 import io.github.djlgan.util.BlockChecks;
 import io.github.djlgan.util.BlockConfig;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 
 /**
  * Packing: groups every m consecutive samples of a batch into one, concatenated along axis 1, so
@@ -34,7 +29,7 @@ import java.io.IOException;
  * <p>Reference: Z. Lin, A. Khetan, G. Fanti, S. Oh, "PacGAN: The power of two samples in generative
  * adversarial networks", NeurIPS 2018.
  */
-public class Pack extends AbstractBlock {
+public class Pack extends BaseBlock {
 
     private static final String NAME = "Pack";
     private static final byte VERSION = 1;
@@ -42,7 +37,7 @@ public class Pack extends AbstractBlock {
     private final int packSize;
 
     Pack(Builder builder) {
-        super(VERSION);
+        super(NAME, VERSION);
         packSize = builder.packSize;
     }
 
@@ -71,12 +66,9 @@ public class Pack extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected NDList forwardInternal(
-            ParameterStore parameterStore,
-            NDList inputs,
-            boolean training,
-            PairList<String, Object> params) {
-        return new NDList(pack(inputs.singletonOrThrow(), packSize));
+    protected NDArray compute(
+            ParameterStore store, NDArray x, boolean training, PairList<String, Object> params) {
+        return pack(x, packSize);
     }
 
     /** {@inheritDoc} */
@@ -87,16 +79,12 @@ public class Pack extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void beforeInitialize(Shape... inputShapes) {
-        BlockChecks.checkArgument(
-                inputShapes.length == 1, NAME, "expected 1 input, got %d", inputShapes.length);
-        Shape in = inputShapes[0];
+    protected void beforeInitialize(Shape in) {
         if (in.get(0) >= 0) {
             checkShape(in, packSize);
         } else {
             BlockChecks.checkShape(in.dimension() >= 2, NAME, "input (N, C, ...) of rank >= 2", in);
         }
-        super.beforeInitialize(inputShapes);
     }
 
     /**
@@ -125,23 +113,8 @@ public class Pack extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void saveMetadata(DataOutputStream os) throws IOException {
-        saveInputShapes(os);
-        config().save(os);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public void loadMetadata(byte loadVersion, DataInputStream is)
-            throws IOException, MalformedModelException {
-        BlockConfig.checkVersion(NAME, VERSION, loadVersion);
-        readInputShapes(is);
-        config().checkSaved(is);
-    }
-
-    /** The options that shape this block's maths, saved with it. */
-    private BlockConfig config() {
-        return BlockConfig.of(NAME).add("packSize", packSize);
+    protected BlockConfig config() {
+        return super.config().add("packSize", packSize);
     }
 
     /** The builder for a {@link Pack}. */

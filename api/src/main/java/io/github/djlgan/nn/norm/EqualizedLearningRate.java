@@ -1,7 +1,6 @@
 package io.github.djlgan.nn.norm;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -46,13 +45,14 @@ import io.github.djlgan.util.Tensors;
  */
 public class EqualizedLearningRate extends WeightWrapper {
 
+    private static final String NAME = "EqualizedLearningRate";
     private static final byte VERSION = 1;
 
     private final float gain;
     private final float lrMultiplier;
 
     EqualizedLearningRate(Builder builder) {
-        super(VERSION, "EqualizedLearningRate", builder.block);
+        super(VERSION, NAME, builder.getBlock(NAME));
         gain = builder.gain;
         lrMultiplier = builder.lrMultiplier;
         getWeight().setInitializer(new NormalInitializer(1f / lrMultiplier));
@@ -106,23 +106,18 @@ public class EqualizedLearningRate extends WeightWrapper {
      * @throws IllegalStateException if the block is not initialized (fanIn is not known)
      */
     public double getWeightScale() {
-        BlockChecks.checkState(
-                getWeight().isInitialized(),
-                getName(),
-                "parameters are not initialized; call initialize(manager, dataType, inputShape)"
-                        + " or train it in a Trainer first");
+        checkInitialized();
         long fanIn = getLayout().getFanIn(getWeight().getArray().getShape());
         return gain * (double) lrMultiplier / Math.sqrt(fanIn);
     }
 
     /** {@inheritDoc} */
     @Override
-    protected NDList forwardInternal(
+    protected NDArray compute(
             ParameterStore parameterStore,
-            NDList inputs,
+            NDArray x,
             boolean training,
             PairList<String, Object> params) {
-        NDArray x = checkInput(inputs);
         NDManager scope = x.getManager();
         // array scalars: a Java-number operand is unsafe under autograd on PyTorch (see Tensors)
         NDArray weightScale = Tensors.scalar(x, getWeightScale());
@@ -132,7 +127,7 @@ public class EqualizedLearningRate extends WeightWrapper {
             return forwardWrapped(
                     parameterStore,
                     scope,
-                    inputs,
+                    x,
                     training,
                     params,
                     w -> onScope(w, scope).mul(weightScale),
@@ -140,15 +135,14 @@ public class EqualizedLearningRate extends WeightWrapper {
         }
         // scale the output, the smaller array
         NDArray y =
-                forwardWrapped(parameterStore, scope, inputs, training, params, w -> w, b -> null)
-                        .head()
+                forwardWrapped(parameterStore, scope, x, training, params, w -> w, b -> null)
                         .mul(weightScale);
         NDArray b = parameterStore.getValue(getWrappedBias(), x.getDevice(), training);
         if (b == null) {
-            return new NDList(y);
+            return y;
         }
         NDArray bias = perChannel(b, outShape, scope);
-        return new NDList(y.add(lrMul == null ? bias : bias.mul(lrMul)));
+        return y.add(lrMul == null ? bias : bias.mul(lrMul));
     }
 
     /** {@inheritDoc} */
@@ -158,22 +152,15 @@ public class EqualizedLearningRate extends WeightWrapper {
     }
 
     /** The builder for an {@link EqualizedLearningRate}. */
-    public static final class Builder {
-
-        private Block block;
+    public static final class Builder extends WrapperBuilder<Builder> {
         private float gain = (float) Math.sqrt(2);
         private float lrMultiplier = 1f;
 
         Builder() {}
 
-        /**
-         * Sets the block to wrap (required): one of {@link WeightLayout#supportedBlocks()}.
-         *
-         * @param block the block
-         * @return this builder
-         */
-        public Builder setBlock(Block block) {
-            this.block = block;
+        /** {@inheritDoc} */
+        @Override
+        protected Builder self() {
             return this;
         }
 
@@ -209,16 +196,14 @@ public class EqualizedLearningRate extends WeightWrapper {
          *     is out of range
          */
         public EqualizedLearningRate build() {
-            String name = "EqualizedLearningRate";
-            BlockChecks.checkArgument(block != null, name, "setBlock(Block) is required");
             BlockChecks.checkArgument(
                     gain > 0 && Float.isFinite(gain),
-                    name,
+                    NAME,
                     "optGain(float) needs a finite gain > 0, got %s",
                     gain);
             BlockChecks.checkArgument(
                     lrMultiplier > 0 && Float.isFinite(lrMultiplier),
-                    name,
+                    NAME,
                     "optLrMultiplier(float) needs a finite lrMul > 0, got %s",
                     lrMultiplier);
             return new EqualizedLearningRate(this);

@@ -1,20 +1,15 @@
 package io.github.djlgan.nn.norm;
 
-import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.github.djlgan.nn.BaseBlock;
 import io.github.djlgan.util.BlockChecks;
 import io.github.djlgan.util.BlockConfig;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 
 /**
  * Gaussian noise layer: adds zero-mean Gaussian noise to its input in training, and is the identity
@@ -36,7 +31,7 @@ import java.io.IOException;
  * <p>References: Lasagne's {@code lasagne.layers.GaussianNoiseLayer}, as used by the discriminators
  * of T. Salimans et al., "Improved Techniques for Training GANs", NIPS 2016 ({@code improved-gan}).
  */
-public class GaussianNoise extends AbstractBlock {
+public class GaussianNoise extends BaseBlock {
 
     private static final String NAME = "GaussianNoise";
     private static final byte VERSION = 1;
@@ -44,7 +39,7 @@ public class GaussianNoise extends AbstractBlock {
     private final float sigma;
 
     GaussianNoise(Builder builder) {
-        super(VERSION);
+        super(NAME, VERSION);
         sigma = builder.sigma;
     }
 
@@ -59,20 +54,10 @@ public class GaussianNoise extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected NDList forwardInternal(
-            ParameterStore parameterStore,
-            NDList inputs,
-            boolean training,
-            PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
-        BlockChecks.checkArgument(
-                x.getDataType().isFloating(),
-                NAME,
-                "expected a floating-point input, got %s of shape %s",
-                x.getDataType(),
-                x.getShape());
+    protected NDArray compute(
+            ParameterStore store, NDArray x, boolean training, PairList<String, Object> params) {
         if (!training || sigma == 0 || x.size() == 0) { // (MXNet cannot close an empty noise array)
-            return new NDList(x);
+            return x;
         }
         // the noise lives on a scope of the input's manager and device, closed once it is added
         try (NDManager scope = x.getManager().newSubManager(x.getDevice())) {
@@ -84,22 +69,20 @@ public class GaussianNoise extends AbstractBlock {
                             ? scope.randomNormal(0f, sigma, x.getShape(), DataType.FLOAT32)
                                     .toType(type, false)
                             : scope.randomNormal(0f, sigma, x.getShape(), type);
-            return new NDList(x.add(noise));
+            return x.add(noise);
         }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void checkInput(NDArray x) {
+        BlockChecks.checkFloatingPoint(NAME, x);
     }
 
     /** {@inheritDoc} */
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         return new Shape[] {inputShapes[0]};
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    protected void beforeInitialize(Shape... inputShapes) {
-        BlockChecks.checkArgument(
-                inputShapes.length == 1, NAME, "expected 1 input, got %d", inputShapes.length);
-        super.beforeInitialize(inputShapes);
     }
 
     /**
@@ -113,23 +96,8 @@ public class GaussianNoise extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void saveMetadata(DataOutputStream os) throws IOException {
-        saveInputShapes(os);
-        config().save(os);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public void loadMetadata(byte loadVersion, DataInputStream is)
-            throws IOException, MalformedModelException {
-        BlockConfig.checkVersion(NAME, VERSION, loadVersion);
-        readInputShapes(is);
-        config().checkSaved(is);
-    }
-
-    /** The options that shape this block's parameters and maths, saved with them. */
-    private BlockConfig config() {
-        return BlockConfig.of(NAME).add("sigma", sigma);
+    protected BlockConfig config() {
+        return super.config().add("sigma", sigma);
     }
 
     /** The builder for a {@link GaussianNoise}. */

@@ -4,21 +4,17 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
+import io.github.djlgan.nn.BaseBlock;
 import io.github.djlgan.util.BlockChecks;
 import io.github.djlgan.util.BlockConfig;
 import io.github.djlgan.util.Tensors;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -92,9 +88,9 @@ import java.util.stream.IntStream;
  *
  * <p>References: S. Ioffe, C. Szegedy, "Batch Normalization: Accelerating Deep Network Training by
  * Reducing Internal Covariate Shift", ICML 2015; Lasagne's {@code lasagne.layers.BatchNormLayer}
- * (seed 003).
+ * (from the {@code batchnorm} branch of f0k/Lasagne, {@code lasagne/layers/normalization.py}).
  */
-public class LasagneBatchNorm extends AbstractBlock {
+public class LasagneBatchNorm extends BaseBlock {
 
     private static final String NAME = "LasagneBatchNorm";
     private static final byte VERSION = 1;
@@ -114,44 +110,16 @@ public class LasagneBatchNorm extends AbstractBlock {
     private int[] axes;
 
     LasagneBatchNorm(Builder builder) {
-        super(VERSION);
+        super(NAME, VERSION);
         axesSpec = builder.axes;
         epsilon = builder.epsilon;
         alpha = builder.alpha;
         useAverages = builder.useAverages;
         updateAverages = builder.updateAverages;
-        beta =
-                builder.center
-                        ? addParameter(
-                                Parameter.builder()
-                                        .setName("beta")
-                                        .setType(Parameter.Type.BETA)
-                                        .build())
-                        : null;
-        gamma =
-                builder.scale
-                        ? addParameter(
-                                Parameter.builder()
-                                        .setName("gamma")
-                                        .setType(Parameter.Type.GAMMA)
-                                        .build())
-                        : null;
-        mean =
-                addParameter(
-                        Parameter.builder()
-                                .setName("mean")
-                                .setType(Parameter.Type.RUNNING_MEAN)
-                                .optInitializer(Initializer.ZEROS)
-                                .optRequiresGrad(false)
-                                .build());
-        invStd =
-                addParameter(
-                        Parameter.builder()
-                                .setName("invStd")
-                                .setType(Parameter.Type.RUNNING_VAR)
-                                .optInitializer(Initializer.ONES)
-                                .optRequiresGrad(false)
-                                .build());
+        beta = builder.center ? addParameter("beta", Parameter.Type.BETA) : null;
+        gamma = builder.scale ? addParameter("gamma", Parameter.Type.GAMMA) : null;
+        mean = addState("mean", Parameter.Type.RUNNING_MEAN, Initializer.ZEROS);
+        invStd = addState("invStd", Parameter.Type.RUNNING_VAR, Initializer.ONES);
     }
 
     /**
@@ -188,14 +156,8 @@ public class LasagneBatchNorm extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected NDList forwardInternal(
-            ParameterStore parameterStore,
-            NDList inputs,
-            boolean training,
-            PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
-        checkInput(x.getShape());
-        BlockChecks.checkInputType(NAME, x, mean.getArray().getDataType());
+    protected NDArray compute(
+            ParameterStore store, NDArray x, boolean training, PairList<String, Object> params) {
         boolean use = useAverages != null ? useAverages : !training;
         boolean update = updateAverages != null ? updateAverages : training;
         // batch statistics of no values are 0/0: refuse rather than poison the averages
@@ -207,8 +169,8 @@ public class LasagneBatchNorm extends AbstractBlock {
                         + " for batch statistics (training or updating the averages)",
                 x.getShape());
         Device device = x.getDevice();
-        NDArray storedMean = parameterStore.getValue(mean, device, training);
-        NDArray storedInvStd = parameterStore.getValue(invStd, device, training);
+        NDArray storedMean = store.getValue(mean, device, training);
+        NDArray storedInvStd = store.getValue(invStd, device, training);
         Shape broadcast = broadcastShape(x.getShape());
         NDManager scope = x.getManager();
 
@@ -237,13 +199,13 @@ public class LasagneBatchNorm extends AbstractBlock {
             mu = onInput(storedMean, broadcast, scope, update);
             inv = onInput(storedInvStd, broadcast, scope, update);
         }
-        NDArray g = onInput(parameterStore.getValue(gamma, device, training), broadcast, scope);
-        NDArray b = onInput(parameterStore.getValue(beta, device, training), broadcast, scope);
+        NDArray g = onInput(store.getValue(gamma, device, training), broadcast, scope);
+        NDArray b = onInput(store.getValue(beta, device, training), broadcast, scope);
         NDArray y = normalize(x, mu, inv, g, b);
         if (update) {
             updateAverages(storedMean, storedInvStd, batchMean, batchInvStd);
         }
-        return new NDList(y);
+        return y;
     }
 
     /** The batch mean μ_B and biased variance over the normalised axes, in x's type. */
@@ -318,10 +280,7 @@ public class LasagneBatchNorm extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void beforeInitialize(Shape... inputShapes) {
-        BlockChecks.checkArgument(
-                inputShapes.length == 1, NAME, "expected 1 input, got %d", inputShapes.length);
-        Shape in = inputShapes[0];
+    protected void beforeInitialize(Shape in) {
         int[] resolved = resolveAxes(in.dimension(), in);
         for (int i = 0; i < in.dimension(); i++) {
             BlockChecks.checkArgument(
@@ -335,7 +294,6 @@ public class LasagneBatchNorm extends AbstractBlock {
         }
         rank = in.dimension();
         axes = resolved;
-        super.beforeInitialize(inputShapes);
     }
 
     /** {@inheritDoc} */
@@ -390,12 +348,10 @@ public class LasagneBatchNorm extends AbstractBlock {
         return resolved;
     }
 
-    private void checkInput(Shape in) {
-        BlockChecks.checkState(
-                mean.isInitialized() && axes != null,
-                NAME,
-                "parameters are not initialized; call initialize(manager, dataType, inputShape)"
-                        + " or train it in a Trainer first");
+    /** {@inheritDoc} */
+    @Override
+    protected void checkInput(NDArray x) {
+        Shape in = x.getShape();
         Shape kept = mean.getArray().getShape();
         boolean ok = in.dimension() == rank && parameterShape(in, axes).equals(kept);
         BlockChecks.checkShape(ok, NAME, "input " + pattern(kept) + " as initialized", in);
@@ -479,20 +435,15 @@ public class LasagneBatchNorm extends AbstractBlock {
         return updateAverages;
     }
 
-    /** {@inheritDoc} */
+    /**
+     * Takes the input rank and the axes from the file when the block is not initialized; an
+     * initialized block keeps its own and refuses a file saved with others.
+     *
+     * @param saved the saved options
+     * @throws MalformedModelException if the saved options do not fit the block
+     */
     @Override
-    protected void saveMetadata(DataOutputStream os) throws IOException {
-        saveInputShapes(os);
-        config(rank, axes).save(os);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public void loadMetadata(byte loadVersion, DataInputStream is)
-            throws IOException, MalformedModelException {
-        BlockConfig.checkVersion(NAME, VERSION, loadVersion);
-        readInputShapes(is);
-        Map<String, String> saved = BlockConfig.read(is);
+    protected void loadConfig(Map<String, String> saved) throws MalformedModelException {
         int savedRank;
         int[] savedAxes;
         try {
@@ -510,9 +461,15 @@ public class LasagneBatchNorm extends AbstractBlock {
         axes = savedAxes;
     }
 
+    /** {@inheritDoc} */
+    @Override
+    protected BlockConfig config() {
+        return config(rank, axes);
+    }
+
     /** The options that shape this block's parameters and maths, saved with them. */
     private BlockConfig config(int rank, int[] axes) {
-        return BlockConfig.of(NAME)
+        return super.config()
                 .add("rank", rank)
                 .add("axes", axes)
                 .add("epsilon", epsilon)

@@ -1,18 +1,13 @@
 package io.github.djlgan.nn.norm;
 
-import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.github.djlgan.nn.BaseBlock;
 import io.github.djlgan.util.BlockChecks;
 import io.github.djlgan.util.BlockConfig;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 
 /**
  * Pixelwise feature-vector normalization: scales the feature vector at every position to unit
@@ -32,7 +27,7 @@ import java.io.IOException;
  * Improved Quality, Stability, and Variation", ICLR 2018, §4.2 (after every convolution of the
  * generator); its {@code pixel_norm}.
  */
-public class PixelNorm extends AbstractBlock {
+public class PixelNorm extends BaseBlock {
 
     private static final String NAME = "PixelNorm";
     private static final byte VERSION = 1;
@@ -40,7 +35,7 @@ public class PixelNorm extends AbstractBlock {
     private final float epsilon;
 
     PixelNorm(Builder builder) {
-        super(VERSION);
+        super(NAME, VERSION);
         epsilon = builder.epsilon;
     }
 
@@ -64,29 +59,21 @@ public class PixelNorm extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected NDList forwardInternal(
-            ParameterStore parameterStore,
-            NDList inputs,
-            boolean training,
-            PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
-        checkInput(x);
+    protected NDArray compute(
+            ParameterStore store, NDArray x, boolean training, PairList<String, Object> params) {
         DataType type = x.getDataType();
         DataType compute = type == DataType.FLOAT64 ? type : DataType.FLOAT32;
         NDArray z = x.toType(compute, false);
         NDArray meanSquare = z.square().mean(new int[] {1}, true);
-        return new NDList(z.div(meanSquare.add(epsilon).sqrt()).toType(type, false));
+        return z.div(meanSquare.add(epsilon).sqrt()).toType(type, false);
     }
 
-    private void checkInput(NDArray x) {
+    /** {@inheritDoc} */
+    @Override
+    protected void checkInput(NDArray x) {
         Shape in = x.getShape();
         BlockChecks.checkShape(in.dimension() >= 2, NAME, "input (N, C, ...) of rank >= 2", in);
-        BlockChecks.checkArgument(
-                x.getDataType().isFloating(),
-                NAME,
-                "expected a floating-point input, got %s of shape %s",
-                x.getDataType(),
-                in);
+        BlockChecks.checkFloatingPoint(NAME, x);
         BlockChecks.checkShape(in.get(1) > 0, NAME, "input (N, C, ...) with C > 0 channels", in);
     }
 
@@ -98,33 +85,14 @@ public class PixelNorm extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void beforeInitialize(Shape... inputShapes) {
-        BlockChecks.checkArgument(
-                inputShapes.length == 1, NAME, "expected 1 input, got %d", inputShapes.length);
-        Shape in = inputShapes[0];
+    protected void beforeInitialize(Shape in) {
         BlockChecks.checkShape(in.dimension() >= 2, NAME, "input (N, C, ...) of rank >= 2", in);
-        super.beforeInitialize(inputShapes);
     }
 
     /** {@inheritDoc} */
     @Override
-    protected void saveMetadata(DataOutputStream os) throws IOException {
-        saveInputShapes(os);
-        config().save(os);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public void loadMetadata(byte loadVersion, DataInputStream is)
-            throws IOException, MalformedModelException {
-        BlockConfig.checkVersion(NAME, VERSION, loadVersion);
-        readInputShapes(is);
-        config().checkSaved(is);
-    }
-
-    /** The options that shape this block's maths, saved with the model. */
-    private BlockConfig config() {
-        return BlockConfig.of(NAME).add("epsilon", epsilon);
+    protected BlockConfig config() {
+        return super.config().add("epsilon", epsilon);
     }
 
     /** The builder for a {@link PixelNorm}. */

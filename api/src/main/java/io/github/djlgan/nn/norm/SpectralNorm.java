@@ -2,7 +2,6 @@ package io.github.djlgan.nn.norm;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -64,6 +63,7 @@ import java.util.Arrays;
  */
 public class SpectralNorm extends WeightWrapper {
 
+    private static final String NAME = "SpectralNorm";
     private static final byte VERSION = 1;
 
     private final int powerIterations;
@@ -72,26 +72,12 @@ public class SpectralNorm extends WeightWrapper {
     private final Parameter v;
 
     SpectralNorm(Builder builder) {
-        super(VERSION, "SpectralNorm", builder.block);
+        super(VERSION, NAME, builder.getBlock(NAME));
         powerIterations = builder.powerIterations;
         epsilon = builder.epsilon;
         Initializer unitGaussian = new UnitGaussian(epsilon);
-        u =
-                addParameter(
-                        Parameter.builder()
-                                .setName("u")
-                                .setType(Parameter.Type.OTHER)
-                                .optInitializer(unitGaussian)
-                                .optRequiresGrad(false)
-                                .build());
-        v =
-                addParameter(
-                        Parameter.builder()
-                                .setName("v")
-                                .setType(Parameter.Type.OTHER)
-                                .optInitializer(unitGaussian)
-                                .optRequiresGrad(false)
-                                .build());
+        u = addState("u", Parameter.Type.OTHER, unitGaussian);
+        v = addState("v", Parameter.Type.OTHER, unitGaussian);
     }
 
     /**
@@ -170,12 +156,11 @@ public class SpectralNorm extends WeightWrapper {
 
     /** {@inheritDoc} */
     @Override
-    protected NDList forwardInternal(
+    protected NDArray compute(
             ParameterStore parameterStore,
-            NDList inputs,
+            NDArray x,
             boolean training,
             PairList<String, Object> params) {
-        NDArray x = checkInput(inputs);
         NDManager scope = x.getManager();
         Device device = x.getDevice();
         NDArray w = onScope(parameterStore.getValue(getWeight(), device, training), scope);
@@ -217,18 +202,11 @@ public class SpectralNorm extends WeightWrapper {
             NDArray rows = x.concat(vNow.reshape(1, -1), 0);
             NDArray z =
                     forwardWrapped(
-                                    parameterStore,
-                                    scope,
-                                    new NDList(rows),
-                                    training,
-                                    params,
-                                    wt -> wt,
-                                    b -> null)
-                            .head();
+                            parameterStore, scope, rows, training, params, wt -> wt, b -> null);
             NDArray sigma = guard(uNow.reshape(1, -1).matMul(z.get(n).reshape(-1, 1)));
             NDArray y = z.get(new NDIndex("0:{}", n)).div(sigma);
             NDArray b = parameterStore.getValue(getWrappedBias(), device, training);
-            return new NDList(b == null ? y : y.add(perChannel(b, outShape, scope)));
+            return b == null ? y : y.add(perChannel(b, outShape, scope));
         }
         NDArray sigma = sigma(w, uNow, vNow);
         if (!scalesOutput(outShape)) {
@@ -236,19 +214,17 @@ public class SpectralNorm extends WeightWrapper {
             return forwardWrapped(
                     parameterStore,
                     scope,
-                    inputs,
+                    x,
                     training,
                     params,
                     weight -> onScope(weight, scope).div(divisor),
                     b -> b);
         }
         // divide the output, the smaller array: block(x; W, no bias) / σ + b
-        NDArray y =
-                forwardWrapped(parameterStore, scope, inputs, training, params, wt -> wt, b -> null)
-                        .head();
+        NDArray y = forwardWrapped(parameterStore, scope, x, training, params, wt -> wt, b -> null);
         NDArray scaled = y.div(broadcastable(sigma, outShape.dimension()));
         NDArray b = parameterStore.getValue(getWrappedBias(), device, training);
-        return new NDList(b == null ? scaled : scaled.add(perChannel(b, outShape, scope)));
+        return b == null ? scaled : scaled.add(perChannel(b, outShape, scope));
     }
 
     /** uᵀ W v (ε where |uᵀ W v| &lt; ε) as a (1, 1) array, differentiable in W. */
@@ -277,14 +253,6 @@ public class SpectralNorm extends WeightWrapper {
         long[] ones = new long[rank];
         Arrays.fill(ones, 1L);
         return sigma.reshape(ones);
-    }
-
-    private void checkInitialized() {
-        BlockChecks.checkState(
-                isInitialized(),
-                getName(),
-                "parameters are not initialized; call initialize(manager, dataType, inputShape)"
-                        + " or train it in a Trainer first");
     }
 
     /** {@inheritDoc} */
@@ -324,22 +292,15 @@ public class SpectralNorm extends WeightWrapper {
     }
 
     /** The builder for a {@link SpectralNorm}. */
-    public static final class Builder {
-
-        private Block block;
+    public static final class Builder extends WrapperBuilder<Builder> {
         private int powerIterations = 1;
         private float epsilon = 1e-12f;
 
         Builder() {}
 
-        /**
-         * Sets the block to wrap (required): one of {@link WeightLayout#supportedBlocks()}.
-         *
-         * @param block the block
-         * @return this builder
-         */
-        public Builder setBlock(Block block) {
-            this.block = block;
+        /** {@inheritDoc} */
+        @Override
+        protected Builder self() {
             return this;
         }
 
@@ -375,15 +336,14 @@ public class SpectralNorm extends WeightWrapper {
          *     is out of range
          */
         public SpectralNorm build() {
-            BlockChecks.checkArgument(block != null, "SpectralNorm", "setBlock(Block) is required");
             BlockChecks.checkArgument(
                     powerIterations >= 1,
-                    "SpectralNorm",
+                    NAME,
                     "optPowerIterations(int) needs at least 1 iteration, got %d",
                     powerIterations);
             BlockChecks.checkArgument(
                     epsilon > 0 && Float.isFinite(epsilon),
-                    "SpectralNorm",
+                    NAME,
                     "optEpsilon(float) needs a finite epsilon > 0, got %s",
                     epsilon);
             return new SpectralNorm(this);

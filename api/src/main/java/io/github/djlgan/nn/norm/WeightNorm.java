@@ -80,6 +80,7 @@ import java.util.stream.IntStream;
  */
 public class WeightNorm extends WeightWrapper implements DataInitializable {
 
+    private static final String NAME = "WeightNorm";
     private static final byte VERSION = 1;
     private static final float NORM_EPSILON = 1e-12f;
     private static final float INIT_VARIANCE_EPSILON = 1e-6f;
@@ -91,7 +92,7 @@ public class WeightNorm extends WeightWrapper implements DataInitializable {
     private final boolean ownBias;
 
     WeightNorm(Builder builder) {
-        super(VERSION, "WeightNorm", builder.block);
+        super(VERSION, NAME, builder.getBlock(NAME));
         initScale = builder.initScale;
         trainScale = builder.trainScale;
         ownBias = getWrappedBias() == null && getLayout().isChannelwise();
@@ -163,57 +164,43 @@ public class WeightNorm extends WeightWrapper implements DataInitializable {
 
     /** {@inheritDoc} */
     @Override
-    protected NDList forwardInternal(
-            ParameterStore parameterStore,
-            NDList inputs,
-            boolean training,
-            PairList<String, Object> params) {
-        if (parameterStore instanceof DataInitPass pass) {
-            return initializeFromData(pass, inputs);
-        }
-        NDArray x = checkInput(inputs);
+    protected NDArray compute(
+            ParameterStore store, NDArray x, boolean training, PairList<String, Object> params) {
         NDManager scope = x.getManager();
         Shape outShape = getBlock().getOutputShapes(new Shape[] {x.getShape()})[0];
         if (!scalesOutput(outShape)) {
             // scale the weight: the wrapped block sees w = g · v/‖v‖ (and its own bias)
-            NDList out =
+            NDArray y =
                     forwardWrapped(
-                            parameterStore,
+                            store,
                             scope,
-                            inputs,
+                            x,
                             training,
                             params,
-                            v ->
-                                    normalize(
-                                            v,
-                                            parameterStore.getValue(g, v.getDevice(), training),
-                                            scope),
+                            v -> normalize(v, store.getValue(g, v.getDevice(), training), scope),
                             b -> b);
             if (!ownBias) {
-                return out;
+                return y;
             }
-            NDArray y = out.head();
-            NDArray b = parameterStore.getValue(bias, x.getDevice(), training);
-            return new NDList(y.add(perChannel(b, y.getShape(), scope)));
+            NDArray b = store.getValue(bias, x.getDevice(), training);
+            return y.add(perChannel(b, y.getShape(), scope));
         }
         // scale the output, the smaller array: block(x; v, no bias) · (g/‖v‖) + b
-        NDArray y =
-                forwardWrapped(parameterStore, scope, inputs, training, params, v -> v, b -> null)
-                        .head();
-        NDArray v = parameterStore.getValue(getWeight(), x.getDevice(), training);
-        NDArray gValue = parameterStore.getValue(g, x.getDevice(), training);
-        NDArray b = parameterStore.getValue(bias, x.getDevice(), training);
+        NDArray y = forwardWrapped(store, scope, x, training, params, v -> v, b -> null);
+        NDArray v = store.getValue(getWeight(), x.getDevice(), training);
+        NDArray gValue = store.getValue(g, x.getDevice(), training);
+        NDArray b = store.getValue(bias, x.getDevice(), training);
         // every operand a view on the input's manager, so no result lands on the parameters'
         NDArray gView = perChannel(gValue, outShape, scope);
         NDArray scale = gView.div(norm(v, scope).reshape(gView.getShape()));
         NDArray scaled = y.mul(scale);
-        return new NDList(b == null ? scaled : scaled.add(perChannel(b, outShape, scope)));
+        return b == null ? scaled : scaled.add(perChannel(b, outShape, scope));
     }
 
     /** {@inheritDoc} */
     @Override
-    public NDList initializeFromData(DataInitPass pass, NDList inputs) {
-        NDArray x = checkInput(inputs);
+    public NDList initializeFromData(DataInitPass pass, ParameterStore store, NDList inputs) {
+        NDArray x = inputs.head();
         BlockChecks.checkState(
                 getLayout().isChannelwise(),
                 getName(),
@@ -223,14 +210,7 @@ public class WeightNorm extends WeightWrapper implements DataInitializable {
         NDManager scope = x.getManager();
         NDArray t =
                 forwardWrapped(
-                                pass,
-                                scope,
-                                inputs,
-                                true,
-                                null,
-                                v -> normalize(v, null, scope),
-                                b -> null)
-                        .head();
+                        store, scope, x, true, null, v -> normalize(v, null, scope), b -> null);
         int axis = getLayout().getOutputChannelAxis(t.getShape());
         int[] others =
                 IntStream.range(0, t.getShape().dimension()).filter(a -> a != axis).toArray();
@@ -315,8 +295,8 @@ public class WeightNorm extends WeightWrapper implements DataInitializable {
      * when flattened.
      *
      * <p>The sum over the last axis of the view is a product with a column of ones: a matrix
-     * product runs fast on both engines, while MXNet's CPU reductions (and so its {@code sum}) take
-     * about 5 ns per element, 4 ms for a 1000 × 784 weight.
+     * product runs fast on both engines, while MXNet's CPU reductions (and so its {@code sum}) are
+     * slow (measured in the project's {@code docs/design-measurements.md}).
      */
     private NDArray norm(NDArray v, NDManager scope) {
         Shape view = normView(v.getShape());
@@ -343,22 +323,15 @@ public class WeightNorm extends WeightWrapper implements DataInitializable {
     }
 
     /** The builder for a {@link WeightNorm}. */
-    public static final class Builder {
-
-        private Block block;
+    public static final class Builder extends WrapperBuilder<Builder> {
         private float initScale = 1f;
         private boolean trainScale = true;
 
         Builder() {}
 
-        /**
-         * Sets the block to wrap (required): one of {@link WeightLayout#supportedBlocks()}.
-         *
-         * @param block the block
-         * @return this builder
-         */
-        public Builder setBlock(Block block) {
-            this.block = block;
+        /** {@inheritDoc} */
+        @Override
+        protected Builder self() {
             return this;
         }
 
@@ -394,10 +367,9 @@ public class WeightNorm extends WeightWrapper implements DataInitializable {
          *     scale is not positive
          */
         public WeightNorm build() {
-            BlockChecks.checkArgument(block != null, "WeightNorm", "setBlock(Block) is required");
             BlockChecks.checkArgument(
                     initScale > 0 && Float.isFinite(initScale),
-                    "WeightNorm",
+                    NAME,
                     "optInitScale needs a positive finite value, got %s",
                     initScale);
             return new WeightNorm(this);

@@ -1,24 +1,20 @@
 package io.github.djlgan.nn.norm;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.github.djlgan.nn.BaseBlock;
 import io.github.djlgan.nn.WeightLayout;
 import io.github.djlgan.training.WrappingParameterStore;
 import io.github.djlgan.util.BlockChecks;
 import io.github.djlgan.util.BlockConfig;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.util.Arrays;
 import java.util.function.UnaryOperator;
 
@@ -39,11 +35,10 @@ import java.util.function.UnaryOperator;
  * 5)"}. It saves its configuration (the wrapped block's layout key and its own options) with its
  * parameters and refuses a file of another configuration.
  */
-public abstract class WeightWrapper extends AbstractBlock {
+public abstract class WeightWrapper extends BaseBlock {
 
     private final Block block;
     private final WeightLayout layout;
-    private final String name;
     private final Parameter weight;
     private final Parameter wrappedBias;
 
@@ -56,10 +51,9 @@ public abstract class WeightWrapper extends AbstractBlock {
      * @throws IllegalArgumentException if the block has no {@link WeightLayout}
      */
     protected WeightWrapper(byte version, String wrapper, Block block) {
-        super(version);
+        super(wrapper + "(" + block.getClass().getSimpleName() + ")", version);
         this.layout = WeightLayout.of(block, wrapper);
         this.block = block;
-        this.name = wrapper + "(" + block.getClass().getSimpleName() + ")";
         this.weight = layout.getWeight();
         this.wrappedBias = layout.getBias();
         addChildBlock(block.getClass().getSimpleName(), block);
@@ -81,15 +75,6 @@ public abstract class WeightWrapper extends AbstractBlock {
      */
     public WeightLayout getLayout() {
         return layout;
-    }
-
-    /**
-     * Returns the name used in messages, e.g. {@code "WeightNorm(Linear)"}.
-     *
-     * @return the name
-     */
-    protected final String getName() {
-        return name;
     }
 
     /**
@@ -138,25 +123,15 @@ public abstract class WeightWrapper extends AbstractBlock {
     }
 
     /**
-     * Checks that the parameters are initialized and that the input fits the wrapped weight in
-     * shape and data type.
+     * Checks that the input fits the wrapped weight's layout (the base has checked that the block
+     * is initialized and the input's data type).
      *
-     * @param inputs the inputs
-     * @return the input
-     * @throws IllegalStateException if the block is not initialized
+     * @param x the input
      * @throws IllegalArgumentException if the input does not fit
      */
-    protected NDArray checkInput(NDList inputs) {
-        NDArray x = inputs.head();
-        BlockChecks.checkState(
-                isInitialized(),
-                name,
-                "parameters are not initialized; call initialize(manager, dataType, inputShape)"
-                        + " or train it in a Trainer first");
-        NDArray w = getWeight().getArray();
-        layout.checkInput(name, x.getShape(), w.getShape());
-        BlockChecks.checkInputType(name, x, w.getDataType());
-        return x;
+    @Override
+    protected void checkInput(NDArray x) {
+        layout.checkInput(getName(), x.getShape(), getWeight().getArray().getShape());
     }
 
     /**
@@ -167,22 +142,23 @@ public abstract class WeightWrapper extends AbstractBlock {
      *
      * @param parent the parameter store this block was called with
      * @param scope the manager of the pass (the input's)
-     * @param inputs the inputs
+     * @param input the input
      * @param training whether this is a training pass
      * @param params the forward parameters
      * @param weight maps the real weight to the one the wrapped block uses
      * @param bias maps the real bias to the one the wrapped block uses, or to null
      * @return the wrapped block's output
      */
-    protected NDList forwardWrapped(
+    protected NDArray forwardWrapped(
             ParameterStore parent,
             NDManager scope,
-            NDList inputs,
+            NDArray input,
             boolean training,
             PairList<String, Object> params,
             UnaryOperator<NDArray> weight,
             UnaryOperator<NDArray> bias) {
-        return block.forward(new View(parent, scope, weight, bias), inputs, training, params);
+        View view = new View(parent, scope, weight, bias);
+        return block.forward(view, new NDList(input), training, params).head();
     }
 
     /**
@@ -236,24 +212,52 @@ public abstract class WeightWrapper extends AbstractBlock {
      *
      * @return the configuration
      */
+    @Override
     protected BlockConfig config() {
-        return BlockConfig.of(name).add("block", layout.getKey());
+        return super.config().add("block", layout.getKey());
     }
 
-    /** {@inheritDoc} */
-    @Override
-    protected void saveMetadata(DataOutputStream os) throws IOException {
-        saveInputShapes(os);
-        config().save(os);
-    }
+    /**
+     * The part of a wrapper's builder that names the block to wrap.
+     *
+     * @param <B> the wrapper's builder
+     */
+    public abstract static class WrapperBuilder<B extends WrapperBuilder<B>> {
 
-    /** {@inheritDoc} */
-    @Override
-    public void loadMetadata(byte loadVersion, DataInputStream is)
-            throws IOException, MalformedModelException {
-        BlockConfig.checkVersion(name, version, loadVersion);
-        readInputShapes(is);
-        config().checkSaved(is);
+        private Block block;
+
+        /** Creates a builder with no block set. */
+        protected WrapperBuilder() {}
+
+        /**
+         * Sets the block to wrap (required): one of {@link WeightLayout#supportedBlocks()}.
+         *
+         * @param block the block
+         * @return this builder
+         */
+        public B setBlock(Block block) {
+            this.block = block;
+            return self();
+        }
+
+        /**
+         * Returns this builder as the wrapper's builder type.
+         *
+         * @return this builder
+         */
+        protected abstract B self();
+
+        /**
+         * Returns the block to wrap.
+         *
+         * @param wrapper the wrapper's class name, for the message
+         * @return the block
+         * @throws IllegalArgumentException if no block was set
+         */
+        protected Block getBlock(String wrapper) {
+            BlockChecks.checkArgument(block != null, wrapper, "setBlock(Block) is required");
+            return block;
+        }
     }
 
     /** The parameter store the wrapped block sees. */

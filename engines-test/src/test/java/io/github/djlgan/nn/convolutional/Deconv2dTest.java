@@ -19,6 +19,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.Formulas;
 import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
@@ -100,6 +101,22 @@ public class Deconv2dTest extends EngineTest {
         }
     }
 
+    /** {@link Formulas#deconv2d} for a configuration. */
+    static double[] scatter(Config cfg, double[] x, double[] w, double[] b) {
+        return Formulas.deconv2d(
+                x,
+                cfg.inputShape(),
+                w,
+                cfg.filters,
+                cfg.groups,
+                cfg.kernel,
+                cfg.stride,
+                cfg.padding,
+                cfg.outPadding,
+                cfg.dilation,
+                b);
+    }
+
     private static Config config(
             long[] input,
             int filters,
@@ -120,57 +137,6 @@ public class Deconv2dTest extends EngineTest {
 
     private static long[] in(long n, long c, long h, long w) {
         return new long[] {n, c, h, w};
-    }
-
-    /**
-     * Independent expectation, straight from the definition: every input pixel scatters its kernel
-     * onto the output, y[n, g·F/G + f, iy·s − p + ky·d, ...] += x[n, c, iy, ...] · w[c, f, ky, ...]
-     * for c in group g, then the bias is added. Plain loops over row-major buffers.
-     */
-    static double[] scatter(Config cfg, double[] x, double[] w, double[] b) {
-        int n = (int) cfg.input[0];
-        int c = (int) cfg.input[1];
-        int h = (int) cfg.input[2];
-        int wd = (int) cfg.input[3];
-        int fg = cfg.filters / cfg.groups;
-        int cg = c / cfg.groups;
-        int kh = cfg.kernel[0];
-        int kw = cfg.kernel[1];
-        int oh = (int) cfg.outSize(0);
-        int ow = (int) cfg.outSize(1);
-        double[] y = new double[n * cfg.filters * oh * ow];
-        for (int i = 0; i < n; i++) {
-            for (int ch = 0; ch < c; ch++) {
-                int g = ch / cg;
-                for (int iy = 0; iy < h; iy++) {
-                    for (int ix = 0; ix < wd; ix++) {
-                        double v = x[((i * c + ch) * h + iy) * wd + ix];
-                        for (int f = 0; f < fg; f++) {
-                            int o = g * fg + f;
-                            for (int ky = 0; ky < kh; ky++) {
-                                int oy = iy * cfg.stride[0] - cfg.padding[0] + ky * cfg.dilation[0];
-                                for (int kx = 0; kx < kw; kx++) {
-                                    int ox =
-                                            ix * cfg.stride[1]
-                                                    - cfg.padding[1]
-                                                    + kx * cfg.dilation[1];
-                                    if (oy >= 0 && oy < oh && ox >= 0 && ox < ow) {
-                                        y[((i * cfg.filters + o) * oh + oy) * ow + ox] +=
-                                                v * w[((ch * fg + f) * kh + ky) * kw + kx];
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        if (b != null) {
-            for (int i = 0; i < y.length; i++) {
-                y[i] += b[(i / (oh * ow)) % cfg.filters];
-            }
-        }
-        return y;
     }
 
     private NDList fixtures() throws IOException {

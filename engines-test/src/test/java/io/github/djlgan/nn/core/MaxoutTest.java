@@ -21,6 +21,7 @@ import ai.djl.training.tracker.Tracker;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
 import io.github.djlgan.testing.Fixtures;
+import io.github.djlgan.testing.Formulas;
 import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
@@ -36,34 +37,6 @@ public class MaxoutTest extends EngineTest {
     @Factory(dataProvider = "engines", dataProviderClass = Engines.class)
     public MaxoutTest(String engine) {
         super(engine);
-    }
-
-    /**
-     * Independent expectation, as plain loops over the row-major buffers: z[n,j,q] = Σ_c
-     * w[j,c]·x[n,c,q] + b[j] for j &lt; units·pieces, y[n,i,q] = max_r z[n, i·pieces + r, q].
-     */
-    static double[] expected(double[] x, Shape s, double[] w, int units, int pieces, double[] b) {
-        int n = (int) s.get(0);
-        int c = (int) s.get(1);
-        int p = (int) s.slice(2).size();
-        double[] y = new double[n * units * p];
-        for (int i = 0; i < n; i++) {
-            for (int u = 0; u < units; u++) {
-                for (int q = 0; q < p; q++) {
-                    double best = Double.NEGATIVE_INFINITY;
-                    for (int r = 0; r < pieces; r++) {
-                        int j = u * pieces + r;
-                        double z = b == null ? 0 : b[j];
-                        for (int k = 0; k < c; k++) {
-                            z += w[j * c + k] * x[(i * c + k) * p + q];
-                        }
-                        best = Math.max(best, z);
-                    }
-                    y[(i * units + u) * p + q] = best;
-                }
-            }
-        }
-        return y;
     }
 
     /**
@@ -187,7 +160,7 @@ public class MaxoutTest extends EngineTest {
             NDArray y = forward(maxout, false, x);
 
             double[] want =
-                    expected(
+                    Formulas.maxout(
                             NDAssert.toDoubles(x),
                             in,
                             doubles(maxout, "weight"),
@@ -211,7 +184,7 @@ public class MaxoutTest extends EngineTest {
 
         assertEquals(y.getDataType(), DataType.FLOAT64);
         double[] want =
-                expected(
+                Formulas.maxout(
                         NDAssert.toDoubles(x),
                         in,
                         doubles(maxout, "weight"),
@@ -232,7 +205,7 @@ public class MaxoutTest extends EngineTest {
         NDArray x = randn(33, 3, 2, 5);
         NDArray y = forward(maxout, false, x);
         double[] want =
-                NetworkInNetworkTest.expected(
+                Formulas.nin(
                         NDAssert.toDoubles(x),
                         x.getShape(),
                         NDAssert.toDoubles(w),

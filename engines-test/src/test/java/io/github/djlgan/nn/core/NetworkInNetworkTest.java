@@ -13,6 +13,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.Formulas;
 import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
@@ -29,36 +30,11 @@ public class NetworkInNetworkTest extends EngineTest {
         super(engine);
     }
 
-    /**
-     * Independent expectation: y[n,u,p] = Σ_c w[u,c]·x[n,c,p] + b, written as plain loops over the
-     * row-major buffers.
-     */
-    static double[] expected(
-            double[] x, Shape s, double[] w, long units, double[] b, boolean untied) {
-        int n = (int) s.get(0);
-        int c = (int) s.get(1);
-        int p = (int) s.slice(2).size();
-        double[] y = new double[n * (int) units * p];
-        for (int i = 0; i < n; i++) {
-            for (int u = 0; u < units; u++) {
-                for (int q = 0; q < p; q++) {
-                    double sum = 0;
-                    for (int k = 0; k < c; k++) {
-                        sum += w[u * c + k] * x[(i * c + k) * p + q];
-                    }
-                    if (b != null) {
-                        sum += untied ? b[u * p + q] : b[u];
-                    }
-                    y[(i * (int) units + u) * p + q] = sum;
-                }
-            }
-        }
-        return y;
-    }
-
     @Test
     public void seedWorkedExample() {
-        // seed 002: Lasagne W = [[1,2,3],[2,2,2]] is (C=2, units=3); DJL's weight is its transpose.
+        // the blog post "TensorFlow tips: ported Lasagne's NIN Layer" (Theano 0.9, Lasagne
+        // 0.2.dev1):
+        // Lasagne W = [[1,2,3],[2,2,2]] is (C=2, units=3); DJL's weight is its transpose.
         NetworkInNetwork nin = NetworkInNetwork.builder().setUnits(3).optBias(false).build();
         init(nin, DataType.FLOAT32, new Shape(1, 2, 5, 5));
         NDArray lasagneW = manager.create(new float[][] {{1, 2, 3}, {2, 2, 2}});
@@ -105,7 +81,7 @@ public class NetworkInNetworkTest extends EngineTest {
                 NDArray y = forward(nin, training, x);
 
                 double[] want =
-                        expected(
+                        Formulas.nin(
                                 NDAssert.toDoubles(x),
                                 in,
                                 NDAssert.toDoubles(w),
@@ -133,7 +109,7 @@ public class NetworkInNetworkTest extends EngineTest {
 
         assertEquals(y.getDataType(), DataType.FLOAT64);
         double[] want =
-                expected(
+                Formulas.nin(
                         NDAssert.toDoubles(x),
                         in,
                         NDAssert.toDoubles(w),
@@ -159,7 +135,7 @@ public class NetworkInNetworkTest extends EngineTest {
         NDArray y = forward(nin, false, x);
 
         double[] want =
-                expected(
+                Formulas.nin(
                         NDAssert.toDoubles(x),
                         in,
                         NDAssert.toDoubles(w),

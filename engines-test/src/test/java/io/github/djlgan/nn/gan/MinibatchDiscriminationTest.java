@@ -20,6 +20,7 @@ import ai.djl.training.ParameterStore;
 import io.github.djlgan.init.DataInit;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.Formulas;
 import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
@@ -34,86 +35,6 @@ public class MinibatchDiscriminationTest extends EngineTest {
     @Factory(dataProvider = "engines", dataProviderClass = Engines.class)
     public MinibatchDiscriminationTest(String engine) {
         super(engine);
-    }
-
-    /**
-     * Independent expectation, as plain loops over row-major buffers: c[i,j,k] = Σ_d |M[i,k,d] −
-     * M[j,k,d]| with M = x·W and W = θ·exp(s)/‖θ‖ (norm over f).
-     */
-    static double[] distances(double[] x, int n, int f, double[] theta, double[] s, int k, int d) {
-        double[] w = new double[f * k * d];
-        for (int q = 0; q < k * d; q++) {
-            double norm = 0;
-            for (int a = 0; a < f; a++) {
-                norm += theta[a * k * d + q] * theta[a * k * d + q];
-            }
-            for (int a = 0; a < f; a++) {
-                w[a * k * d + q] = theta[a * k * d + q] * Math.exp(s[q]) / Math.sqrt(norm);
-            }
-        }
-        double[] m = new double[n * k * d];
-        for (int i = 0; i < n; i++) {
-            for (int q = 0; q < k * d; q++) {
-                double sum = 0;
-                for (int a = 0; a < f; a++) {
-                    sum += x[i * f + a] * w[a * k * d + q];
-                }
-                m[i * k * d + q] = sum;
-            }
-        }
-        double[] c = new double[n * n * k];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                for (int kk = 0; kk < k; kk++) {
-                    double sum = 0;
-                    for (int dd = 0; dd < d; dd++) {
-                        sum += Math.abs(m[(i * k + kk) * d + dd] - m[(j * k + kk) * d + dd]);
-                    }
-                    c[(i * n + j) * k + kk] = sum;
-                }
-            }
-        }
-        return c;
-    }
-
-    /** f[i,k] = Σ_{j≠i} exp(−c[i,j,k] / scale[k]). */
-    static double[] closeness(double[] c, int n, int k, double[] scale) {
-        double[] f = new double[n * k];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                for (int kk = 0; kk < k; kk++) {
-                    if (j != i) {
-                        f[i * k + kk] += Math.exp(-c[(i * n + j) * k + kk] / scale[kk]);
-                    }
-                }
-            }
-        }
-        return f;
-    }
-
-    /** y[i] = concat(x[i], o[i] + b). */
-    static double[] concat(double[] x, int n, int f, double[] o, int k, double[] b) {
-        double[] y = new double[n * (f + k)];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(x, i * f, y, i * (f + k), f);
-            for (int kk = 0; kk < k; kk++) {
-                y[i * (f + k) + f + kk] = o[i * k + kk] + b[kk];
-            }
-        }
-        return y;
-    }
-
-    static double[] ones(int k) {
-        double[] v = new double[k];
-        java.util.Arrays.fill(v, 1);
-        return v;
-    }
-
-    /** The whole forward pass of the block as plain loops. */
-    static double[] expected(
-            double[] x, int n, int f, double[] theta, double[] s, double[] b, int k, int d) {
-        double[] c = distances(x, n, f, theta, s, k, d);
-        return concat(x, n, f, closeness(c, n, k, ones(k)), k, b);
     }
 
     /** A block with random θ, s = −1 + 0.2·N(0, 1) (so that exp(−c) is of order 0.1), random b. */
@@ -139,7 +60,8 @@ public class MinibatchDiscriminationTest extends EngineTest {
 
     @Test
     public void seedShapesAndInitialValues() {
-        // seed 000: InputLayer (None, 10) -> MinibatchLayer(num_kernels=8) on a 4 x 10 batch
+        // the blog post "Theano MinibatchLayer" (on improved-gan's nn.MinibatchLayer):
+        // InputLayer (None, 10) -> MinibatchLayer(num_kernels=8) on a 4 x 10 batch
         MinibatchDiscrimination mbd = MinibatchDiscrimination.builder().setNumKernels(8).build();
         init(mbd, DataType.FLOAT32, new Shape(4, 10));
         assertEquals(mbd.getKernelDim(), 5);
@@ -166,7 +88,7 @@ public class MinibatchDiscriminationTest extends EngineTest {
 
     @Test
     public void kernelWeightColumnsHaveNormExpLogWeightScale() {
-        // seed 000 prints LA.norm(W, axis=0): every column of W has norm exp(logWeightScale)
+        // that post prints LA.norm(W, axis=0): every column of W has norm exp(logWeightScale)
         NDArray theta = randn(2, 10, 8, 5);
         NDArray scale = randn(3, 8, 5).mul(0.3);
         NDArray w = MinibatchDiscrimination.kernelWeights(theta, scale, manager);
@@ -214,7 +136,7 @@ public class MinibatchDiscriminationTest extends EngineTest {
                 int n = (int) in.get(0);
                 int f = (int) in.slice(1).size();
                 double[] want =
-                        expected(
+                        Formulas.minibatchDiscrimination(
                                 NDAssert.toDoubles(x),
                                 n,
                                 f,
@@ -258,7 +180,7 @@ public class MinibatchDiscriminationTest extends EngineTest {
 
         assertEquals(y.getDataType(), DataType.FLOAT64);
         double[] want =
-                expected(
+                Formulas.minibatchDiscrimination(
                         NDAssert.toDoubles(x),
                         5,
                         12,
@@ -529,7 +451,7 @@ public class MinibatchDiscriminationTest extends EngineTest {
         NDArray out = dataInit(mbd, new ParameterStore(manager, false), x);
 
         // expected, after the seed's init=True branch
-        double[] c = distances(xs, n, f, theta, s, k, d);
+        double[] c = Formulas.mbdDistances(xs, n, f, theta, s, k, d);
         double[] mmad = new double[k];
         for (int kk = 0; kk < k; kk++) {
             for (int i = 0; i < n; i++) {
@@ -546,7 +468,7 @@ public class MinibatchDiscriminationTest extends EngineTest {
         for (int q = 0; q < k * d; q++) {
             newS[q] = s[q] - Math.log(mmad[q / d]);
         }
-        double[] fk = closeness(c, n, k, mmad);
+        double[] fk = Formulas.mbdCloseness(c, n, k, mmad);
         double[] newB = new double[k];
         for (int i = 0; i < n; i++) {
             for (int kk = 0; kk < k; kk++) {
@@ -563,7 +485,8 @@ public class MinibatchDiscriminationTest extends EngineTest {
                 mbd.getParameters().get("bias").getArray(), newB, new Shape(k), 1e-12, 1e-12);
         NDAssert.assertClose(
                 mbd.getParameters().get("theta").getArray(), theta, new Shape(f, k, d), 0, 0);
-        NDAssert.assertClose(out, concat(xs, n, f, fk, k, newB), new Shape(n, f + k), 1e-12, 1e-12);
+        NDAssert.assertClose(
+                out, Formulas.mbdConcat(xs, n, f, fk, k, newB), new Shape(n, f + k), 1e-12, 1e-12);
         // the init output has zero mean features over the batch
         NDAssert.assertAllClose(out.get(":, " + f + ":").mean(new int[] {0}), 0, 0, 1e-12);
     }

@@ -21,6 +21,7 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.Formulas;
 import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
@@ -39,54 +40,6 @@ public class MinibatchStdDevTest extends EngineTest {
         super(engine);
     }
 
-    /**
-     * Independent expectation, as plain loops over the row-major buffers: sample i is in group i
-     * mod M (M = N / G); statistic a of a group is the mean, over its C/n channels and every
-     * trailing position, of sqrt(population variance over the G samples + ε).
-     */
-    static double[] expected(double[] x, Shape s, int groupSize, int numChannels, double eps) {
-        int n = (int) s.get(0);
-        int c = (int) s.get(1);
-        int p = (int) s.slice(2).size();
-        int g = groupSize == 0 ? n : Math.min(groupSize, n);
-        int m = n / g;
-        int perGroup = c / numChannels;
-        double[][] stat = new double[m][numChannels];
-        for (int group = 0; group < m; group++) {
-            for (int a = 0; a < numChannels; a++) {
-                double total = 0;
-                for (int ch = a * perGroup; ch < (a + 1) * perGroup; ch++) {
-                    for (int q = 0; q < p; q++) {
-                        double mean = 0;
-                        for (int k = 0; k < g; k++) {
-                            mean += x[((k * m + group) * c + ch) * p + q];
-                        }
-                        mean /= g;
-                        double var = 0;
-                        for (int k = 0; k < g; k++) {
-                            double d = x[((k * m + group) * c + ch) * p + q] - mean;
-                            var += d * d;
-                        }
-                        var /= g;
-                        total += Math.sqrt(var + eps);
-                    }
-                }
-                stat[group][a] = total / (perGroup * p);
-            }
-        }
-        int out = c + numChannels;
-        double[] y = new double[n * out * p];
-        for (int i = 0; i < n; i++) {
-            for (int ch = 0; ch < out; ch++) {
-                for (int q = 0; q < p; q++) {
-                    y[(i * out + ch) * p + q] =
-                            ch < c ? x[(i * c + ch) * p + q] : stat[i % m][ch - c];
-                }
-            }
-        }
-        return y;
-    }
-
     private static Shape outShape(Shape in, int numChannels) {
         return new Shape(in.get(0), in.get(1) + numChannels).addAll(in.slice(2));
     }
@@ -95,7 +48,7 @@ public class MinibatchStdDevTest extends EngineTest {
         NDArray y = forward(block, training, x);
         Shape in = x.getShape();
         double[] want =
-                expected(
+                Formulas.minibatchStdDev(
                         NDAssert.toDoubles(x),
                         in,
                         block.getGroupSize(),
@@ -166,7 +119,8 @@ public class MinibatchStdDevTest extends EngineTest {
 
     @Test
     public void seedDiscriminatorSequence() {
-        // seed 004: a {3, 4000} sequence discriminator input, batch of 8, groups of 4
+        // the Mathematica Stack Exchange question "Minibatch Standard Deviation Layer": a {3, 4000}
+        // sequence discriminator input, batch of 8, groups of 4
         MinibatchStdDev block = MinibatchStdDev.builder().build();
         NDArray x = randn(71, 8, 3, 4000);
         assertMatches(block, x, true, 1e-5);
@@ -207,7 +161,9 @@ public class MinibatchStdDevTest extends EngineTest {
         for (double magnitude : new double[] {1e20, 1e30, 1e37}) {
             NDArray x = randn(93, 8, 4, 3, 3).mul((float) magnitude);
             NDArray y = forward(block, true, x);
-            double[] want = expected(NDAssert.toDoubles(x), x.getShape(), 4, 2, block.getEpsilon());
+            double[] want =
+                    Formulas.minibatchStdDev(
+                            NDAssert.toDoubles(x), x.getShape(), 4, 2, block.getEpsilon());
             NDAssert.assertClose(y, want, new Shape(8, 6, 3, 3), 1e-5, 0);
         }
     }
@@ -225,7 +181,8 @@ public class MinibatchStdDevTest extends EngineTest {
 
             assertEquals(y.getDataType(), type);
             // channel 0: std 300; channel 1: std sqrt(ε) = 1e-4; statistic (300 + 1e-4) / 2
-            double[] want = expected(NDAssert.toDoubles(x), x.getShape(), 0, 1, EPS);
+            double[] want =
+                    Formulas.minibatchStdDev(NDAssert.toDoubles(x), x.getShape(), 0, 1, EPS);
             assertEquals(want[2], 150.00005, 1e-9);
             NDAssert.assertClose(y, want, new Shape(4, 3), 1e-3, 0);
         }
@@ -318,7 +275,7 @@ public class MinibatchStdDevTest extends EngineTest {
     }
 
     private static double statSum(double[] x) {
-        double[] y = expected(x, new Shape(3, 2), 0, 1, EPS);
+        double[] y = Formulas.minibatchStdDev(x, new Shape(3, 2), 0, 1, EPS);
         return y[2] + y[5] + y[8];
     }
 

@@ -28,7 +28,9 @@ import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.Batchifier;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.Formulas;
 import io.github.djlgan.testing.GradientCheck;
+import io.github.djlgan.testing.LeakCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
 import java.io.IOException;
@@ -36,8 +38,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.testng.annotations.Factory;
 import org.testng.annotations.Test;
 
@@ -53,86 +53,6 @@ public class LasagneBatchNormTest extends EngineTest {
     // ---------------------------------------------------------------------------------------
     // Independent plain-Java reference: Lasagne's get_output_for over row-major buffers.
     // ---------------------------------------------------------------------------------------
-
-    /**
-     * For every flat input index, the flat index of its parameter (the normalised axes dropped).
-     */
-    static int[] parameterIndex(Shape s, int[] axes) {
-        int rank = s.dimension();
-        boolean[] normalised = new boolean[rank];
-        for (int axis : axes) {
-            normalised[axis] = true;
-        }
-        int[] index = new int[Math.toIntExact(s.size())];
-        int[] coord = new int[rank];
-        for (int i = 0; i < index.length; i++) {
-            int p = 0;
-            for (int d = 0; d < rank; d++) {
-                if (!normalised[d]) {
-                    p = p * (int) s.get(d) + coord[d];
-                }
-            }
-            index[i] = p;
-            for (int d = rank - 1; d >= 0; d--) {
-                if (++coord[d] < s.get(d)) {
-                    break;
-                }
-                coord[d] = 0;
-            }
-        }
-        return index;
-    }
-
-    /** {batch mean, batch inverse std} per parameter position: 1/sqrt(biased var + eps). */
-    static double[][] batchStatistics(double[] x, int[] index, int size, double eps) {
-        double[] sum = new double[size];
-        double[] count = new double[size];
-        for (int i = 0; i < x.length; i++) {
-            sum[index[i]] += x[i];
-            count[index[i]]++;
-        }
-        double[] mean = new double[size];
-        for (int p = 0; p < size; p++) {
-            mean[p] = sum[p] / count[p];
-        }
-        double[] squares = new double[size];
-        for (int i = 0; i < x.length; i++) {
-            double d = x[i] - mean[index[i]];
-            squares[index[i]] += d * d;
-        }
-        double[] invStd = new double[size];
-        for (int p = 0; p < size; p++) {
-            invStd[p] = 1 / Math.sqrt(squares[p] / count[p] + eps);
-        }
-        return new double[][] {mean, invStd};
-    }
-
-    /** y = (x − mean) · (gamma · invStd) + beta; null gamma = 1, null beta = 0. */
-    static double[] normalized(
-            double[] x,
-            int[] index,
-            double[] mean,
-            double[] invStd,
-            double[] gamma,
-            double[] beta) {
-        double[] y = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            int p = index[i];
-            double g = gamma == null ? 1 : gamma[p];
-            double b = beta == null ? 0 : beta[p];
-            y[i] = (x[i] - mean[p]) * (g * invStd[p]) + b;
-        }
-        return y;
-    }
-
-    /** (1 − alpha) · average + alpha · batch. */
-    static double[] ema(double[] average, double[] batch, double alpha) {
-        double[] out = new double[average.length];
-        for (int p = 0; p < out.length; p++) {
-            out[p] = (1 - alpha) * average[p] + alpha * batch[p];
-        }
-        return out;
-    }
 
     // ---------------------------------------------------------------------------------------
     // helpers
@@ -173,13 +93,6 @@ public class LasagneBatchNormTest extends EngineTest {
         return array == null ? null : NDAssert.toDoubles(array);
     }
 
-    private static int resourceCount(NDManager manager) {
-        // BaseNDManager.toString() ends with "Resource size: N"
-        Matcher m = Pattern.compile("Resource size: (\\d+)").matcher(manager.toString());
-        assertTrue(m.find(), manager.toString());
-        return Integer.parseInt(m.group(1));
-    }
-
     /**
      * Runs one forward pass and checks output and stored averages against the reference.
      *
@@ -195,22 +108,22 @@ public class LasagneBatchNormTest extends EngineTest {
             double alpha,
             double tol,
             String label) {
-        int[] index = parameterIndex(x.getShape(), axes);
+        int[] index = Formulas.parameterIndex(x.getShape(), axes);
         double[] mean = values(param(block, "mean"));
         double[] invStd = values(param(block, "invStd"));
         double[] gamma = block.isScale() ? values(param(block, "gamma")) : null;
         double[] beta = block.isCenter() ? values(param(block, "beta")) : null;
         double[] xs = values(x);
-        double[][] batch = batchStatistics(xs, index, mean.length, EPS);
+        double[][] batch = Formulas.batchStatistics(xs, index, mean.length, EPS);
 
         NDArray y = forward(block, training, x);
 
         double[] want =
                 expectUse
-                        ? normalized(xs, index, mean, invStd, gamma, beta)
-                        : normalized(xs, index, batch[0], batch[1], gamma, beta);
-        double[] wantMean = expectUpdate ? ema(mean, batch[0], alpha) : mean;
-        double[] wantInvStd = expectUpdate ? ema(invStd, batch[1], alpha) : invStd;
+                        ? Formulas.normalized(xs, index, mean, invStd, gamma, beta)
+                        : Formulas.normalized(xs, index, batch[0], batch[1], gamma, beta);
+        double[] wantMean = expectUpdate ? Formulas.ema(mean, batch[0], alpha) : mean;
+        double[] wantInvStd = expectUpdate ? Formulas.ema(invStd, batch[1], alpha) : invStd;
         try {
             NDAssert.assertClose(y, want, x.getShape(), tol, tol);
             Shape p = param(block, "mean").getShape();
@@ -232,10 +145,10 @@ public class LasagneBatchNormTest extends EngineTest {
         // invStd and alpha; every deterministic x use_averages x update_averages combination
         Boolean[] switches = {null, true, false};
         float alpha = 0.37f;
-        int cases = 0;
         for (boolean deterministic : new boolean[] {false, true}) {
             for (Boolean use : switches) {
                 for (Boolean update : switches) {
+                    int seed = 100 + (deterministic ? 9 : 0) + 3 * index(use) + index(update);
                     LasagneBatchNorm block =
                             LasagneBatchNorm.builder()
                                     .optAlpha(alpha)
@@ -243,8 +156,8 @@ public class LasagneBatchNormTest extends EngineTest {
                                     .optUpdateAverages(update)
                                     .build();
                     init(block, DataType.FLOAT32, new Shape(20, 30, 40));
-                    randomize(block, 100 + cases);
-                    NDArray x = input(200 + cases, 20, 30, 40);
+                    randomize(block, seed);
+                    NDArray x = input(seed + 100, 20, 30, 40);
                     boolean expectUse = use != null ? use : deterministic;
                     boolean expectUpdate = update != null ? update : !deterministic;
                     checkForward(
@@ -259,11 +172,14 @@ public class LasagneBatchNormTest extends EngineTest {
                             String.format(
                                     "deterministic=%b use=%s update=%s",
                                     deterministic, use, update));
-                    cases++;
                 }
             }
         }
-        assertEquals(cases, 18);
+    }
+
+    /** 0, 1, 2 for null, true, false: the position of a switch value in the combinations. */
+    private static int index(Boolean value) {
+        return value == null ? 0 : value ? 1 : 2;
     }
 
     @Test
@@ -465,7 +381,7 @@ public class LasagneBatchNormTest extends EngineTest {
             LasagneBatchNorm block = LasagneBatchNorm.builder().optUseAverages(use).build();
             init(block, DataType.FLOAT32, new Shape(6, 3, 4));
             randomize(block, 500);
-            int[] index = parameterIndex(new Shape(6, 3, 4), new int[] {0, 2});
+            int[] index = Formulas.parameterIndex(new Shape(6, 3, 4), new int[] {0, 2});
             for (int step = 0; step < 2; step++) {
                 double[] mean = values(param(block, "mean"));
                 double[] invStd = values(param(block, "invStd"));
@@ -473,7 +389,7 @@ public class LasagneBatchNormTest extends EngineTest {
                 NDArray r = randn(520 + step, 6, 3, 4);
                 double[] xs = values(x);
                 double[] rs = values(r);
-                double[][] batch = batchStatistics(xs, index, 3, EPS);
+                double[][] batch = Formulas.batchStatistics(xs, index, 3, EPS);
                 x.setRequiresGradient(true);
                 NDArray gammaArray = param(block, "gamma");
                 if (gammaArray.hasGradient()) { // PyTorch accumulates gradients
@@ -487,10 +403,14 @@ public class LasagneBatchNormTest extends EngineTest {
                 }
                 String label = "use=" + use + " step " + step;
                 NDAssert.assertClose(
-                        param(block, "mean"), ema(mean, batch[0], 0.1), new Shape(3), 1e-5, 1e-5);
+                        param(block, "mean"),
+                        Formulas.ema(mean, batch[0], 0.1),
+                        new Shape(3),
+                        1e-5,
+                        1e-5);
                 NDAssert.assertClose(
                         param(block, "invStd"),
-                        ema(invStd, batch[1], 0.1),
+                        Formulas.ema(invStd, batch[1], 0.1),
                         new Shape(3),
                         1e-5,
                         1e-5);
@@ -538,7 +458,7 @@ public class LasagneBatchNormTest extends EngineTest {
     public void trainerUpdatesAveragesAndModelKeepsThem()
             throws IOException, MalformedModelException {
         Shape in = new Shape(8, 3, 5);
-        int[] index = parameterIndex(in, new int[] {0, 2});
+        int[] index = Formulas.parameterIndex(in, new int[] {0, 2});
         float alpha = 0.3f;
         double[] mean = new double[3];
         double[] invStd = {1, 1, 1};
@@ -559,9 +479,9 @@ public class LasagneBatchNormTest extends EngineTest {
                 for (int k = 0; k < 3; k++) {
                     NDManager batchManager = trainer.getManager().newSubManager();
                     NDArray x = input(600 + k, 8, 3, 5);
-                    double[][] batch = batchStatistics(values(x), index, 3, EPS);
-                    mean = ema(mean, batch[0], alpha);
-                    invStd = ema(invStd, batch[1], alpha);
+                    double[][] batch = Formulas.batchStatistics(values(x), index, 3, EPS);
+                    mean = Formulas.ema(mean, batch[0], alpha);
+                    invStd = Formulas.ema(invStd, batch[1], alpha);
                     NDArray label = randn(610 + k, 8, 3, 5);
                     try (Batch b =
                             new Batch(
@@ -608,22 +528,9 @@ public class LasagneBatchNormTest extends EngineTest {
     public void forwardLeavesNothingOnTheParameterManager() {
         Boolean[][] switches = {{null, null}, {true, true}, {false, false}, {true, false}};
         for (Boolean[] s : switches) {
-            try (NDManager parameters = manager.newSubManager()) {
-                LasagneBatchNorm block =
-                        LasagneBatchNorm.builder()
-                                .optUseAverages(s[0])
-                                .optUpdateAverages(s[1])
-                                .build();
-                block.initialize(parameters, DataType.FLOAT32, new Shape(4, 3, 5));
-                int before = resourceCount(parameters);
-                for (boolean training : new boolean[] {true, false}) {
-                    try (NDManager calls = manager.newSubManager()) {
-                        NDArray x = calls.randomNormal(new Shape(4, 3, 5));
-                        block.forward(new ParameterStore(calls, false), new NDList(x), training);
-                    }
-                }
-                assertEquals(resourceCount(parameters), before, "use=" + s[0] + " update=" + s[1]);
-            }
+            LasagneBatchNorm block =
+                    LasagneBatchNorm.builder().optUseAverages(s[0]).optUpdateAverages(s[1]).build();
+            LeakCheck.assertNoParameterLeak(manager, block, randn(40, 4, 3, 5));
         }
     }
 
@@ -852,8 +759,11 @@ public class LasagneBatchNormTest extends EngineTest {
         data[4 * 3 + 2 * 4 + 3] = Float.POSITIVE_INFINITY; // sample 1, channel 2
         NDArray x = manager.create(data, new Shape(4, 3, 2, 2));
         double[][] batch =
-                batchStatistics(
-                        values(x), parameterIndex(x.getShape(), new int[] {0, 2, 3}), 3, EPS);
+                Formulas.batchStatistics(
+                        values(x),
+                        Formulas.parameterIndex(x.getShape(), new int[] {0, 2, 3}),
+                        3,
+                        EPS);
 
         forward(block, true, x);
 

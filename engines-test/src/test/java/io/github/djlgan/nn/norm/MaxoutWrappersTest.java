@@ -17,6 +17,7 @@ import io.github.djlgan.init.DataInit;
 import io.github.djlgan.nn.core.Maxout;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.Formulas;
 import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
@@ -91,7 +92,7 @@ public class MaxoutWrappersTest extends EngineTest {
             if (bias) {
                 setParameter(wn, "01Maxout_bias", b);
             }
-            double[] w = WeightNormTest.effectiveWeight(weightOf(wn), NDAssert.toDoubles(g));
+            double[] w = Formulas.weightNorm(weightOf(wn), NDAssert.toDoubles(g));
             assertSameAsPlain(wn, w, b, false);
             assertSameAsPlain(wn, w, b, true);
             NDAssert.assertClose(wn.getEffectiveWeight(manager), w, new Shape(6, 5), 1e-5, 1e-6);
@@ -125,38 +126,6 @@ public class MaxoutWrappersTest extends EngineTest {
         return values;
     }
 
-    /** One power iteration in plain Java: v = normalize(Wᵀu), u = normalize(W v). */
-    private static double[][] powerIteration(double[] w, double[] u, double[] v) {
-        int rows = u.length;
-        int cols = v.length;
-        double[] nv = new double[cols];
-        for (int j = 0; j < cols; j++) {
-            for (int i = 0; i < rows; i++) {
-                nv[j] += w[i * cols + j] * u[i];
-            }
-        }
-        nv = unit(nv);
-        double[] nu = new double[rows];
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                nu[i] += w[i * cols + j] * nv[j];
-            }
-        }
-        return new double[][] {unit(nu), nv};
-    }
-
-    private static double[] unit(double[] a) {
-        double sq = 0;
-        for (double x : a) {
-            sq += x * x;
-        }
-        double[] out = new double[a.length];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = a[i] / Math.sqrt(sq);
-        }
-        return out;
-    }
-
     @Test
     public void spectralNormDividesTheWholeWeightBySigma() {
         SpectralNorm sn = SpectralNorm.wrap(maxout(true));
@@ -165,7 +134,7 @@ public class MaxoutWrappersTest extends EngineTest {
         assertEquals(sn.getParameters().get("v").getArray().getShape(), new Shape(CHANNELS));
         double[] w = weightOf(sn);
         double[][] uv =
-                powerIteration(
+                Formulas.powerIteration(
                         w,
                         NDAssert.toDoubles(sn.getParameters().get("u").getArray()),
                         NDAssert.toDoubles(sn.getParameters().get("v").getArray()));
@@ -175,7 +144,7 @@ public class MaxoutWrappersTest extends EngineTest {
                 sn.getParameters().get("u").getArray(), uv[0], new Shape(6), 1e-5, 1e-6);
         NDAssert.assertClose(
                 sn.getParameters().get("v").getArray(), uv[1], new Shape(CHANNELS), 1e-5, 1e-6);
-        double sigma = SpectralNormTest.sigma(w, uv[0], uv[1]);
+        double sigma = Formulas.sigma(w, uv[0], uv[1]);
         assertEquals(sn.getSigma(), sigma, 1e-5 * sigma);
         double[] runtime = w.clone();
         for (int i = 0; i < runtime.length; i++) {

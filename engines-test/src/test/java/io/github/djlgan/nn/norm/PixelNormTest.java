@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.Formulas;
 import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
@@ -27,28 +28,6 @@ public class PixelNormTest extends EngineTest {
         super(engine);
     }
 
-    /** y[n, c, p] = x[n, c, p] / sqrt(mean_c x[n, c, p]² + ε), in plain Java loops. */
-    static double[] pixelNorm(double[] x, Shape shape, double epsilon) {
-        int n = (int) shape.get(0);
-        int c = (int) shape.get(1);
-        int p = (int) (shape.size() / n / c);
-        double[] y = new double[x.length];
-        for (int i = 0; i < n; i++) {
-            for (int q = 0; q < p; q++) {
-                double sum = 0;
-                for (int k = 0; k < c; k++) {
-                    double v = x[(i * c + k) * p + q];
-                    sum += v * v;
-                }
-                double scale = 1 / Math.sqrt(sum / c + epsilon);
-                for (int k = 0; k < c; k++) {
-                    y[(i * c + k) * p + q] = x[(i * c + k) * p + q] * scale;
-                }
-            }
-        }
-        return y;
-    }
-
     @Test
     public void matchesTheFormulaForEveryRank() {
         for (long[] dims : new long[][] {{4, 6}, {3, 5, 7}, {2, 4, 3, 5}, {2, 3, 2, 2, 2}}) {
@@ -58,7 +37,11 @@ public class PixelNormTest extends EngineTest {
             for (boolean training : new boolean[] {false, true}) {
                 NDArray y = forward(pn, training, x);
                 NDAssert.assertClose(
-                        y, pixelNorm(NDAssert.toDoubles(x), shape, 1e-8), shape, 1e-5, 1e-6);
+                        y,
+                        Formulas.pixelNorm(NDAssert.toDoubles(x), shape, 1e-8),
+                        shape,
+                        1e-5,
+                        1e-6);
             }
         }
         // float64, another ε
@@ -66,7 +49,11 @@ public class PixelNormTest extends EngineTest {
         NDArray y = forward(PixelNorm.builder().optEpsilon(0.5f).build(), false, x);
         assertEquals(y.getDataType(), DataType.FLOAT64);
         NDAssert.assertClose(
-                y, pixelNorm(NDAssert.toDoubles(x), x.getShape(), 0.5), x.getShape(), 1e-12, 1e-14);
+                y,
+                Formulas.pixelNorm(NDAssert.toDoubles(x), x.getShape(), 0.5),
+                x.getShape(),
+                1e-12,
+                1e-14);
     }
 
     @Test

@@ -22,6 +22,7 @@ import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
 import io.github.djlgan.testing.Fixtures;
+import io.github.djlgan.testing.Formulas;
 import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
@@ -150,31 +151,6 @@ public class SpectralNormTest extends EngineTest {
                 1);
     }
 
-    private static double[] unit(double[] a) {
-        double sq = 0;
-        for (double x : a) {
-            sq += x * x;
-        }
-        double[] out = new double[a.length];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = a[i] / Math.sqrt(sq);
-        }
-        return out;
-    }
-
-    /** σ = uᵀ W v with W (rows, rest) row-major, in plain Java. */
-    static double sigma(double[] w, double[] u, double[] v) {
-        double s = 0;
-        for (int i = 0; i < u.length; i++) {
-            double row = 0;
-            for (int j = 0; j < v.length; j++) {
-                row += w[i * v.length + j] * v[j];
-            }
-            s += u[i] * row;
-        }
-        return s;
-    }
-
     /**
      * Inference against the formula for blocks the fixtures do not cover, on both paths: the plain
      * block with its weight set to W/σ (σ from the stored u, v, in plain Java) gives the same
@@ -191,18 +167,18 @@ public class SpectralNormTest extends EngineTest {
         setParameter(sn, child + "_weight", randn(93, w.getShape().getShape()));
         double[] wd = NDAssert.toDoubles(w);
         int rows = (int) w.getShape().get(0);
-        double[] vd = unit(gaussian(94, wd.length / rows));
+        double[] vd = Formulas.unit(gaussian(94, wd.length / rows));
         double[] ud = new double[rows];
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < vd.length; j++) {
                 ud[i] += wd[i * vd.length + j] * vd[j];
             }
         }
-        ud = unit(ud);
+        ud = Formulas.unit(ud);
         setParameter(sn, "u", manager.create(ud).toType(DataType.FLOAT32, false));
         setParameter(sn, "v", manager.create(vd).toType(DataType.FLOAT32, false));
         double s =
-                sigma(
+                Formulas.sigma(
                         wd,
                         NDAssert.toDoubles(sn.getParameters().get("u").getArray()),
                         NDAssert.toDoubles(sn.getParameters().get("v").getArray()));

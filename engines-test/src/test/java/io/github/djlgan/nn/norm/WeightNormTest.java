@@ -23,6 +23,7 @@ import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
 import io.github.djlgan.testing.Fixtures;
+import io.github.djlgan.testing.Formulas;
 import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
@@ -37,23 +38,6 @@ public class WeightNormTest extends EngineTest {
     @Factory(dataProvider = "engines", dataProviderClass = Engines.class)
     public WeightNormTest(String engine) {
         super(engine);
-    }
-
-    /** Independent expectation of the effective weight: row o of v scaled to norm g[o]. */
-    static double[] effectiveWeight(double[] v, double[] g) {
-        int out = g.length;
-        int row = v.length / out;
-        double[] w = new double[v.length];
-        for (int o = 0; o < out; o++) {
-            double sq = 0;
-            for (int i = 0; i < row; i++) {
-                sq += v[o * row + i] * v[o * row + i];
-            }
-            for (int i = 0; i < row; i++) {
-                w[o * row + i] = g[o] * v[o * row + i] / Math.sqrt(sq);
-            }
-        }
-        return w;
     }
 
     private NDArray asArray(double[] values, Shape shape) {
@@ -114,37 +98,6 @@ public class WeightNormTest extends EngineTest {
                         .build());
     }
 
-    /**
-     * Independent expectation for a grouped transposed convolution's weight (in, out/G, kh, kw):
-     * output channel (group j, local k) is scaled to norm g over the input channels of group j and
-     * every tap.
-     */
-    static double[] effectiveDeconvWeight(double[] v, Shape shape, int groups, double[] g) {
-        int in = (int) shape.get(0);
-        int outLocal = (int) shape.get(1);
-        int taps = (int) shape.get(2) * (int) shape.get(3);
-        int inLocal = in / groups;
-        double[] w = new double[v.length];
-        for (int j = 0; j < groups; j++) {
-            for (int k = 0; k < outLocal; k++) {
-                double sq = 0;
-                for (int i = j * inLocal; i < (j + 1) * inLocal; i++) {
-                    for (int t = 0; t < taps; t++) {
-                        double x = v[(i * outLocal + k) * taps + t];
-                        sq += x * x;
-                    }
-                }
-                double scale = g[j * outLocal + k] / Math.sqrt(sq);
-                for (int i = j * inLocal; i < (j + 1) * inLocal; i++) {
-                    for (int t = 0; t < taps; t++) {
-                        w[(i * outLocal + k) * taps + t] = v[(i * outLocal + k) * taps + t] * scale;
-                    }
-                }
-            }
-        }
-        return w;
-    }
-
     @Test
     public void groupedDeconv2dNormalisesEachOutputChannelOverItsGroup() {
         Deconv2d.Builder config =
@@ -164,7 +117,7 @@ public class WeightNormTest extends EngineTest {
         NDArray g = randn(64, 6).abs().add(0.5f);
         setParameter(wn, "g", g);
         double[] w =
-                effectiveDeconvWeight(
+                Formulas.weightNormDeconv(
                         NDAssert.toDoubles(v), v.getShape(), 2, NDAssert.toDoubles(g));
         setParameter(plain, "weight", asArray(w, v.getShape()));
         NDArray b = randn(65, 6);
@@ -213,7 +166,7 @@ public class WeightNormTest extends EngineTest {
         NDArray b = randn(62, gShape.getShape());
         boolean ownBias = wn.getDirectParameters().contains("bias");
         setParameter(wn, ownBias ? "bias" : child + "_bias", b);
-        double[] w = effectiveWeight(NDAssert.toDoubles(v), NDAssert.toDoubles(g));
+        double[] w = Formulas.weightNorm(NDAssert.toDoubles(v), NDAssert.toDoubles(g));
         setParameter(plain, weightKey, asArray(w, v.getShape()));
         NDArray x = randn(63, in);
         NDArray expected = forward(plain, false, x);
@@ -361,7 +314,7 @@ public class WeightNormTest extends EngineTest {
         // the direction is unchanged: w / g equals v / ||v||
         double[] v = NDAssert.toDoubles(wn.getParameters().get("01Conv2d_weight").getArray());
         NDAssert.assertClose(
-                w, effectiveWeight(v, new double[] {0.5, 2, 3}), w.getShape(), 1e-5, 1e-6);
+                w, Formulas.weightNorm(v, new double[] {0.5, 2, 3}), w.getShape(), 1e-5, 1e-6);
     }
 
     @Test

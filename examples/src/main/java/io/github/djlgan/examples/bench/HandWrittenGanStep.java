@@ -46,7 +46,7 @@ final class HandWrittenGanStep implements AutoCloseable {
                         dModel.getDataType(),
                         new Shape(batch, ImprovedGanMnist.IMAGE));
         // before the trainers exist: MXNet's parameter server copies the weights when they do
-        DataInit.initialize(dModel.getBlock(), null, new NDList(initBatch)).close();
+        DataInit.initialize(dModel, new NDList(initBatch)).close();
         g =
                 gModel.newTrainer(
                         ImprovedGan.config("g", ImprovedGan.LEARNING_RATE, ImprovedGan.BETA1));

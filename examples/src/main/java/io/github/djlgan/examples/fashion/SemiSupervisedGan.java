@@ -59,7 +59,7 @@ public final class SemiSupervisedGan implements AutoCloseable {
                         bModel.getDataType(),
                         new Shape(batch, ImprovedGanMnist.IMAGE));
         // before the trainer exists: MXNet's parameter server copies the weights when it does
-        DataInit.initialize(bModel.getBlock(), null, new NDList(initBatch)).close();
+        DataInit.initialize(bModel, new NDList(initBatch)).close();
         baseline = bModel.newTrainer(ImprovedGan.config("baseline_loss", learningRate, beta1));
         baseline.initialize(new Shape(batch, ImprovedGanMnist.IMAGE));
     }

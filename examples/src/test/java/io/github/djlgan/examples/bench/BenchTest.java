@@ -10,7 +10,9 @@ import io.github.djlgan.examples.Main;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.testng.annotations.Test;
@@ -40,21 +42,41 @@ public class BenchTest {
                         .getAsJsonObject();
         JsonArray engines = report.getAsJsonArray("engines");
         assertEquals(engines.size(), 2);
+        String markdown = Files.readString(out.resolve("bench.md"));
         for (int e = 0; e < 2; e++) {
             JsonObject engine = engines.get(e).getAsJsonObject();
-            assertTrue(engine.get("matmul_gflops").getAsDouble() > 0);
+            double matmul = engine.get("matmul_gflops").getAsDouble();
             JsonArray cases = engine.getAsJsonArray("cases");
             assertEquals(cases.size(), 3);
+            Map<String, Double> medians = new HashMap<>();
             for (int i = 0; i < cases.size(); i++) {
                 JsonObject row = cases.get(i).getAsJsonObject();
+                String label = row.toString();
                 assertEquals(row.get("iterations").getAsInt(), 2);
                 assertEquals(row.get("warmup").getAsInt(), 1);
-                assertTrue(row.get("median_ms").getAsDouble() > 0, row.toString());
-                assertTrue(row.get("min_ms").getAsDouble() <= row.get("median_ms").getAsDouble());
+                // the derived columns follow from the median and the case's work
+                double median = row.get("median_ms").getAsDouble();
+                double gflops = row.get("gflop").getAsDouble() / (median / 1e3);
+                assertEquals(row.get("gflops").getAsDouble(), gflops, 1e-9 * gflops, label);
+                assertEquals(
+                        row.get("fraction_of_matmul").getAsDouble(),
+                        gflops / matmul,
+                        1e-9 * gflops / matmul,
+                        label);
+                assertTrue(
+                        markdown.contains(String.format(Locale.ROOT, "| %.2f |", median)), label);
+                medians.put(row.get("case").getAsString(), median);
             }
-            assertTrue(engine.getAsJsonObject("ratios").has("wn_linear/linear"));
+            // linear and wn_linear, forward + backward: three (100 x 784) · (784 x 1000) products
+            for (int i = 0; i < 2; i++) {
+                JsonObject row = cases.get(i).getAsJsonObject();
+                assertEquals(row.get("gflop").getAsDouble(), 3 * 2 * 100 * 784 * 1000 / 1e9, 1e-12);
+            }
+            assertEquals(
+                    engine.getAsJsonObject("ratios").get("wn_linear/linear").getAsDouble(),
+                    medians.get("wn_linear") / medians.get("linear"),
+                    1e-12);
         }
-        String markdown = Files.readString(out.resolve("bench.md"));
         assertTrue(markdown.contains("| gan_step | batch 100 |"), markdown);
         assertTrue(markdown.contains("### PyTorch") && markdown.contains("### MXNet"), markdown);
     }

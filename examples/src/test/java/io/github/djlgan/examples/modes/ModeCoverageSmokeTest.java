@@ -3,8 +3,8 @@ package io.github.djlgan.examples.modes;
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 
-import io.github.djlgan.examples.Engines;
 import io.github.djlgan.examples.Main;
+import io.github.djlgan.testing.Engines;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,6 +4,7 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 
 import io.github.djlgan.examples.Main;
+import io.github.djlgan.testing.Engines;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.testng.annotations.AfterClass;
 import org.testng.annotations.BeforeClass;
-import org.testng.annotations.DataProvider;
 import org.testng.annotations.Test;
 
 /**
@@ -57,12 +57,7 @@ public class ShortSoakTest {
         }
     }
 
-    @DataProvider
-    public Object[][] engines() {
-        return new Object[][] {{"PyTorch"}, {"MXNet"}};
-    }
-
-    @Test(dataProvider = "engines")
+    @Test(dataProvider = "engines", dataProviderClass = Engines.class)
     public void twoHundredStepsLeakNothing(String engine) throws Exception {
         Path out = tmp.resolve(engine);
         Path log = tmp.resolve(engine + ".log");

@@ -2,7 +2,14 @@ package io.github.djlgan.testing;
 
 import org.testng.annotations.DataProvider;
 
-/** The engine matrix: every test class is instantiated once per engine named here. */
+/**
+ * The engine matrix of every test module: the engines each engine-dependent test runs on.
+ *
+ * <p>An engine-matrix test class of {@code engines-test} declares one constructor annotated
+ * {@code @Factory(dataProvider = "engines", dataProviderClass = Engines.class)}, so TestNG creates
+ * one instance per engine; a test method of {@code examples} takes the engine name as its parameter
+ * with {@code @Test(dataProvider = "engines", dataProviderClass = Engines.class)}.
+ */
 public final class Engines {
 
     /** The engines every test runs on. */
@@ -11,7 +18,7 @@ public final class Engines {
     private Engines() {}
 
     /**
-     * The TestNG data provider used by every test-class factory.
+     * The TestNG data provider named {@code "engines"}.
      *
      * @return one row per engine name
      */
