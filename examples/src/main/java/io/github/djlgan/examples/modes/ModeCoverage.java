@@ -53,6 +53,14 @@ import picocli.CommandLine.Spec;
         })
 public final class ModeCoverage implements Callable<Integer> {
 
+    /**
+     * The generator's learning rate on {@link Protocol#METZ} unless {@code --lr-g} says otherwise:
+     * the discriminator's. At the published 1e-3 (ten times the discriminator's) the discriminator
+     * stays at chance and no variant's samples get sharp, so nothing can be compared
+     * (docs/protocols.md).
+     */
+    static final float METZ_LEARNING_RATE_G = 1e-4f;
+
     @Mixin CommonOptions common;
 
     @Spec CommandSpec spec;
@@ -125,7 +133,11 @@ public final class ModeCoverage implements Callable<Integer> {
 
     @Option(
             names = "--lr-g",
-            description = "Override the generator's learning rate (departs from the protocol).")
+            description =
+                    "The generator's learning rate (default: metz 1e-4, the discriminator's, where"
+                            + " the published 1e-3 leaves the discriminator at chance and every"
+                            + " sample blurred, docs/protocols.md; --lr-g 1e-3 runs metz as"
+                            + " published. pacgan: 1e-4 as published).")
     Float learningRateG;
 
     @Option(
@@ -156,11 +168,14 @@ public final class ModeCoverage implements Callable<Integer> {
             if (evalEvery != null) {
                 b.evalEvery(evalEvery);
             }
-            if (learningRateD != null || learningRateG != null) {
-                b.learningRates(
-                        learningRateD != null ? learningRateD : chosenProtocol.learningRateD(),
-                        learningRateG != null ? learningRateG : chosenProtocol.learningRateG());
-            }
+            float lrG =
+                    learningRateG != null
+                            ? learningRateG
+                            : chosenProtocol == Protocol.METZ
+                                    ? METZ_LEARNING_RATE_G
+                                    : chosenProtocol.learningRateG();
+            b.learningRates(
+                    learningRateD != null ? learningRateD : chosenProtocol.learningRateD(), lrG);
             settings = b.build();
             if (seeds < 1 || plotSize < 50) {
                 throw new IllegalArgumentException("need --seeds >= 1 and --plot-size >= 50");
@@ -186,6 +201,19 @@ public final class ModeCoverage implements Callable<Integer> {
                 settings.learningRateD(),
                 settings.learningRateG(),
                 chosenProtocol.beta1());
+        if (settings.learningRateD() != chosenProtocol.learningRateD()
+                || settings.learningRateG() != chosenProtocol.learningRateG()) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "Departs from the published protocol: D lr %s, G lr %s published%s.%n",
+                    chosenProtocol.learningRateD(),
+                    chosenProtocol.learningRateG(),
+                    learningRateG == null
+                            ? " (--lr-g "
+                                    + chosenProtocol.learningRateG()
+                                    + " runs it as published)"
+                            : "");
+        }
 
         Table curves =
                 new Table(
