@@ -9,7 +9,7 @@ import io.github.djlgan.examples.CommonOptions;
 import io.github.djlgan.examples.plot.Plots;
 import io.github.djlgan.examples.report.Stats;
 import io.github.djlgan.examples.report.Table;
-import io.github.djlgan.zoo.ImprovedGanMnist;
+import io.github.djlgan.zoo.mnist.ImprovedGanMnist;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
