@@ -6,16 +6,13 @@ import static org.testng.Assert.assertTrue;
 import io.github.djlgan.examples.Engines;
 import io.github.djlgan.examples.Main;
 import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import java.util.zip.GZIPOutputStream;
 import org.testng.annotations.BeforeClass;
 import org.testng.annotations.Test;
 import picocli.CommandLine;
@@ -30,10 +27,7 @@ public class FashionMnistSmokeTest {
 
     @BeforeClass
     public void writeTinyDataSet() throws IOException {
-        data = Files.createTempDirectory("fashion-idx");
-        Random random = new Random(5);
-        writeSplit(data, "train", 240, random);
-        writeSplit(data, "t10k", 60, random);
+        data = IdxTestData.write(240, 60, 5);
     }
 
     @Test
@@ -108,30 +102,5 @@ public class FashionMnistSmokeTest {
         String message = err.toString(StandardCharsets.UTF_8);
         assertTrue(message.contains("apt-get install dataset-fashion-mnist"), message);
         assertTrue(message.contains(empty.toString()), message);
-    }
-
-    private static void writeSplit(Path dir, String prefix, int n, Random random)
-            throws IOException {
-        try (DataOutputStream out = gz(dir.resolve(prefix + "-images-idx3-ubyte.gz"))) {
-            out.writeInt(0x803);
-            out.writeInt(n);
-            out.writeInt(28);
-            out.writeInt(28);
-            byte[] pixels = new byte[n * 784];
-            random.nextBytes(pixels);
-            out.write(pixels);
-        }
-        try (DataOutputStream out = gz(dir.resolve(prefix + "-labels-idx1-ubyte.gz"))) {
-            out.writeInt(0x801);
-            out.writeInt(n);
-            for (int i = 0; i < n; i++) {
-                out.writeByte(i % 10);
-            }
-        }
-    }
-
-    private static DataOutputStream gz(Path file) throws IOException {
-        OutputStream raw = Files.newOutputStream(file);
-        return new DataOutputStream(new GZIPOutputStream(raw));
     }
 }
