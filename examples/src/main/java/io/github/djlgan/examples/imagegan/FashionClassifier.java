@@ -202,7 +202,7 @@ final class FashionClassifier implements AutoCloseable {
                 Progress progress = new Progress("Classifier", (long) settings.epochs() * steps)) {
             trainer.initialize(new Shape(BATCH).addAll(ImageBatches.IMAGE));
             for (int epoch = 0; epoch < settings.epochs(); epoch++) {
-                int[] order = ImageBatches.permutation(n, random);
+                int[] order = FashionMnistData.permutation(n, random);
                 for (int t = 0; t < steps; t++) {
                     int[] idx = new int[Math.min(BATCH, n)];
                     System.arraycopy(order, t * idx.length, idx, 0, idx.length);

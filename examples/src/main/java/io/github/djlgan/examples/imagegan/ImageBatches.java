@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.github.djlgan.examples.fashion.FashionMnistData;
-import java.util.Random;
 
 /**
  * Fashion-MNIST images as the image GAN and its classifier see them: (N, 1, 28, 28), grey levels
@@ -44,27 +43,6 @@ final class ImageBatches {
             values[i] = (values[i] + 1) / 2;
         }
         return values;
-    }
-
-    /**
-     * Returns a random permutation of 0 … n − 1 (Fisher–Yates).
-     *
-     * @param n the size
-     * @param random the random source
-     * @return the permutation
-     */
-    static int[] permutation(int n, Random random) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
     }
 
     /**

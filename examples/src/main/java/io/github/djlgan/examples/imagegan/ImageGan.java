@@ -108,10 +108,11 @@ public final class ImageGan implements Callable<Integer> {
 
     @Option(
             names = "--ema",
-            defaultValue = "0.999",
+            defaultValue = "0.995",
             description =
-                    "Decay of the generator's moving average, used for every sample; 0 = off"
-                            + " (default: ${DEFAULT-VALUE}).")
+                    "Decay of the generator's moving average (per generator update), used for"
+                            + " every sample; 0 = off (default: ${DEFAULT-VALUE}, a half-life of"
+                            + " about 140 updates: StyleGAN2's 10,000 images at batch 64).")
     float ema;
 
     @Option(
@@ -132,9 +133,16 @@ public final class ImageGan implements Callable<Integer> {
 
     @Option(
             names = "--classifier-epochs",
-            defaultValue = "3",
+            defaultValue = "5",
             description = "Epochs of the FD classifier's training (default: ${DEFAULT-VALUE}).")
     int classifierEpochs;
+
+    @Option(
+            names = "--live-fd",
+            description =
+                    "Also measure the FD of the trained generator itself (not its moving average)"
+                            + " every epoch: curves.csv's fd_live.")
+    boolean liveFd;
 
     @Option(
             names = "--grid",
@@ -231,7 +239,7 @@ public final class ImageGan implements Callable<Integer> {
                                     + " --classifier-epochs or --train-images?)"
                             : "");
             ImageGanEval eval = new ImageGanEval(classifier, test, samples, common.seed + 7);
-            int[] trainIdx = ImageBatches.permutation(used, new Random(common.seed + 3));
+            int[] trainIdx = FashionMnistData.permutation(used, new Random(common.seed + 3));
             int[] floorIdx = new int[samples];
             System.arraycopy(trainIdx, 0, floorIdx, 0, samples);
             floor = eval.measureReal(train, floorIdx);
@@ -247,7 +255,7 @@ public final class ImageGan implements Callable<Integer> {
                     testSet.coverage().covered(),
                     testSet.coverage().klToUniform());
             ImageGanRun.Settings settings =
-                    new ImageGanRun.Settings(epochs, batch, steps, ema, criticSteps, grid);
+                    new ImageGanRun.Settings(epochs, batch, steps, ema, criticSteps, grid, liveFd);
             for (ImageGanVariant v : chosen) {
                 ImageGanRun.Result r =
                         ImageGanRun.train(engine, v, settings, train, used, eval, out, common.seed);
@@ -316,11 +324,13 @@ public final class ImageGan implements Callable<Integer> {
                         "variant",
                         "epoch",
                         "fd",
+                        "fd_live",
                         "classes_covered",
                         "kl",
                         "loss_d",
                         "loss_g",
                         "train_seconds",
+                        "train_cpu_seconds",
                         "eval_seconds");
         for (ImageGanRun.Result r : results) {
             for (ImageGanRun.Point p : r.curve()) {
@@ -328,11 +338,13 @@ public final class ImageGan implements Callable<Integer> {
                         r.variant().id(),
                         p.epoch(),
                         num(p.fd(), 4),
+                        num(p.fdLive(), 4),
                         p.covered(),
                         num(p.kl(), 5),
                         num(p.lossD(), 4),
                         num(p.lossG(), 4),
                         num(p.trainSeconds(), 1),
+                        num(p.trainCpuSeconds(), 1),
                         num(p.evalSeconds(), 1));
             }
         }
@@ -412,6 +424,7 @@ public final class ImageGan implements Callable<Integer> {
                         "classes covered",
                         "KL",
                         "s / epoch",
+                        "CPU s / epoch",
                         "s / measurement");
         for (ImageGanRun.Result r : results) {
             ImageGanVariant v = r.variant();
@@ -428,6 +441,7 @@ public final class ImageGan implements Callable<Integer> {
                     p.covered() + " / 10",
                     num(p.kl(), 4),
                     num(r.meanTrainSeconds(), 1),
+                    num(r.meanTrainCpuSeconds(), 1),
                     num(r.meanEvalSeconds(), 1));
         }
         table.add(
@@ -441,6 +455,7 @@ public final class ImageGan implements Callable<Integer> {
                 floor.coverage().covered() + " / 10",
                 num(floor.coverage().klToUniform(), 4),
                 "",
+                "",
                 "");
         table.add(
                 "test images",
@@ -452,6 +467,7 @@ public final class ImageGan implements Callable<Integer> {
                 "0",
                 testSet.coverage().covered() + " / 10",
                 num(testSet.coverage().klToUniform(), 4),
+                "",
                 "",
                 "");
         return table;

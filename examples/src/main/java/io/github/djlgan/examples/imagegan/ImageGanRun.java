@@ -2,9 +2,12 @@ package io.github.djlgan.examples.imagegan;
 
 import ai.djl.Model;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
 import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.ParameterStore;
 import ai.djl.training.tracker.Tracker;
 import io.github.djlgan.examples.fashion.FashionMnistData;
 import io.github.djlgan.examples.plot.Plots;
@@ -15,6 +18,7 @@ import io.github.djlgan.training.GanTrainer;
 import io.github.djlgan.training.LatentSampler;
 import io.github.djlgan.training.Progress;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +43,8 @@ final class ImageGanRun {
      * @param emaDecay the generator's moving-average decay, 0 = off
      * @param criticSteps discriminator steps per generator step, 0 = the variant's
      * @param gridSide the sample grid is gridSide × gridSide images
+     * @param liveFd whether, when the moving average is on, the trained generator itself is also
+     *     measured (its FD only; the time counts in the measurement's)
      */
     record Settings(
             int epochs,
@@ -46,26 +52,32 @@ final class ImageGanRun {
             int stepsPerEpoch,
             float emaDecay,
             int criticSteps,
-            int gridSide) {}
+            int gridSide,
+            boolean liveFd) {}
 
     /**
      * One epoch's measurement.
      *
      * @param epoch the epoch, from 1
-     * @param fd the Fréchet distance of the generated images
+     * @param fd the Fréchet distance of the generated images (of the moving average when it is on)
+     * @param fdLive the Fréchet distance of the trained generator's own images (= fd without a
+     *     moving average; NaN if not measured)
      * @param coverage their predicted classes (null if the images were not finite)
      * @param lossD the discriminator's mean loss over the epoch
      * @param lossG the generator's mean loss over its updates in the epoch
-     * @param trainSeconds the epoch's training time
-     * @param evalSeconds the measurement's time
+     * @param trainSeconds the epoch's training time (wall clock)
+     * @param trainCpuSeconds the CPU time the process used for it (all threads)
+     * @param evalSeconds the measurement's time (wall clock, the live generator's FD included)
      */
     record Point(
             int epoch,
             double fd,
+            double fdLive,
             ClassCoverage coverage,
             double lossD,
             double lossG,
             double trainSeconds,
+            double trainCpuSeconds,
             double evalSeconds) {
 
         int covered() {
@@ -97,6 +109,10 @@ final class ImageGanRun {
 
         double meanTrainSeconds() {
             return curve.stream().mapToDouble(Point::trainSeconds).average().orElse(Double.NaN);
+        }
+
+        double meanTrainCpuSeconds() {
+            return curve.stream().mapToDouble(Point::trainCpuSeconds).average().orElse(Double.NaN);
         }
 
         double meanEvalSeconds() {
@@ -160,7 +176,7 @@ final class ImageGanRun {
                 if (variant.dataInit()) {
                     // Salimans & Kingma 2016: one pass of real images sets the discriminator's
                     // weight-norm scales and biases; improved-gan used 500
-                    int[] idx = ImageBatches.permutation(trainImages, new Random(seed + 1));
+                    int[] idx = FashionMnistData.permutation(trainImages, new Random(seed + 1));
                     int n = Math.min(500, trainImages);
                     int[] first = new int[n];
                     System.arraycopy(idx, 0, first, 0, n);
@@ -169,16 +185,14 @@ final class ImageGanRun {
                     }
                 }
                 for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
-                    int[] order = ImageBatches.permutation(trainImages, random);
+                    int[] order = FashionMnistData.permutation(trainImages, random);
                     double sumD = 0;
                     double sumG = 0;
                     int updatesG = 0;
                     long started = System.nanoTime();
+                    long cpuStarted = processCpuNanos();
                     for (int t = 0; t < steps; t++) {
-                        int[] idx = new int[settings.batch()];
-                        for (int j = 0; j < idx.length; j++) {
-                            idx[j] = order[(t * idx.length + j) % order.length];
-                        }
+                        int[] idx = FashionMnistData.batch(order, t, settings.batch());
                         GanStepResult r;
                         try (NDManager s = base.newSubManager()) {
                             r = gan.step(new NDList(ImageBatches.images(s, train, idx)));
@@ -199,18 +213,26 @@ final class ImageGanRun {
                                         r.isGeneratorUpdated() ? r.getGeneratorLoss() : Float.NaN));
                     }
                     double trainSeconds = (System.nanoTime() - started) / 1e9;
+                    double trainCpuSeconds = cpuSecondsSince(cpuStarted);
                     long evalStarted = System.nanoTime();
                     int gridImages = settings.gridSide() * settings.gridSide();
                     ImageGanEval.Measurement m = eval.measure(gan::sample, gridImages);
+                    double fdLive = settings.emaDecay() > 0 ? Double.NaN : m.fd();
+                    if (settings.emaDecay() > 0 && settings.liveFd()) {
+                        Block g = gModel.getBlock();
+                        fdLive = eval.measure(z -> infer(g, z), 0).fd();
+                    }
                     double evalSeconds = (System.nanoTime() - evalStarted) / 1e9;
                     Point p =
                             new Point(
                                     epoch,
                                     m.fd(),
+                                    fdLive,
                                     m.coverage(),
                                     sumD / steps,
                                     updatesG > 0 ? sumG / updatesG : Double.NaN,
                                     trainSeconds,
+                                    trainCpuSeconds,
                                     evalSeconds);
                     curve.add(p);
                     writeGrid(m.grid(), settings.gridSide(), variant, p, engine, out);
@@ -220,6 +242,27 @@ final class ImageGanRun {
                 return new Result(variant, k, curve, check);
             }
         }
+    }
+
+    /** The CPU time of the whole process (every thread, the engine's too); −1 if unknown. */
+    private static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
+    }
+
+    /** The process's CPU seconds since a {@link #processCpuNanos} reading; NaN if unknown. */
+    private static double cpuSecondsSince(long started) {
+        long now = processCpuNanos();
+        return started < 0 || now < 0 ? Double.NaN : (now - started) / 1e9;
+    }
+
+    /** The trained generator's own output, in inference mode. */
+    private static NDArray infer(Block generator, NDList latents) {
+        ParameterStore store = new ParameterStore(latents.head().getManager(), false);
+        return generator.forward(store, latents, false).head();
     }
 
     private static DefaultTrainingConfig adam(ImageGanVariant variant, String lossName) {
