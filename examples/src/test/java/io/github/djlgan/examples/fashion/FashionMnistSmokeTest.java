@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.testng.annotations.BeforeClass;
@@ -46,6 +47,36 @@ public class FashionMnistSmokeTest {
             perClass[train.label(i)]++;
         }
         assertEquals(perClass, new int[] {2, 2, 2, 2, 2, 2, 2, 2, 2, 2});
+    }
+
+    @Test
+    public void orderOfExamples() {
+        // a permutation holds every index once, and the same seed gives the same order
+        int[] p = FashionMnistData.permutation(50, new Random(3));
+        int[] seen = new int[50];
+        for (int i : p) {
+            seen[i]++;
+        }
+        for (int i = 0; i < seen.length; i++) {
+            assertEquals(seen[i], 1, "index " + i);
+        }
+        assertEquals(FashionMnistData.permutation(50, new Random(3)), p);
+        int[] identity = new int[50];
+        for (int i = 0; i < identity.length; i++) {
+            identity[i] = i;
+        }
+        assertTrue(!Arrays.equals(p, identity), "not shuffled");
+        // shuffled copies, leaving its argument alone
+        int[] values = {10, 20, 30, 40};
+        int[] shuffled = FashionMnistData.shuffled(values, new Random(1));
+        assertEquals(values, new int[] {10, 20, 30, 40});
+        int[] sorted = shuffled.clone();
+        Arrays.sort(sorted);
+        assertEquals(sorted, values);
+        // batches of 3 over an order of 7 wrap around: the third is order[6], order[0], order[1]
+        int[] order = {6, 5, 4, 3, 2, 1, 0};
+        assertEquals(FashionMnistData.batch(order, 0, 3), new int[] {6, 5, 4});
+        assertEquals(FashionMnistData.batch(order, 2, 3), new int[] {0, 6, 5});
     }
 
     @Test(dataProvider = "engines", dataProviderClass = Engines.class)

@@ -18,9 +18,10 @@ import picocli.CommandLine;
 
 /**
  * The image-gan command end to end, every variant on both engines, with a budget of seconds: two
- * steps of batch 8 on a tiny random data set in the IDX format; the measurements must be finite,
- * the sample grid and the packaged generator's images of the right size, and the package must load
- * through {@code Criteria} on both engines with the trainer's outputs.
+ * steps of batch 8 on a tiny random data set in the IDX format; the measurements (of the moving
+ * average and, with {@code --live-fd}, of the trained generator itself) must be finite, the sample
+ * grid and the packaged generator's images of the right size, and the package must load through
+ * {@code Criteria} on both engines with the trainer's outputs.
  */
 public class ImageGanSmokeTest {
 
@@ -59,6 +60,7 @@ public class ImageGanSmokeTest {
                                 out.resolve("classifier").toString(),
                                 "--grid",
                                 "3",
+                                "--live-fd",
                                 "--out",
                                 out.toString());
         assertEquals(exit, 0);
@@ -94,7 +96,17 @@ public class ImageGanSmokeTest {
             assertTrue(diff <= (cells[2].equals(engine) ? 0 : 1e-4), row);
             assertEquals(cells[4], "true", row);
         }
-        assertEquals(Files.readAllLines(out.resolve("curves.csv")).size(), 1 + variants.length);
+        // one row per variant and epoch; the moving average's FD and the live generator's
+        List<String> curves = Files.readAllLines(out.resolve("curves.csv"));
+        assertEquals(curves.size(), 1 + variants.length, curves.toString());
+        assertEquals(curves.get(0).split(",")[3], "fd_live", curves.get(0));
+        for (String row : curves.subList(1, curves.size())) {
+            String[] cells = row.split(",");
+            double fd = Double.parseDouble(cells[2]);
+            double live = Double.parseDouble(cells[3]);
+            assertTrue(Double.isFinite(live) && live > 0, row);
+            assertTrue(live != fd, "the live generator measured as its moving average: " + row);
+        }
         assertTrue(Files.size(out.resolve("fd.png")) > 0);
         assertTrue(Files.size(out.resolve("kl.png")) > 0);
     }
