@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.zip.GZIPInputStream;
 
@@ -177,8 +178,19 @@ public final class FashionMnistData {
      * @param batch the batch size
      * @return order[t·batch], …, order[t·batch + batch − 1], indices taken modulo the order's
      *     length
+     * @throws IllegalArgumentException for an empty order, t &lt; 0 or batch &lt; 1
      */
     public static int[] batch(int[] order, int t, int batch) {
+        if (order.length == 0 || t < 0 || batch < 1) {
+            throw new IllegalArgumentException(
+                    String.format(
+                            Locale.ROOT,
+                            "FashionMnistData: batch needs a non-empty order, t >= 0 and batch >="
+                                    + " 1, got an order of %d, t = %d, batch = %d",
+                            order.length,
+                            t,
+                            batch));
+        }
         int[] idx = new int[batch];
         for (int k = 0; k < batch; k++) {
             idx[k] = order[(int) (((long) t * batch + k) % order.length)];

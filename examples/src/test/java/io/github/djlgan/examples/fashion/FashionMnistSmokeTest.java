@@ -2,6 +2,7 @@ package io.github.djlgan.examples.fashion;
 
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
 
 import io.github.djlgan.examples.Engines;
 import io.github.djlgan.examples.Main;
@@ -77,6 +78,14 @@ public class FashionMnistSmokeTest {
         int[] order = {6, 5, 4, 3, 2, 1, 0};
         assertEquals(FashionMnistData.batch(order, 0, 3), new int[] {6, 5, 4});
         assertEquals(FashionMnistData.batch(order, 2, 3), new int[] {0, 6, 5});
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> FashionMnistData.batch(new int[0], 0, 3));
+        assertTrue(
+                e.getMessage().contains("FashionMnistData")
+                        && e.getMessage().contains("got an order of 0"),
+                e.getMessage());
     }
 
     @Test(dataProvider = "engines", dataProviderClass = Engines.class)
