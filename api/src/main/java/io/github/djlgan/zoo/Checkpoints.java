@@ -10,6 +10,8 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import ai.djl.util.Utils;
+import io.github.djlgan.zoo.ParamsFormat.CorruptFile;
+import io.github.djlgan.zoo.ParamsFormat.Source;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -17,14 +19,12 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.FileNotFoundException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,6 +45,8 @@ import java.util.Map;
  * instead:
  *
  * <ul>
+ *   <li>reads the file's header with {@link ParamsHeader} (every count checked against the bytes
+ *       left);
  *   <li>initializes an uninitialized block from the input shapes stored in the file, so the
  *       expected shape of every parameter is known (a block that cannot take those shapes is
  *       another architecture);
@@ -70,7 +72,6 @@ import java.util.Map;
 public final class Checkpoints {
 
     private static final String NAME = "Checkpoints";
-    private static final int MODEL_VERSION = 1;
 
     /** The NDArray encodings DJL reads (1 to 3; DJL 0.35.1 writes 3). */
     private static final int MAX_ARRAY_ENCODING = 3;
@@ -133,18 +134,19 @@ public final class Checkpoints {
             throws IOException, MalformedModelException {
         Source source = new Source(new BufferedInputStream(stream), length);
         DataInputStream dis = new DataInputStream(source);
-        Header header = Header.read(dis, source);
+        ParamsHeader header = ParamsHeader.read(dis, source, NAME);
+        Shape[] inputShapes = header.getInputShapes().toArray(new Shape[0]);
         boolean wasInitialized = block.isInitialized();
         if (!wasInitialized) {
             try {
-                block.initialize(manager, header.dataType, header.inputShapes);
+                block.initialize(manager, header.getDataType(), inputShapes);
             } catch (RuntimeException e) {
                 closeParameters(block);
                 throw new MalformedModelException(
                         NAME
                                 + ": the file is of another architecture: the block cannot be"
                                 + " initialized with the file's input shapes "
-                                + Arrays.toString(header.inputShapes)
+                                + Arrays.toString(inputShapes)
                                 + ": "
                                 + describe(e),
                         e);
@@ -158,7 +160,7 @@ public final class Checkpoints {
         ArrayReader reader = new ArrayReader(manager, expected, source, false);
         try {
             readInto(block, reader, dis, expected);
-            return header.properties;
+            return new LinkedHashMap<>(header.getProperties());
         } catch (Throwable t) {
             reader.closeCreated();
             if (wasInitialized) {
@@ -278,52 +280,6 @@ public final class Checkpoints {
         return bytes.toByteArray();
     }
 
-    /**
-     * Reads a shape as DJL's {@code Shape.encode} writes it (int rank, the dimensions as longs, int
-     * layout length, the layout's chars), checking each size against the bytes left first.
-     */
-    private static Shape readShape(DataInputStream dis, Source source, String where, long minDim)
-            throws IOException {
-        int rank = dis.readInt();
-        check(rank >= 0 && 8L * rank <= source.left(), where, "rank", rank, source);
-        long[] dims = new long[rank];
-        for (int i = 0; i < rank; i++) {
-            dims[i] = dis.readLong();
-            if (dims[i] < minDim) {
-                throw new CorruptFile(
-                        String.format(
-                                Locale.ROOT,
-                                "%s: %s: corrupt shape field: dimension %d is %d",
-                                NAME,
-                                where,
-                                i,
-                                dims[i]));
-            }
-        }
-        int layout = dis.readInt();
-        check(layout >= 0 && 2L * layout <= source.left(), where, "layout length", layout, source);
-        char[] chars = new char[layout];
-        for (int i = 0; i < layout; i++) {
-            chars[i] = dis.readChar();
-        }
-        return new Shape(dims, new String(chars));
-    }
-
-    /** Throws unless a size field is non-negative and fits in the bytes left. */
-    private static void check(boolean ok, String where, String field, long value, Source source) {
-        if (!ok) {
-            throw new CorruptFile(
-                    String.format(
-                            Locale.ROOT,
-                            "%s: %s: corrupt %s field: %d, with %d bytes left in the file",
-                            NAME,
-                            where,
-                            field,
-                            value,
-                            source.left()));
-        }
-    }
-
     /** A parameter before the load: its path, its own array, its shape and type. */
     private static final class Expected {
         final String path;
@@ -338,60 +294,6 @@ public final class Checkpoints {
             this.array = parameter.getArray();
             this.shape = array.getShape();
             this.dataType = array.getDataType();
-        }
-    }
-
-    /** A corrupt field of the file; its message is complete. */
-    private static final class CorruptFile extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        CorruptFile(String message) {
-            super(message);
-        }
-    }
-
-    /** The stream of the file, counting what has been read, so the bytes left are known. */
-    private static final class Source extends FilterInputStream {
-        private final long length;
-        private long position;
-
-        Source(InputStream in, long length) {
-            super(in);
-            this.length = length;
-        }
-
-        long left() {
-            return length - position;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                position++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                position += n;
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            long skipped = super.skip(n);
-            position += skipped;
-            return skipped;
-        }
-
-        @Override
-        public boolean markSupported() {
-            return false;
         }
     }
 
@@ -473,8 +375,9 @@ public final class Checkpoints {
                         NAME + ": " + where + ": no array record (NDAR) where expected");
             }
             int version = dis.readInt();
-            check(
+            ParamsFormat.check(
                     version >= 1 && version <= MAX_ARRAY_ENCODING,
+                    NAME,
                     where,
                     "encoding version",
                     version,
@@ -483,7 +386,7 @@ public final class Checkpoints {
             dis.readUTF(); // sparse format
             String typeName = dis.readUTF();
             DataType type = dataType(typeName, where);
-            Shape shape = readShape(dis, source, where, 0);
+            Shape shape = ParamsFormat.readShape(dis, source, NAME, where, 0);
             ByteOrder order = ByteOrder.nativeOrder();
             if (version > 2) {
                 int mark = dis.readByte();
@@ -494,7 +397,13 @@ public final class Checkpoints {
                 order = mark == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
             }
             int length = dis.readInt();
-            check(length >= 0 && length <= source.left(), where, "data length", length, source);
+            ParamsFormat.check(
+                    length >= 0 && length <= source.left(),
+                    NAME,
+                    where,
+                    "data length",
+                    length,
+                    source);
             long needed = type.getNumOfBytes(); // -1 if the product overflows
             try {
                 for (long dim : shape.getShape()) {
@@ -559,69 +468,6 @@ public final class Checkpoints {
                 throw new CorruptFile(
                         NAME + ": " + where + ": corrupt data type field: \"" + name + "\"");
             }
-        }
-    }
-
-    /** The header {@link Model#save} writes before the block's parameters (DJL 0.35.1). */
-    private static final class Header {
-        DataType dataType;
-        Shape[] inputShapes;
-        Map<String, String> properties = new LinkedHashMap<>();
-
-        static Header read(DataInputStream dis, Source source)
-                throws IOException, MalformedModelException {
-            Header h = new Header();
-            try {
-                byte[] magic = new byte[4];
-                dis.readFully(magic);
-                if (!"DJL@".equals(new String(magic, StandardCharsets.US_ASCII))) {
-                    throw new MalformedModelException(
-                            NAME + ": not a DJL parameter file (no DJL@ header)");
-                }
-                int version = dis.readInt();
-                if (version != MODEL_VERSION) {
-                    throw new MalformedModelException(
-                            NAME + ": unsupported parameter file version " + version);
-                }
-                dis.readUTF(); // model name
-                String type = dis.readUTF();
-                try {
-                    h.dataType = DataType.valueOf(type);
-                } catch (IllegalArgumentException e) {
-                    throw new CorruptFile(
-                            NAME + ": the file header: corrupt data type field: \"" + type + "\"");
-                }
-                int inputs = dis.readInt();
-                // each input: a name (2 bytes at least) and a shape (8 bytes at least)
-                check(
-                        inputs >= 0 && 10L * inputs <= source.left(),
-                        "the file header",
-                        "input count",
-                        inputs,
-                        source);
-                List<Shape> shapes = new ArrayList<>();
-                for (int i = 0; i < inputs; i++) {
-                    dis.readUTF(); // input name
-                    shapes.add(readShape(dis, source, "the file header's input shape " + i, -1));
-                }
-                h.inputShapes = shapes.toArray(new Shape[0]);
-                int properties = dis.readInt();
-                check(
-                        properties >= 0 && 4L * properties <= source.left(),
-                        "the file header",
-                        "property count",
-                        properties,
-                        source);
-                for (int i = 0; i < properties; i++) {
-                    h.properties.put(dis.readUTF(), dis.readUTF());
-                }
-            } catch (EOFException e) {
-                throw new MalformedModelException(
-                        NAME + ": the file is truncated: it ended inside the header", e);
-            } catch (CorruptFile e) {
-                throw new MalformedModelException(e.getMessage(), e);
-            }
-            return h;
         }
     }
 }

@@ -9,30 +9,34 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
 import io.github.djlgan.util.BlockChecks;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 
 /**
- * Turns a GAN generator into a function from {@link GeneratorInput} (count, seed) to that many
- * grayscale images.
+ * Turns an image GAN generator into a function from {@link GeneratorInput} (count, seed) to that
+ * many grayscale images.
  *
- * <p>Input: the latent batch z of shape (count, latentSize), uniform on [0, 1) — the latent
- * distribution of {@link ImprovedGanMnist#generator()} — drawn in Java, not by the engine:
+ * <p>Input: the latent batch z of shape (count, latentSize), drawn in Java, not by the engine, from
+ * the distribution the generator was trained with ({@link Latent}):
  *
  * <pre>
  *   Random r = new java.util.Random(seed);
- *   z[i][j] = r.nextFloat()     for i = 0 .. count-1, then j = 0 .. latentSize-1 (row-major)
+ *   z[i][j] = r.nextFloat()                  UNIFORM: U[0, 1)
+ *   z[i][j] = (float) r.nextGaussian()       NORMAL:  N(0, 1)
+ *   for i = 0 .. count-1, then j = 0 .. latentSize-1 (row-major)
  * </pre>
  *
  * so the same seed gives the same latent batch, and the same images, on every engine and device
- * ({@link #latent(GeneratorInput, int)} returns it).
+ * ({@link #latent(GeneratorInput, int, Latent)} returns it).
  *
- * <p>Output: the generator's output (count, ...) with height·width values per sample in [0, 1] —
- * (count, 784) for the improved-gan generator, (count, 1, 28, 28) would do as well — becomes count
- * images of width × height, row-major, grey level round(255·y) (values outside [0, 1] are clamped;
- * a NaN is an error). The images come from {@link ImageFactory#getInstance()} as opaque ARGB pixels
- * with equal red, green and blue, so {@code image.toNDArray(manager, Image.Flag.GRAYSCALE)} returns
- * the grey levels unchanged.
+ * <p>Output: the generator's output (count, ...) with height·width values per sample — (count, 784)
+ * and (count, 1, 28, 28) alike — becomes count images of width × height, row-major, with grey level
+ * round(255 · (y − low)/(high − low)) for the output range [low, high] ([0, 1] for a sigmoid
+ * output, [−1, 1] for tanh); values outside the range are clamped, a NaN is an error. The images
+ * come from {@link ImageFactory#getInstance()} as opaque ARGB pixels with equal red, green and
+ * blue, so {@code image.toNDArray(manager, Image.Flag.GRAYSCALE)} returns the grey levels
+ * unchanged.
  *
  * <p>The count is the batch: the translator does not batchify ({@code batchPredict} runs each input
  * as its own batch). It holds no mutable state and can be shared by predictors on several threads.
@@ -40,21 +44,59 @@ import java.util.Random;
 public class GeneratorTranslator implements NoBatchifyTranslator<GeneratorInput, Image[]> {
 
     private static final String NAME = "GeneratorTranslator";
-    private static final int SIDE = 28;
+
+    /** The distribution of each latent coordinate. */
+    public enum Latent {
+        /** U[0, 1): {@code java.util.Random.nextFloat()}; the argument value "uniform". */
+        UNIFORM,
+        /** N(0, 1): {@code java.util.Random.nextGaussian()}; the argument value "normal". */
+        NORMAL;
+
+        /**
+         * Parses an argument value, "uniform" or "normal" (any case).
+         *
+         * @param value the value
+         * @return the distribution
+         * @throws IllegalArgumentException for any other value
+         */
+        public static Latent of(String value) {
+            for (Latent l : values()) {
+                if (l.name().equalsIgnoreCase(value)) {
+                    return l;
+                }
+            }
+            throw new IllegalArgumentException(
+                    NAME + ": argument latent must be uniform or normal, got " + value);
+        }
+
+        /**
+         * Returns the argument value of this distribution.
+         *
+         * @return "uniform" or "normal"
+         */
+        public String argument() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     private final int latentSize;
     private final int width;
     private final int height;
+    private final Latent latent;
+    private final float low;
+    private final float high;
 
     GeneratorTranslator(Builder builder) {
         latentSize = builder.latentSize;
         width = builder.width;
         height = builder.height;
+        latent = builder.latent;
+        low = builder.low;
+        high = builder.high;
     }
 
     /**
-     * Creates a builder with the defaults of the improved-gan MNIST generator (latent size 100, 28
-     * × 28 images).
+     * Creates a builder.
      *
      * @return a new builder
      */
@@ -64,19 +106,25 @@ public class GeneratorTranslator implements NoBatchifyTranslator<GeneratorInput,
 
     /**
      * Creates a builder configured from model arguments ({@code serving.properties} or {@code
-     * Criteria.optArgument}): {@code latentSize} (default 100), {@code width} and {@code height}
-     * (default 28).
+     * Criteria.optArgument}): {@code latentSize}, {@code width} and {@code height} (required),
+     * {@code latent} ("uniform", the default, or "normal"), {@code outputLow} and {@code
+     * outputHigh} (default 0 and 1).
      *
      * @param arguments the arguments
      * @return a new builder
-     * @throws IllegalArgumentException if a value is not a positive integer
+     * @throws IllegalArgumentException if a required argument is missing or a value is malformed
      */
     public static Builder builder(Map<String, ?> arguments) {
         return builder()
-                .optLatentSize(
-                        Arguments.intValue(arguments, "latentSize", ImprovedGanMnist.LATENT, NAME))
-                .optWidth(Arguments.intValue(arguments, "width", SIDE, NAME))
-                .optHeight(Arguments.intValue(arguments, "height", SIDE, NAME));
+                .setLatentSize(TranslatorArguments.requiredInt(arguments, "latentSize", NAME))
+                .setImageSize(
+                        TranslatorArguments.requiredInt(arguments, "width", NAME),
+                        TranslatorArguments.requiredInt(arguments, "height", NAME))
+                .optLatent(
+                        Latent.of(TranslatorArguments.stringValue(arguments, "latent", "uniform")))
+                .optOutputRange(
+                        TranslatorArguments.floatValue(arguments, "outputLow", 0f, NAME),
+                        TranslatorArguments.floatValue(arguments, "outputHigh", 1f, NAME));
     }
 
     /**
@@ -85,13 +133,14 @@ public class GeneratorTranslator implements NoBatchifyTranslator<GeneratorInput,
      *
      * @param input the count and seed
      * @param latentSize the latent size
-     * @return count·latentSize floats uniform on [0, 1)
+     * @param latent the distribution
+     * @return count·latentSize floats
      */
-    public static float[] latent(GeneratorInput input, int latentSize) {
+    public static float[] latent(GeneratorInput input, int latentSize, Latent latent) {
         Random random = new Random(input.seed());
         float[] z = new float[Math.multiplyExact(input.count(), latentSize)];
         for (int i = 0; i < z.length; i++) {
-            z[i] = random.nextFloat();
+            z[i] = latent == Latent.NORMAL ? (float) random.nextGaussian() : random.nextFloat();
         }
         return z;
     }
@@ -100,7 +149,7 @@ public class GeneratorTranslator implements NoBatchifyTranslator<GeneratorInput,
     @Override
     public NDList processInput(TranslatorContext ctx, GeneratorInput input) {
         Shape shape = new Shape(input.count(), latentSize);
-        return new NDList(ctx.getNDManager().create(latent(input, latentSize), shape));
+        return new NDList(ctx.getNDManager().create(latent(input, latentSize, latent), shape));
     }
 
     /** {@inheritDoc} */
@@ -131,9 +180,10 @@ public class GeneratorTranslator implements NoBatchifyTranslator<GeneratorInput,
         return images;
     }
 
-    private static int grey(float y) {
+    private int grey(float y) {
         BlockChecks.checkState(!Float.isNaN(y), NAME, "the generator output holds NaN");
-        return Math.round(255 * Math.min(1f, Math.max(0f, y)));
+        float unit = (y - low) / (high - low);
+        return Math.round(255 * Math.min(1f, Math.max(0f, unit)));
     }
 
     /**
@@ -143,6 +193,15 @@ public class GeneratorTranslator implements NoBatchifyTranslator<GeneratorInput,
      */
     public int getLatentSize() {
         return latentSize;
+    }
+
+    /**
+     * Returns the latent distribution.
+     *
+     * @return the distribution of each latent coordinate
+     */
+    public Latent getLatent() {
+        return latent;
     }
 
     /**
@@ -166,42 +225,60 @@ public class GeneratorTranslator implements NoBatchifyTranslator<GeneratorInput,
     /** The builder of {@link GeneratorTranslator}. */
     public static final class Builder {
 
-        private int latentSize = ImprovedGanMnist.LATENT;
-        private int width = SIDE;
-        private int height = SIDE;
+        private int latentSize;
+        private int width;
+        private int height;
+        private Latent latent = Latent.UNIFORM;
+        private float low;
+        private float high = 1f;
 
         Builder() {}
 
         /**
-         * Sets the latent size (default 100).
+         * Sets the latent size (required).
          *
          * @param latentSize the number of latent values per image, at least 1
          * @return this builder
          */
-        public Builder optLatentSize(int latentSize) {
+        public Builder setLatentSize(int latentSize) {
             this.latentSize = latentSize;
             return this;
         }
 
         /**
-         * Sets the image width (default 28).
+         * Sets the image size (required).
          *
          * @param width the width in pixels, at least 1
+         * @param height the height in pixels, at least 1
          * @return this builder
          */
-        public Builder optWidth(int width) {
+        public Builder setImageSize(int width, int height) {
             this.width = width;
+            this.height = height;
             return this;
         }
 
         /**
-         * Sets the image height (default 28).
+         * Sets the latent distribution (default {@link Latent#UNIFORM}).
          *
-         * @param height the height in pixels, at least 1
+         * @param latent the distribution the generator was trained with
          * @return this builder
          */
-        public Builder optHeight(int height) {
-            this.height = height;
+        public Builder optLatent(Latent latent) {
+            this.latent = latent;
+            return this;
+        }
+
+        /**
+         * Sets the range of the generator's output that maps to black … white (default [0, 1]).
+         *
+         * @param low the output value shown black
+         * @param high the output value shown white, &gt; low
+         * @return this builder
+         */
+        public Builder optOutputRange(float low, float high) {
+            this.low = low;
+            this.high = high;
             return this;
         }
 
@@ -209,16 +286,24 @@ public class GeneratorTranslator implements NoBatchifyTranslator<GeneratorInput,
          * Builds the translator.
          *
          * @return a new translator
-         * @throws IllegalArgumentException if a size is below 1
+         * @throws IllegalArgumentException if a size is below 1 (or was not set), or the output
+         *     range is empty or not finite
          */
         public GeneratorTranslator build() {
             BlockChecks.checkArgument(
                     latentSize >= 1 && width >= 1 && height >= 1,
                     NAME,
-                    "latentSize, width and height must be at least 1, got %d, %d, %d",
+                    "latentSize, width and height must be set and at least 1, got %d, %d, %d",
                     latentSize,
                     width,
                     height);
+            BlockChecks.checkArgument(
+                    Float.isFinite(low) && Float.isFinite(high) && low < high,
+                    NAME,
+                    "the output range needs finite low < high, got [%s, %s]",
+                    low,
+                    high);
+            BlockChecks.checkArgument(latent != null, NAME, "the latent distribution is null");
             return new GeneratorTranslator(this);
         }
     }

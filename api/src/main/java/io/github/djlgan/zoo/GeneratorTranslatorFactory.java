@@ -25,9 +25,9 @@ import java.util.concurrent.ThreadLocalRandom;
  *       seed for every call.
  * </ul>
  *
- * <p>Arguments: {@code latentSize} (default 100), {@code width} and {@code height} (default 28),
- * {@code seed} (Integer input only), from {@code serving.properties} or {@code
- * Criteria.optArgument}.
+ * <p>Arguments, from {@code serving.properties} or {@code Criteria.optArgument}: those of {@link
+ * GeneratorTranslator#builder(Map)} ({@code latentSize}, {@code width}, {@code height}, {@code
+ * latent}, {@code outputLow}, {@code outputHigh}), and {@code seed} (Integer input only).
  */
 public class GeneratorTranslatorFactory implements TranslatorFactory, Serializable {
 
@@ -73,7 +73,7 @@ public class GeneratorTranslatorFactory implements TranslatorFactory, Serializab
         if (input == GeneratorInput.class) {
             return (Translator<I, O>) translator;
         }
-        Long seed = Arguments.longValue(arguments, "seed", "GeneratorTranslatorFactory");
+        Long seed = TranslatorArguments.longValue(arguments, "seed", "GeneratorTranslatorFactory");
         return (Translator<I, O>) new CountTranslator(translator, seed);
     }
 

@@ -1,21 +1,30 @@
 package io.github.djlgan.zoo;
 
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.nn.BlockFactory;
 import ai.djl.translate.TranslatorFactory;
+import ai.djl.util.Pair;
 import io.github.djlgan.util.BlockChecks;
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -26,178 +35,82 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Packages a trained {@link ImprovedGanMnist} generator or discriminator — a directory written by
- * {@code Model.save} — as a zip that plain DJL loads through {@code Criteria}.
+ * Packages a trained network — a directory written by {@code Model.save} — as a zip that plain DJL
+ * loads through {@code Criteria}, for any network: the network comes from a {@link BlockFactory},
+ * the pre- and post-processing from a {@link TranslatorFactory}, and their arguments are written to
+ * {@code serving.properties}.
  *
  * <p>The zip holds one folder named after the model:
  *
  * <pre>
- *   mnist-generator.zip
- *   └── mnist-generator/
- *       ├── mnist-generator-0002.params   the parameter file, copied unchanged
- *       ├── serving.properties            engine, blockFactory, translatorFactory, option.modelName,
- *       │                                 translator arguments
- *       └── README.md                     the Criteria code that loads it
+ *   my-gan.zip
+ *   └── my-gan/
+ *       ├── my-gan-0002.params   the parameter file, copied unchanged
+ *       ├── serving.properties   engine, blockFactory, translatorFactory, option.modelName,
+ *       │                        the arguments
+ *       └── README.md            what the model is and the Criteria code that loads it
  * </pre>
  *
- * <p>DJL reads {@code serving.properties} when it loads the model: {@code blockFactory} builds the
- * network (so {@code Criteria.optBlock} is not needed), {@code engine} is the engine used when
- * {@code Criteria.optEngine} is not given, and {@code option.modelName} names the parameter file
- * whatever the zip is renamed to. DJL chooses the translator before it reads the file, so the
- * {@code translatorFactory} entry only takes effect with {@code .optTranslatorFactory(new
- * DeferredTranslatorFactory())}; passing the factory itself ({@code .optTranslatorFactory(new
- * GeneratorTranslatorFactory())}) is the plain way. With types ({@code NDList}, {@code NDList}) no
- * translator factory is needed.
+ * <p>DJL reads {@code serving.properties} when it loads the model: {@code blockFactory} names the
+ * factory DJL instantiates (by its public no-argument constructor) to build the network, so {@code
+ * Criteria.optBlock} is not needed; the arguments reach the factory and the translator; {@code
+ * engine} is the engine used when {@code Criteria.optEngine} is not given; {@code option.modelName}
+ * names the parameter file whatever the zip is renamed to. DJL chooses the translator before it
+ * reads the file, so the {@code translatorFactory} entry only takes effect with {@code
+ * .optTranslatorFactory(new DeferredTranslatorFactory())}; passing the factory itself is the plain
+ * way. With types ({@code NDList}, {@code NDList}) no translator factory is needed.
  *
  * <pre>{@code
  * Path zip = ModelPackager.builder()
- *         .setModelDir(Paths.get("build/model"))          // written by Model.save(dir, "mnist-generator")
- *         .setNetwork(ModelPackager.Network.GENERATOR)
+ *         .setModelDir(Paths.get("build/model"))          // written by Model.save(dir, "my-gan")
+ *         .setBlockFactory(new MyGeneratorFactory())
+ *         .setTranslatorFactory(new GeneratorTranslatorFactory())
+ *         .optArgument("latentSize", 128)
+ *         .optArgument("width", 28)
+ *         .optArgument("height", 28)
+ *         .optExample(GeneratorInput.class, Image[].class,
+ *                 "Image[] images = predictor.predict(GeneratorInput.of(16, 42));")
  *         .build()
- *         .writeZip(Paths.get("mnist-generator.zip"));
+ *         .writeZip(Paths.get("my-gan.zip"));
  * }</pre>
  *
- * <p>The parameter file's header is checked before anything is written: it must be a DJL parameter
- * file whose input shape is that of the chosen network ((N, 100) for the generator, (N, 784) for
- * the discriminator).
+ * <p>Before anything is written, the parameter file's header is read ({@link ParamsHeader}) and the
+ * file is loaded, checked and all or nothing ({@link Checkpoints}), into a network the block
+ * factory builds with the arguments, on the engine named for {@code serving.properties} if it is
+ * available (otherwise DJL's default engine): a file of another network is refused. The README is
+ * made from the template {@code model-readme.md} next to this class.
  */
 public final class ModelPackager {
 
     private static final String NAME = "ModelPackager";
     private static final Pattern PARAMS = Pattern.compile("(.+)-(\\d{4})\\.params");
     private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9._-]+");
-
-    private static final String README =
-            """
-# %1$s
-
-The %2$s of djl-gan-blocks (`io.github.djlgan.zoo.ImprovedGanMnist`) as a DJL model:
-%3$s. Load it with `io.github.djlgan:djl-gan-api` and a DJL engine (PyTorch or MXNet)
-on the class path:
-
-```java
-Criteria<%4$s, %5$s> criteria = Criteria.builder()
-        .setTypes(%4$s.class, %5$s.class)
-        .optModelPath(Paths.get("%6$s"))
-        .optEngine("PyTorch")   // or "MXNet"
-        .optTranslatorFactory(new %7$s())   // io.github.djlgan.zoo
-        .build();
-try (ZooModel<%4$s, %5$s> model = criteria.loadModel();
-        Predictor<%4$s, %5$s> predictor = model.newPredictor()) {
-    %8$s
-}
-```
-
-- `serving.properties` names the block factory, so no block has to be given; it also
-  holds the translator arguments, and its `engine` is used when the Criteria names none.
-- DJL chooses the translator before it reads `serving.properties`: pass the factory as
-  above, or `.optTranslatorFactory(new DeferredTranslatorFactory())` to use the one
-  named there.
-- Raw outputs: `.setTypes(NDList.class, NDList.class)` and no translator factory; the
-  input is one (N, %9$d) float32 array.
-- DJL unpacks the zip once per path into its cache (`~/.djl.ai/cache/repo/model/...`)
-  and reuses that copy: after replacing the zip, delete the copy
-  (`ZooModel.getModelPath()` shows it) or load the unzipped folder instead.
-""";
-
-    /** The networks that can be packaged. */
-    public enum Network {
-        /** {@link ImprovedGanMnist#generator()}: latent (N, 100) → images (N, 784). */
-        GENERATOR(
-                "improved-gan MNIST generator",
-                "latent (N, 100) uniform on [0, 1) → images (N, 784) in (0, 1)",
-                ImprovedGanMnist.LATENT,
-                ImprovedGanGeneratorFactory.class,
-                GeneratorTranslatorFactory.class,
-                "GeneratorInput",
-                "Image[]",
-                "Image[] images = predictor.predict(GeneratorInput.of(16, 42)); // seed 42"),
-        /** {@link ImprovedGanMnist#discriminator()}: images (N, 784) → logits (N, 10). */
-        DISCRIMINATOR(
-                "improved-gan MNIST discriminator (semi-supervised classifier)",
-                "images (N, 784) in [0, 1] → class logits (N, 10)",
-                ImprovedGanMnist.IMAGE,
-                ImprovedGanDiscriminatorFactory.class,
-                DiscriminatorTranslatorFactory.class,
-                "Image",
-                "Classifications",
-                "Classifications c = predictor.predict(ImageFactory.getInstance().fromFile(png));");
-
-        private final String description;
-        private final String signature;
-        private final long inputSize;
-        private final Class<? extends BlockFactory> blockFactory;
-        private final Class<? extends TranslatorFactory> translatorFactory;
-        private final String inputType;
-        private final String outputType;
-        private final String exampleCall;
-
-        Network(
-                String description,
-                String signature,
-                long inputSize,
-                Class<? extends BlockFactory> blockFactory,
-                Class<? extends TranslatorFactory> translatorFactory,
-                String inputType,
-                String outputType,
-                String exampleCall) {
-            this.description = description;
-            this.signature = signature;
-            this.inputSize = inputSize;
-            this.blockFactory = blockFactory;
-            this.translatorFactory = translatorFactory;
-            this.inputType = inputType;
-            this.outputType = outputType;
-            this.exampleCall = exampleCall;
-        }
-
-        /**
-         * Returns the block factory written to {@code serving.properties}.
-         *
-         * @return the block factory class
-         */
-        public Class<? extends BlockFactory> getBlockFactory() {
-            return blockFactory;
-        }
-
-        /**
-         * Returns the translator factory written to {@code serving.properties}.
-         *
-         * @return the translator factory class
-         */
-        public Class<? extends TranslatorFactory> getTranslatorFactory() {
-            return translatorFactory;
-        }
-
-        /**
-         * Returns the number of input features per sample (100 or 784).
-         *
-         * @return the size of the last input axis
-         */
-        public long getInputSize() {
-            return inputSize;
-        }
-
-        private Map<String, String> translatorArguments() {
-            Map<String, String> arguments = new TreeMap<>();
-            if (this == GENERATOR) {
-                arguments.put("latentSize", Long.toString(ImprovedGanMnist.LATENT));
-            }
-            arguments.put("width", "28");
-            arguments.put("height", "28");
-            return arguments;
-        }
-    }
+    private static final Pattern KEY = Pattern.compile("[A-Za-z][A-Za-z0-9._-]*");
+    private static final Set<String> RESERVED =
+            Set.of("engine", "blockFactory", "translatorFactory");
+    private static final String TEMPLATE = "model-readme.md";
 
     private final Path modelDir;
-    private final Network network;
+    private final BlockFactory blockFactory;
+    private final TranslatorFactory translatorFactory;
+    private final Map<String, String> arguments;
+    private final String description;
+    private final Class<?> exampleInput;
+    private final Class<?> exampleOutput;
+    private final String exampleCall;
     private final String modelName;
     private final Integer epoch;
     private final String engine;
 
     private ModelPackager(Builder builder) {
         modelDir = builder.modelDir;
-        network = builder.network;
+        blockFactory = builder.blockFactory;
+        translatorFactory = builder.translatorFactory;
+        arguments = Collections.unmodifiableMap(new TreeMap<>(builder.arguments));
+        description = builder.description;
+        exampleInput = builder.exampleInput;
+        exampleOutput = builder.exampleOutput;
+        exampleCall = builder.exampleCall;
         modelName = builder.modelName;
         epoch = builder.epoch;
         engine = builder.engine;
@@ -219,12 +132,14 @@ try (ZooModel<%4$s, %5$s> model = criteria.loadModel();
      * @return {@code zip}
      * @throws IOException if the model directory cannot be read or the zip cannot be written
      * @throws IllegalArgumentException if the directory holds no parameter file for the model name,
-     *     several model names and no name was given, or a parameter file of another network
+     *     several model names and no name was given, or a parameter file that does not fit the
+     *     block factory's network
      */
     public Path writeZip(Path zip) throws IOException {
         Path params = findParamsFile();
-        checkHeader(params);
         String name = modelNameOf(params);
+        ParamsHeader header = check(params);
+        String readme = readme(name, zip.getFileName().toString(), header);
         Path parent = zip.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
@@ -240,14 +155,16 @@ try (ZooModel<%4$s, %5$s> model = criteria.loadModel();
             zos.write(servingProperties(name).getBytes(StandardCharsets.UTF_8));
             zos.closeEntry();
             zos.putNextEntry(new ZipEntry(name + "/README.md"));
-            zos.write(readme(name, zip.getFileName().toString()).getBytes(StandardCharsets.UTF_8));
+            zos.write(readme.getBytes(StandardCharsets.UTF_8));
             zos.closeEntry();
         }
         return zip;
     }
 
     /**
-     * Returns the text of {@code serving.properties} for a model name.
+     * Returns the text of {@code serving.properties} for a model name: a comment with the
+     * description, {@code engine} (if set), {@code blockFactory}, {@code translatorFactory}, {@code
+     * option.modelName} and the arguments in key order.
      *
      * @param name the model name (the prefix of the parameter file)
      * @return the file's text
@@ -255,39 +172,80 @@ try (ZooModel<%4$s, %5$s> model = criteria.loadModel();
     public String servingProperties(String name) {
         StringBuilder sb = new StringBuilder(400);
         sb.append("# ")
-                .append(network.description)
-                .append(", packaged by djl-gan-blocks' ModelPackager\n");
+                .append(description.replaceAll("\\s+", " "))
+                .append(" Packaged by djl-gan-blocks' ModelPackager.\n");
         if (engine != null) {
             sb.append("engine=").append(engine).append('\n');
         }
-        sb.append("blockFactory=").append(network.blockFactory.getName()).append('\n');
-        sb.append("translatorFactory=").append(network.translatorFactory.getName()).append('\n');
+        sb.append("blockFactory=").append(blockFactory.getClass().getName()).append('\n');
+        sb.append("translatorFactory=").append(translatorFactory.getClass().getName()).append('\n');
         sb.append("option.modelName=").append(name).append('\n');
-        for (Map.Entry<String, String> e : network.translatorArguments().entrySet()) {
+        for (Map.Entry<String, String> e : arguments.entrySet()) {
             sb.append(e.getKey()).append('=').append(e.getValue()).append('\n');
         }
         return sb.toString();
     }
 
     /**
-     * Returns the text of the zip's {@code README.md}: what the model is and the Criteria code that
-     * loads it.
+     * Returns the text of the zip's {@code README.md}: what the model is, its input, and the
+     * Criteria code that loads it. Reads the parameter file's header for the input.
      *
-     * @param name the model name
-     * @param zipName the zip's file name
+     * @param zipName the zip's file name, as the README's code names it
      * @return the file's text
+     * @throws IOException if the parameter file cannot be found or read
+     * @throws IllegalArgumentException as {@link #findParamsFile()}, or if the file is not a DJL
+     *     parameter file
      */
-    public String readme(String name, String zipName) {
-        return README.formatted(
-                name,
-                network.description,
-                network.signature,
-                network.inputType,
-                network.outputType,
-                zipName,
-                network.translatorFactory.getSimpleName(),
-                network.exampleCall,
-                network.inputSize);
+    public String readme(String zipName) throws IOException {
+        Path params = findParamsFile();
+        return readme(modelNameOf(params), zipName, header(params));
+    }
+
+    private String readme(String name, String zipName, ParamsHeader header) {
+        String template;
+        try (InputStream is = ModelPackager.class.getResourceAsStream(TEMPLATE)) {
+            if (is == null) {
+                throw new IllegalStateException(
+                        NAME + ": the resource " + TEMPLATE + " is missing");
+            }
+            template = new String(is.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Class<?> factory = translatorFactory.getClass();
+        return template.replace("{{name}}", name)
+                .replace("{{description}}", description)
+                .replace("{{blockFactory}}", blockFactory.getClass().getName())
+                .replace("{{input}}", exampleInput.getSimpleName())
+                .replace("{{output}}", exampleOutput.getSimpleName())
+                .replace("{{zip}}", zipName)
+                .replace("{{translatorFactory}}", factory.getSimpleName())
+                .replace("{{translatorPackage}}", factory.getPackageName())
+                .replace("{{call}}", exampleCall)
+                .replace("{{inputs}}", describeInputs(header));
+    }
+
+    /** "one (N, 100) float32 array", the batch axis shown as N. */
+    private static String describeInputs(ParamsHeader header) {
+        List<String> shapes = new ArrayList<>();
+        for (Shape s : header.getInputShapes()) {
+            shapes.add(s.dimension() == 0 ? "()" : new Shape(s.slice(1).getShape()).toString());
+        }
+        String type = header.getDataType().toString().toLowerCase(Locale.ROOT);
+        List<String> described =
+                shapes.stream()
+                        .map(s -> s.equals("()") ? "a scalar" : "(N" + tail(s) + ")")
+                        .collect(Collectors.toList());
+        if (described.size() == 1) {
+            return "one " + described.get(0) + " " + type + " array";
+        }
+        return described.size() + " " + type + " arrays: " + String.join(", ", described);
+    }
+
+    /** ", 1, 28, 28" from "(1, 28, 28)"; "" from "()". */
+    private static String tail(String shape) {
+        String inner = shape.substring(1, shape.length() - 1);
+        return inner.isEmpty() ? "" : ", " + inner;
     }
 
     /**
@@ -373,52 +331,59 @@ try (ZooModel<%4$s, %5$s> model = criteria.loadModel();
         return name;
     }
 
-    /** Reads the header DJL's {@code BaseModel.save} writes and checks the input shape. */
-    private void checkHeader(Path params) throws IOException {
-        List<Shape> inputs = new ArrayList<>();
-        try (DataInputStream dis =
-                new DataInputStream(new BufferedInputStream(Files.newInputStream(params)))) {
-            byte[] magic = new byte[4];
-            dis.readFully(magic);
-            BlockChecks.checkArgument(
-                    "DJL@".equals(new String(magic, StandardCharsets.US_ASCII)),
-                    NAME,
-                    "%s is not a DJL parameter file",
-                    params);
-            int version = dis.readInt();
-            BlockChecks.checkArgument(
-                    version == 1,
-                    NAME,
-                    "%s has parameter file version %d, expected 1",
-                    params,
-                    version);
-            dis.readUTF(); // model name
-            dis.readUTF(); // data type
-            int count = dis.readInt();
-            for (int i = 0; i < count; i++) {
-                dis.readUTF(); // input name
-                inputs.add(Shape.decode(dis));
+    private static ParamsHeader header(Path params) throws IOException {
+        try {
+            return ParamsHeader.read(params);
+        } catch (MalformedModelException e) {
+            throw new IllegalArgumentException(NAME + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Loads the file into the factory's network, checked; returns its header. */
+    private ParamsHeader check(Path params) throws IOException {
+        ParamsHeader header = header(params);
+        String checkEngine =
+                engine != null && Engine.getAllEngines().contains(engine)
+                        ? engine
+                        : Engine.getDefaultEngineName();
+        String factory = blockFactory.getClass().getSimpleName();
+        try (Model model = Model.newInstance(modelNameOf(params), checkEngine)) {
+            Block block;
+            try {
+                block = blockFactory.newBlock(model, modelDir, arguments);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(
+                        NAME + ": " + factory + " cannot build its network: " + e.getMessage(), e);
+            }
+            try (InputStream is = Files.newInputStream(params)) {
+                Checkpoints.load(block, model.getNDManager(), is);
+            } catch (MalformedModelException e) {
+                throw new IllegalArgumentException(
+                        String.format(
+                                Locale.ROOT,
+                                "%s: %s (inputs %s) does not fit the network of %s: %s",
+                                NAME,
+                                params.getFileName(),
+                                header.getInputShapes(),
+                                factory,
+                                e.getMessage()),
+                        e);
             }
         }
-        boolean ok =
-                inputs.size() == 1
-                        && inputs.get(0).dimension() == 2
-                        && inputs.get(0).get(1) == network.inputSize;
-        BlockChecks.checkArgument(
-                ok,
-                NAME,
-                "%s has inputs %s, but the %s takes one input (N, %d)",
-                params.getFileName(),
-                inputs,
-                network.description,
-                network.inputSize);
+        return header;
     }
 
     /** The builder of {@link ModelPackager}. */
     public static final class Builder {
 
         private Path modelDir;
-        private Network network;
+        private BlockFactory blockFactory;
+        private TranslatorFactory translatorFactory;
+        private final Map<String, String> arguments = new TreeMap<>();
+        private String description;
+        private Class<?> exampleInput;
+        private Class<?> exampleOutput;
+        private String exampleCall;
         private String modelName;
         private Integer epoch;
         private String engine = "PyTorch";
@@ -437,13 +402,81 @@ try (ZooModel<%4$s, %5$s> model = criteria.loadModel();
         }
 
         /**
-         * Sets which network the parameters belong to (required).
+         * Sets the factory of the network (required). Its class is written to {@code
+         * serving.properties}, so DJL must be able to create it by name: a public, non-anonymous
+         * class with a public no-argument constructor; this instance builds the network the
+         * parameter file is checked against.
          *
-         * @param network the network
+         * @param blockFactory the block factory
          * @return this builder
          */
-        public Builder setNetwork(Network network) {
-            this.network = network;
+        public Builder setBlockFactory(BlockFactory blockFactory) {
+            this.blockFactory = blockFactory;
+            return this;
+        }
+
+        /**
+         * Sets the translator factory named in {@code serving.properties} and in the README's code
+         * (required; the same conditions on its class as for the block factory).
+         *
+         * @param translatorFactory the translator factory
+         * @return this builder
+         */
+        public Builder setTranslatorFactory(TranslatorFactory translatorFactory) {
+            this.translatorFactory = translatorFactory;
+            return this;
+        }
+
+        /**
+         * Adds an argument for the block factory and the translator, written to {@code
+         * serving.properties}.
+         *
+         * @param key the name: a letter, then letters, digits, '.', '_' or '-'; not {@code engine},
+         *     {@code blockFactory}, {@code translatorFactory} or {@code option.*}
+         * @param value the value ({@code toString()}, one line without backslashes)
+         * @return this builder
+         */
+        public Builder optArgument(String key, Object value) {
+            arguments.put(key, String.valueOf(value));
+            return this;
+        }
+
+        /**
+         * Adds arguments, as {@link #optArgument(String, Object)} does for each.
+         *
+         * @param arguments the arguments
+         * @return this builder
+         */
+        public Builder optArguments(Map<String, ?> arguments) {
+            arguments.forEach(this::optArgument);
+            return this;
+        }
+
+        /**
+         * Sets what the model is, the README's first paragraph (default: "A network built by" and
+         * the block factory's name).
+         *
+         * @param description the text, Markdown
+         * @return this builder
+         */
+        public Builder optDescription(String description) {
+            this.description = description;
+            return this;
+        }
+
+        /**
+         * Sets the types and the call of the README's code (default: the translator factory's type
+         * pair if it has only one, with the call {@code O output = predictor.predict(input);}).
+         *
+         * @param input the input type, supported by the translator factory
+         * @param output the output type
+         * @param call one line of Java using {@code predictor}
+         * @return this builder
+         */
+        public Builder optExample(Class<?> input, Class<?> output, String call) {
+            this.exampleInput = input;
+            this.exampleOutput = output;
+            this.exampleCall = call;
             return this;
         }
 
@@ -487,12 +520,93 @@ try (ZooModel<%4$s, %5$s> model = criteria.loadModel();
          * Builds the packager.
          *
          * @return a new packager
-         * @throws IllegalArgumentException if the model directory or the network is missing
+         * @throws IllegalArgumentException if the model directory or a factory is missing, a
+         *     factory cannot be created by name, an argument is malformed or reserved, or the
+         *     example's types are not supported by the translator factory
          */
         public ModelPackager build() {
             BlockChecks.checkArgument(modelDir != null, NAME, "the model directory is required");
-            BlockChecks.checkArgument(network != null, NAME, "the network is required");
+            BlockChecks.checkArgument(blockFactory != null, NAME, "the block factory is required");
+            BlockChecks.checkArgument(
+                    translatorFactory != null, NAME, "the translator factory is required");
+            checkCreatableByName(blockFactory.getClass(), "block factory");
+            checkCreatableByName(translatorFactory.getClass(), "translator factory");
+            for (Map.Entry<String, String> e : arguments.entrySet()) {
+                String key = e.getKey();
+                BlockChecks.checkArgument(
+                        KEY.matcher(key).matches()
+                                && !RESERVED.contains(key)
+                                && !key.startsWith("option."),
+                        NAME,
+                        "argument name %s must be a letter, then letters, digits, '.', '_' or"
+                                + " '-', and not one of %s or option.*",
+                        key,
+                        new TreeSet<>(RESERVED));
+                String value = e.getValue();
+                BlockChecks.checkArgument(
+                        value.equals(value.trim())
+                                && value.indexOf('\n') < 0
+                                && value.indexOf('\r') < 0
+                                && value.indexOf('\\') < 0,
+                        NAME,
+                        "argument %s: the value must be one trimmed line without backslashes,"
+                                + " got \"%s\"",
+                        key,
+                        value);
+            }
+            if (description == null) {
+                description = "A network built by `" + blockFactory.getClass().getName() + "`.";
+            }
+            if (exampleInput == null) {
+                Set<Pair<Type, Type>> types = translatorFactory.getSupportedTypes();
+                BlockChecks.checkArgument(
+                        types.size() == 1
+                                && types.iterator().next().getKey() instanceof Class
+                                && types.iterator().next().getValue() instanceof Class,
+                        NAME,
+                        "%s supports %d type pairs: choose the README's with optExample",
+                        translatorFactory.getClass().getSimpleName(),
+                        types.size());
+                Pair<Type, Type> pair = types.iterator().next();
+                exampleInput = (Class<?>) pair.getKey();
+                exampleOutput = (Class<?>) pair.getValue();
+                exampleCall = exampleOutput.getSimpleName() + " output = predictor.predict(input);";
+            }
+            BlockChecks.checkArgument(
+                    translatorFactory.isSupported(exampleInput, exampleOutput),
+                    NAME,
+                    "%s does not support the example's types (%s, %s)",
+                    translatorFactory.getClass().getSimpleName(),
+                    exampleInput.getSimpleName(),
+                    exampleOutput.getSimpleName());
             return new ModelPackager(this);
+        }
+
+        /** DJL creates the factories of serving.properties by name, with no arguments. */
+        private static void checkCreatableByName(Class<?> type, String what) {
+            boolean ok =
+                    Modifier.isPublic(type.getModifiers())
+                            && !Modifier.isAbstract(type.getModifiers())
+                            && !type.isAnonymousClass()
+                            && !type.isLocalClass()
+                            && !type.isSynthetic()
+                            && (type.getEnclosingClass() == null
+                                    || Modifier.isStatic(type.getModifiers()));
+            if (ok) {
+                try {
+                    ok = Modifier.isPublic(type.getConstructor().getModifiers());
+                } catch (NoSuchMethodException e) {
+                    ok = false;
+                }
+            }
+            BlockChecks.checkArgument(
+                    ok,
+                    NAME,
+                    "the %s %s cannot be named in serving.properties: DJL creates it by name, so"
+                            + " it must be a public top-level or static class with a public"
+                            + " no-argument constructor",
+                    what,
+                    type.getName());
         }
     }
 }

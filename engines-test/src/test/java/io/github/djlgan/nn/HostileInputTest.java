@@ -34,7 +34,7 @@ import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
 import io.github.djlgan.testing.Formulas;
 import io.github.djlgan.testing.NDAssert;
-import io.github.djlgan.zoo.ImprovedGanMnist;
+import io.github.djlgan.zoo.mnist.ImprovedGanMnist;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;

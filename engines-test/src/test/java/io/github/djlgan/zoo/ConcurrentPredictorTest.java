@@ -15,7 +15,8 @@ import ai.djl.util.Pair;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
 import io.github.djlgan.testing.ForkedJvm;
-import io.github.djlgan.zoo.ModelPackager.Network;
+import io.github.djlgan.zoo.mnist.ImprovedGanPackager;
+import io.github.djlgan.zoo.mnist.ImprovedGanPackager.Network;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -110,9 +111,8 @@ public class ConcurrentPredictorTest extends EngineTest {
         ZooTesting.trainAndSave(
                 engineName, network, tmp.resolve("model"), name, ZooTesting.uniform(5, ROWS * in));
         Path zip =
-                ModelPackager.builder()
+                ImprovedGanPackager.builder(network)
                         .setModelDir(tmp.resolve("model"))
-                        .setNetwork(network)
                         .build()
                         .writeZip(tmp.resolve(name + ".zip"));
         Criteria<NDList, NDList> criteria =

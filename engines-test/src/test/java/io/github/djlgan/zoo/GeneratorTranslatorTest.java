@@ -18,7 +18,10 @@ import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
+import io.github.djlgan.zoo.mnist.ImprovedGanMnist;
+import io.github.djlgan.zoo.mnist.ImprovedGanPackager.Network;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
 import org.testng.annotations.Factory;
@@ -52,6 +55,20 @@ public class GeneratorTranslatorTest extends EngineTest {
         return all;
     }
 
+    /** The translator of a packaged improved-gan generator: its serving.properties arguments. */
+    private static GeneratorTranslator mnistTranslator() {
+        return GeneratorTranslator.builder(Network.GENERATOR.getArguments()).build();
+    }
+
+    /** The improved-gan generator's arguments, and a seed unless null. */
+    private static Map<String, String> mnistArguments(String seed) {
+        Map<String, String> arguments = new HashMap<>(Network.GENERATOR.getArguments());
+        if (seed != null) {
+            arguments.put("seed", seed);
+        }
+        return arguments;
+    }
+
     private Model generatorModel() {
         Model model = Model.newInstance("generator", engineName);
         Block generator = ImprovedGanMnist.generator();
@@ -72,8 +89,7 @@ public class GeneratorTranslatorTest extends EngineTest {
     @Test
     public void imagesAreTheGeneratorOutputOnAJavaUniformLatent() throws Exception {
         try (Model model = generatorModel()) {
-            Image[] images =
-                    generate(model, GeneratorTranslator.builder().build(), GeneratorInput.of(3, 7));
+            Image[] images = generate(model, mnistTranslator(), GeneratorInput.of(3, 7));
             assertEquals(images.length, 3);
 
             // independent: the documented latent, java.util.Random(7).nextFloat() row by row
@@ -95,7 +111,7 @@ public class GeneratorTranslatorTest extends EngineTest {
     @Test
     public void sameSeedSameImagesOtherSeedOtherImages() throws Exception {
         try (Model model = generatorModel()) {
-            GeneratorTranslator translator = GeneratorTranslator.builder().build();
+            GeneratorTranslator translator = mnistTranslator();
             int[] first = greyLevels(manager, generate(model, translator, GeneratorInput.of(2, 3)));
             int[] again = greyLevels(manager, generate(model, translator, GeneratorInput.of(2, 3)));
             int[] other = greyLevels(manager, generate(model, translator, GeneratorInput.of(2, 4)));
@@ -114,16 +130,12 @@ public class GeneratorTranslatorTest extends EngineTest {
         GeneratorTranslatorFactory factory = new GeneratorTranslatorFactory();
         try (Model model = generatorModel()) {
             Translator<Integer, Image[]> seeded =
-                    factory.newInstance(Integer.class, Image[].class, model, Map.of("seed", "7"));
+                    factory.newInstance(Integer.class, Image[].class, model, mnistArguments("7"));
             Translator<Integer, Image[]> fresh =
-                    factory.newInstance(Integer.class, Image[].class, model, Map.of());
+                    factory.newInstance(Integer.class, Image[].class, model, mnistArguments(null));
             int[] expected =
                     greyLevels(
-                            manager,
-                            generate(
-                                    model,
-                                    GeneratorTranslator.builder().build(),
-                                    GeneratorInput.of(2, 7)));
+                            manager, generate(model, mnistTranslator(), GeneratorInput.of(2, 7)));
             try (Predictor<Integer, Image[]> predictor = model.newPredictor(seeded)) {
                 assertEquals(greyLevels(manager, predictor.predict(2)), expected);
                 assertEquals(greyLevels(manager, predictor.predict(2)), expected);
@@ -140,7 +152,8 @@ public class GeneratorTranslatorTest extends EngineTest {
     @Test
     public void widthAndHeightArgumentsShapeTheImages() throws Exception {
         GeneratorTranslator translator =
-                GeneratorTranslator.builder(Map.of("width", "56", "height", 14)).build();
+                GeneratorTranslator.builder(Map.of("latentSize", 100, "width", "56", "height", 14))
+                        .build();
         assertEquals(translator.getWidth(), 56);
         assertEquals(translator.getHeight(), 14);
         assertEquals(translator.getLatentSize(), 100);
@@ -154,7 +167,7 @@ public class GeneratorTranslatorTest extends EngineTest {
     @Test
     public void processOutputAcceptsImageShapedOutputAndClamps() {
         GeneratorTranslator translator =
-                GeneratorTranslator.builder().optWidth(2).optHeight(1).build();
+                GeneratorTranslator.builder().setLatentSize(100).setImageSize(2, 1).build();
         NDArray y = manager.create(new float[] {-0.5f, 0.5f, 1f, 2f}, new Shape(2, 1, 1, 2));
         Image[] images = translator.processOutput(null, new NDList(y));
         assertEquals(images.length, 2);
@@ -164,6 +177,83 @@ public class GeneratorTranslatorTest extends EngineTest {
             assertEquals(a.toType(DataType.INT32, false).toIntArray(), new int[] {0, 128});
             assertEquals(b.toType(DataType.INT32, false).toIntArray(), new int[] {255, 255});
         }
+    }
+
+    @Test
+    public void normalLatentAndTanhRange() throws Exception {
+        GeneratorTranslator translator =
+                GeneratorTranslator.builder(
+                                Map.of(
+                                        "latentSize",
+                                        100,
+                                        "width",
+                                        28,
+                                        "height",
+                                        28,
+                                        "latent",
+                                        "Normal",
+                                        "outputLow",
+                                        "-1",
+                                        "outputHigh",
+                                        1.0))
+                        .build();
+        assertEquals(translator.getLatent(), GeneratorTranslator.Latent.NORMAL);
+        try (Model model = generatorModel()) {
+            Image[] images = generate(model, translator, GeneratorInput.of(2, 9));
+            // independent: java.util.Random(9).nextGaussian() row by row; the sigmoid output y in
+            // (0, 1) shown on the range [-1, 1]: round(255 (y + 1) / 2)
+            Random random = new Random(9);
+            float[] z = new float[2 * ImprovedGanMnist.LATENT];
+            for (int i = 0; i < z.length; i++) {
+                z[i] = (float) random.nextGaussian();
+            }
+            NDArray zArray = manager.create(z, new Shape(2, ImprovedGanMnist.LATENT));
+            float[] y = forward(model.getBlock(), false, zArray).toFloatArray();
+            int[] expected = new int[y.length];
+            for (int i = 0; i < y.length; i++) {
+                expected[i] = Math.round(255 * (y[i] + 1) / 2);
+            }
+            assertEquals(greyLevels(manager, images), expected);
+        }
+    }
+
+    @Test
+    public void rejectsMissingSizesAndBadLatentOrRange() {
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> GeneratorTranslator.builder(Map.of("width", 28, "height", 28)));
+        assertMessage(e, "GeneratorTranslator", "argument latentSize is required");
+        e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                GeneratorTranslator.builder(
+                                        Map.of(
+                                                "latentSize",
+                                                1,
+                                                "width",
+                                                1,
+                                                "height",
+                                                1,
+                                                "latent",
+                                                "cauchy")));
+        assertMessage(e, "GeneratorTranslator", "uniform or normal", "cauchy");
+        e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                GeneratorTranslator.builder()
+                                        .setLatentSize(1)
+                                        .setImageSize(1, 1)
+                                        .optOutputRange(1, 1)
+                                        .build());
+        assertMessage(e, "GeneratorTranslator", "low < high", "[1.0, 1.0]");
+        e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> GeneratorTranslator.builder().setImageSize(28, 28).build());
+        assertMessage(e, "GeneratorTranslator", "must be set", "0, 28, 28");
     }
 
     @Test
@@ -178,7 +268,7 @@ public class GeneratorTranslatorTest extends EngineTest {
     @Test
     public void rejectsOutputThatIsNotWidthTimesHeight() throws Exception {
         GeneratorTranslator translator =
-                GeneratorTranslator.builder().optWidth(20).optHeight(20).build();
+                GeneratorTranslator.builder().setLatentSize(100).setImageSize(20, 20).build();
         try (Model model = generatorModel()) {
             TranslateException e =
                     expectThrows(
@@ -191,7 +281,7 @@ public class GeneratorTranslatorTest extends EngineTest {
     @Test
     public void rejectsNaNOutput() {
         GeneratorTranslator translator =
-                GeneratorTranslator.builder().optWidth(2).optHeight(1).build();
+                GeneratorTranslator.builder().setLatentSize(100).setImageSize(2, 1).build();
         NDArray y = manager.create(new float[] {0.5f, Float.NaN}, new Shape(1, 2));
         IllegalStateException e =
                 expectThrows(
@@ -205,12 +295,24 @@ public class GeneratorTranslatorTest extends EngineTest {
         IllegalArgumentException e =
                 expectThrows(
                         IllegalArgumentException.class,
-                        () -> GeneratorTranslator.builder(Map.of("width", "2.5")));
+                        () ->
+                                GeneratorTranslator.builder(
+                                        Map.of(
+                                                "latentSize",
+                                                "100",
+                                                "width",
+                                                "2.5",
+                                                "height",
+                                                "1")));
         assertMessage(e, "GeneratorTranslator", "argument width must be an integer, got 2.5");
         e =
                 expectThrows(
                         IllegalArgumentException.class,
-                        () -> GeneratorTranslator.builder().optLatentSize(0).build());
+                        () ->
+                                GeneratorTranslator.builder()
+                                        .setLatentSize(0)
+                                        .setImageSize(28, 28)
+                                        .build());
         assertMessage(e, "GeneratorTranslator", "at least 1", "0, 28, 28");
         GeneratorTranslatorFactory factory = new GeneratorTranslatorFactory();
         e =
@@ -218,7 +320,7 @@ public class GeneratorTranslatorTest extends EngineTest {
                         IllegalArgumentException.class,
                         () ->
                                 factory.newInstance(
-                                        Integer.class, Image[].class, null, Map.of("seed", "x")));
+                                        Integer.class, Image[].class, null, mnistArguments("x")));
         assertMessage(e, "GeneratorTranslatorFactory", "argument seed must be an integer, got x");
         e =
                 expectThrows(

@@ -17,7 +17,12 @@ import ai.djl.translate.TranslatorFactory;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
 import io.github.djlgan.testing.NDAssert;
-import io.github.djlgan.zoo.ModelPackager.Network;
+import io.github.djlgan.zoo.mnist.DiscriminatorTranslatorFactory;
+import io.github.djlgan.zoo.mnist.ImprovedGanDiscriminatorFactory;
+import io.github.djlgan.zoo.mnist.ImprovedGanGeneratorFactory;
+import io.github.djlgan.zoo.mnist.ImprovedGanMnist;
+import io.github.djlgan.zoo.mnist.ImprovedGanPackager;
+import io.github.djlgan.zoo.mnist.ImprovedGanPackager.Network;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
@@ -91,9 +96,8 @@ public class ModelPackagerTest extends EngineTest {
                 ZooTesting.maxAbsDiff(trained.before(), trained.after()) > 1e-3,
                 "training should change the outputs");
         Path zip =
-                ModelPackager.builder()
+                ImprovedGanPackager.builder(network)
                         .setModelDir(tmp.resolve("model"))
-                        .setNetwork(network)
                         .optEngine(otherEngine())
                         .build()
                         .writeZip(tmp.resolve("zoo").resolve(name + ".zip"));
@@ -140,9 +144,8 @@ public class ModelPackagerTest extends EngineTest {
         ZooTesting.initializeAndSave(
                 engineName, Network.GENERATOR, tmp.resolve("model"), "mnist-generator");
         Path zip =
-                ModelPackager.builder()
+                ImprovedGanPackager.builder(Network.GENERATOR)
                         .setModelDir(tmp.resolve("model"))
-                        .setNetwork(Network.GENERATOR)
                         .build()
                         .writeZip(tmp.resolve("mnist-generator.zip"));
         List<int[]> pixelsPerEngine = new ArrayList<>();
@@ -184,7 +187,7 @@ public class ModelPackagerTest extends EngineTest {
         Path model = tmp.resolve("model");
         ZooTesting.initializeAndSave(engineName, Network.GENERATOR, model, "gen");
         ModelPackager packager =
-                ModelPackager.builder().setModelDir(model).setNetwork(Network.GENERATOR).build();
+                ImprovedGanPackager.builder(Network.GENERATOR).setModelDir(model).build();
         Path zip = packager.writeZip(tmp.resolve("out/sub/my-gan.zip"));
 
         try (ZipFile file = new ZipFile(zip.toFile())) {
@@ -215,9 +218,10 @@ public class ModelPackagerTest extends EngineTest {
                     GeneratorTranslatorFactory.class.getName());
             assertEquals(serving.getProperty("option.modelName"), "gen");
             assertEquals(serving.getProperty("latentSize"), "100");
+            assertEquals(serving.getProperty("latent"), "uniform");
             assertEquals(serving.getProperty("width"), "28");
             assertEquals(serving.getProperty("height"), "28");
-            assertEquals(serving.size(), 7, serving.toString());
+            assertEquals(serving.size(), 8, serving.toString());
 
             String readme = new String(read(file, "gen/README.md"), StandardCharsets.UTF_8);
             assertTrue(readme.contains(".optModelPath(Paths.get(\"my-gan.zip\"))"), readme);
@@ -225,6 +229,9 @@ public class ModelPackagerTest extends EngineTest {
             assertTrue(
                     readme.contains(".optTranslatorFactory(new GeneratorTranslatorFactory())"),
                     readme);
+            assertTrue(readme.contains("input is one (N, 100) float32 array"), readme);
+            assertTrue(readme.contains(ImprovedGanGeneratorFactory.class.getName()), readme);
+            assertTrue(readme.contains("GeneratorInput.of(16, 42)"), readme);
         }
     }
 
@@ -233,9 +240,8 @@ public class ModelPackagerTest extends EngineTest {
         Path model = tmp.resolve("model");
         ZooTesting.initializeAndSave(engineName, Network.DISCRIMINATOR, model, "d");
         ModelPackager packager =
-                ModelPackager.builder()
+                ImprovedGanPackager.builder(Network.DISCRIMINATOR)
                         .setModelDir(model)
-                        .setNetwork(Network.DISCRIMINATOR)
                         .optEngine(null)
                         .build();
         Properties serving = new Properties();
@@ -249,8 +255,7 @@ public class ModelPackagerTest extends EngineTest {
         assertEquals(serving.getProperty("engine"), null);
         assertEquals(serving.getProperty("latentSize"), null);
         assertTrue(
-                packager.readme("d", "d.zip")
-                        .contains(".setTypes(Image.class, Classifications.class)"));
+                packager.readme("d.zip").contains(".setTypes(Image.class, Classifications.class)"));
     }
 
     @Test
@@ -259,7 +264,7 @@ public class ModelPackagerTest extends EngineTest {
         ZooTesting.initializeAndSave(engineName, Network.GENERATOR, model, "gen");
         ZooTesting.initializeAndSave(engineName, Network.GENERATOR, model, "gen");
         ModelPackager.Builder builder =
-                ModelPackager.builder().setModelDir(model).setNetwork(Network.GENERATOR);
+                ImprovedGanPackager.builder(Network.GENERATOR).setModelDir(model);
         assertEquals(builder.build().findParamsFile().getFileName().toString(), "gen-0001.params");
         assertEquals(
                 builder.optEpoch(0).build().findParamsFile().getFileName().toString(),
@@ -280,16 +285,14 @@ public class ModelPackagerTest extends EngineTest {
                 expectThrows(
                         IllegalArgumentException.class,
                         () ->
-                                ModelPackager.builder()
+                                ImprovedGanPackager.builder(Network.GENERATOR)
                                         .setModelDir(model)
-                                        .setNetwork(Network.GENERATOR)
                                         .build()
                                         .writeZip(tmp.resolve("x.zip")));
         assertMessage(e, "ModelPackager", "several models [disc, gen]", "optModelName");
         Path params =
-                ModelPackager.builder()
+                ImprovedGanPackager.builder(Network.DISCRIMINATOR)
                         .setModelDir(model)
-                        .setNetwork(Network.DISCRIMINATOR)
                         .optModelName("disc")
                         .build()
                         .findParamsFile();
@@ -298,9 +301,8 @@ public class ModelPackagerTest extends EngineTest {
                 expectThrows(
                         IllegalArgumentException.class,
                         () ->
-                                ModelPackager.builder()
+                                ImprovedGanPackager.builder(Network.GENERATOR)
                                         .setModelDir(model)
-                                        .setNetwork(Network.GENERATOR)
                                         .optModelName("nope")
                                         .build()
                                         .findParamsFile());
@@ -316,12 +318,17 @@ public class ModelPackagerTest extends EngineTest {
                 expectThrows(
                         IllegalArgumentException.class,
                         () ->
-                                ModelPackager.builder()
+                                ImprovedGanPackager.builder(Network.DISCRIMINATOR)
                                         .setModelDir(model)
-                                        .setNetwork(Network.DISCRIMINATOR)
                                         .build()
                                         .writeZip(zip));
-        assertMessage(e, "ModelPackager", "gen-0000.params", "(8, 100)", "(N, 784)");
+        assertMessage(
+                e,
+                "ModelPackager",
+                "gen-0000.params",
+                "[(8, 100)]",
+                "does not fit the network of ImprovedGanDiscriminatorFactory",
+                "Checkpoints");
         assertTrue(Files.notExists(zip), "nothing should be written");
     }
 
@@ -350,21 +357,37 @@ public class ModelPackagerTest extends EngineTest {
     }
 
     @Test
-    public void builderRequiresDirectoryAndNetwork() {
+    public void builderRequiresDirectoryAndFactories() {
         IllegalArgumentException e =
                 expectThrows(
                         IllegalArgumentException.class,
-                        () -> ModelPackager.builder().setNetwork(Network.GENERATOR).build());
+                        () ->
+                                ImprovedGanPackager.builder(Network.GENERATOR)
+                                        .setModelDir(null)
+                                        .build());
         assertMessage(e, "ModelPackager", "model directory is required");
         e =
                 expectThrows(
                         IllegalArgumentException.class,
-                        () -> ModelPackager.builder().setModelDir(tmp).build());
-        assertMessage(e, "ModelPackager", "network is required");
+                        () ->
+                                ModelPackager.builder()
+                                        .setModelDir(tmp)
+                                        .setTranslatorFactory(new GeneratorTranslatorFactory())
+                                        .build());
+        assertMessage(e, "ModelPackager", "block factory is required");
+        e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                ModelPackager.builder()
+                                        .setModelDir(tmp)
+                                        .setBlockFactory(new ImprovedGanGeneratorFactory())
+                                        .build());
+        assertMessage(e, "ModelPackager", "translator factory is required");
     }
 
     private static ModelPackager packager(Path dir) {
-        return ModelPackager.builder().setModelDir(dir).setNetwork(Network.GENERATOR).build();
+        return ImprovedGanPackager.builder(Network.GENERATOR).setModelDir(dir).build();
     }
 
     private static byte[] read(ZipFile file, String name) throws IOException {

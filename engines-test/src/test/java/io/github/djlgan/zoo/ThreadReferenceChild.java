@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import io.github.djlgan.zoo.mnist.ImprovedGanMnist;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

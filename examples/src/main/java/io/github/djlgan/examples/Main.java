@@ -2,6 +2,7 @@ package io.github.djlgan.examples;
 
 import io.github.djlgan.examples.bench.Bench;
 import io.github.djlgan.examples.fashion.FashionMnistGan;
+import io.github.djlgan.examples.imagegan.ImageGan;
 import io.github.djlgan.examples.modes.ModeCoverage;
 import io.github.djlgan.examples.soak.Soak;
 import picocli.CommandLine;
@@ -16,6 +17,7 @@ import picocli.CommandLine.Command;
             // one line per example; the help command last
             ModeCoverage.class,
             FashionMnistGan.class,
+            ImageGan.class,
             NinDemo.class,
             Bench.class,
             PackageModel.class,

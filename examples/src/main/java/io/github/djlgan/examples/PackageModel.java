@@ -1,7 +1,8 @@
 package io.github.djlgan.examples;
 
 import io.github.djlgan.zoo.ModelPackager;
-import io.github.djlgan.zoo.ModelPackager.Network;
+import io.github.djlgan.zoo.mnist.ImprovedGanPackager;
+import io.github.djlgan.zoo.mnist.ImprovedGanPackager.Network;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * Packages a trained improved-gan generator or discriminator as a zip that DJL's {@code Criteria}
- * loads: a thin command over {@link ModelPackager}.
+ * loads: a thin command over {@link ModelPackager} with {@link ImprovedGanPackager}'s settings.
  */
 @Command(
         name = "package",
@@ -77,9 +78,8 @@ public final class PackageModel implements Callable<Integer> {
                     "--network must be generator or discriminator, got " + network);
         }
         ModelPackager.Builder builder =
-                ModelPackager.builder()
+                ImprovedGanPackager.builder(kind)
                         .setModelDir(modelDir)
-                        .setNetwork(kind)
                         .optModelName(name)
                         .optEngine(engine);
         if (epoch != null) {
@@ -97,7 +97,7 @@ public final class PackageModel implements Callable<Integer> {
                     zip,
                     modelName,
                     packager.findParamsFile().getFileName());
-            System.out.print(packager.readme(modelName, zip.getFileName().toString()));
+            System.out.print(packager.readme(zip.getFileName().toString()));
             if (replaced) {
                 System.out.printf(
                         Locale.ROOT,

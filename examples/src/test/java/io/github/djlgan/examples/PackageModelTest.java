@@ -6,7 +6,7 @@ import static org.testng.Assert.assertTrue;
 import ai.djl.Model;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.github.djlgan.zoo.ImprovedGanMnist;
+import io.github.djlgan.zoo.mnist.ImprovedGanMnist;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -15,7 +15,7 @@ import io.github.djlgan.examples.gan.SemiSupervisedObjective;
 import io.github.djlgan.init.DataInit;
 import io.github.djlgan.training.DetachedParameterStore;
 import io.github.djlgan.util.Tensors;
-import io.github.djlgan.zoo.ImprovedGanMnist;
+import io.github.djlgan.zoo.mnist.ImprovedGanMnist;
 
 /**
  * The benchmark's baseline for {@code gan_step}: the improved-gan training step written by hand

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.zip.GZIPInputStream;
 
@@ -134,6 +135,67 @@ public final class FashionMnistData {
             out[k] = labels[indices[k]];
         }
         return out;
+    }
+
+    /**
+     * Returns a random permutation of 0 … n − 1 (Fisher–Yates): an epoch's order of the examples.
+     *
+     * @param n the number of examples
+     * @param random the random source
+     * @return the permutation
+     */
+    public static int[] permutation(int n, Random random) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        return shuffled(p, random);
+    }
+
+    /**
+     * Returns a shuffled copy of the values (Fisher–Yates, from the last position down).
+     *
+     * @param values the values
+     * @param random the random source
+     * @return a new array holding the values in random order
+     */
+    public static int[] shuffled(int[] values, Random random) {
+        int[] p = values.clone();
+        for (int i = p.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int tmp = p[i];
+            p[i] = p[j];
+            p[j] = tmp;
+        }
+        return p;
+    }
+
+    /**
+     * Returns the t-th batch of an order of examples, wrapping around at its end.
+     *
+     * @param order the examples' order (e.g. a {@link #permutation})
+     * @param t the batch, from 0
+     * @param batch the batch size
+     * @return order[t·batch], …, order[t·batch + batch − 1], indices taken modulo the order's
+     *     length
+     * @throws IllegalArgumentException for an empty order, t &lt; 0 or batch &lt; 1
+     */
+    public static int[] batch(int[] order, int t, int batch) {
+        if (order.length == 0 || t < 0 || batch < 1) {
+            throw new IllegalArgumentException(
+                    String.format(
+                            Locale.ROOT,
+                            "FashionMnistData: batch needs a non-empty order, t >= 0 and batch >="
+                                    + " 1, got an order of %d, t = %d, batch = %d",
+                            order.length,
+                            t,
+                            batch));
+        }
+        int[] idx = new int[batch];
+        for (int k = 0; k < batch; k++) {
+            idx[k] = order[(int) (((long) t * batch + k) % order.length)];
+        }
+        return idx;
     }
 
     /**

@@ -9,7 +9,7 @@ import io.github.djlgan.examples.CommonOptions;
 import io.github.djlgan.examples.plot.Plots;
 import io.github.djlgan.examples.report.Stats;
 import io.github.djlgan.examples.report.Table;
-import io.github.djlgan.zoo.ImprovedGanMnist;
+import io.github.djlgan.zoo.mnist.ImprovedGanMnist;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -169,7 +169,8 @@ public final class FashionMnistGan implements Callable<Integer> {
                 // improved-gan initializes on 500 training images
                 int[] initIdx =
                         Arrays.copyOf(
-                                permutation(random, train.size()), Math.min(500, train.size()));
+                                FashionMnistData.permutation(train.size(), random),
+                                Math.min(500, train.size()));
                 NDArray initBatch = images(init, train, initIdx);
                 gan =
                         new SemiSupervisedGan(
@@ -180,14 +181,14 @@ public final class FashionMnistGan implements Callable<Integer> {
                 int[] labOrder = new int[0];
                 int labPos = 0;
                 for (int epoch = 1; epoch <= epochs; epoch++) {
-                    int[] unl = permutation(random, train.size());
-                    int[] unl2 = permutation(random, train.size());
+                    int[] unl = FashionMnistData.permutation(train.size(), random);
+                    int[] unl2 = FashionMnistData.permutation(train.size(), random);
                     double[] sums = new double[4];
                     for (int t = 0; t < steps; t++) {
                         int[] labIdx = new int[batch];
                         for (int k = 0; k < batch; k++) {
                             if (labPos == labOrder.length) {
-                                labOrder = shuffled(random, labelled);
+                                labOrder = FashionMnistData.shuffled(labelled, random);
                                 labPos = 0;
                             }
                             labIdx[k] = labOrder[labPos++];
@@ -195,8 +196,9 @@ public final class FashionMnistGan implements Callable<Integer> {
                         try (NDManager s = base.newSubManager()) {
                             NDArray xLab = images(s, train, labIdx);
                             NDArray yLab = s.create(train.labels(labIdx));
-                            NDArray xUnl = images(s, train, slice(unl, t, batch));
-                            NDArray xUnl2 = images(s, train, slice(unl2, t, batch));
+                            NDArray xUnl = images(s, train, FashionMnistData.batch(unl, t, batch));
+                            NDArray xUnl2 =
+                                    images(s, train, FashionMnistData.batch(unl2, t, batch));
                             float[] losses = gan.step(xLab, yLab, xUnl, xUnl2);
                             float base1 = gan.baselineStep(xLab, yLab);
 
@@ -291,34 +293,6 @@ public final class FashionMnistGan implements Callable<Integer> {
             z[i] = random.nextFloat();
         }
         return z;
-    }
-
-    /** The t-th batch of a permutation, wrapping around at the end. */
-    private static int[] slice(int[] order, int t, int batch) {
-        int[] idx = new int[batch];
-        for (int k = 0; k < batch; k++) {
-            idx[k] = order[(t * batch + k) % order.length];
-        }
-        return idx;
-    }
-
-    private static int[] permutation(Random random, int n) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        return shuffled(random, p);
-    }
-
-    private static int[] shuffled(Random random, int[] values) {
-        int[] p = values.clone();
-        for (int i = p.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int tmp = p[i];
-            p[i] = p[j];
-            p[j] = tmp;
-        }
-        return p;
     }
 
     private static String pct(long correct, int total) {

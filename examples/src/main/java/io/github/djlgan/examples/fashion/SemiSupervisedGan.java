@@ -12,7 +12,7 @@ import ai.djl.training.Trainer;
 import io.github.djlgan.examples.gan.ImprovedGan;
 import io.github.djlgan.examples.gan.SemiSupervisedObjective;
 import io.github.djlgan.init.DataInit;
-import io.github.djlgan.zoo.ImprovedGanMnist;
+import io.github.djlgan.zoo.mnist.ImprovedGanMnist;
 
 /**
  * Semi-supervised GAN with feature matching, after improved-gan's MNIST setup (Salimans et al.,

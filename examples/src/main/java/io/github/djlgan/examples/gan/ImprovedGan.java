@@ -15,7 +15,7 @@ import io.github.djlgan.training.GanStepResult;
 import io.github.djlgan.training.GanTrainer;
 import io.github.djlgan.training.LatentSampler;
 import io.github.djlgan.training.RandomLatentSampler;
-import io.github.djlgan.zoo.ImprovedGanMnist;
+import io.github.djlgan.zoo.mnist.ImprovedGanMnist;
 
 /**
  * improved-gan's semi-supervised GAN with feature matching (Salimans et al., "Improved Techniques

@@ -8,7 +8,7 @@ import io.github.djlgan.training.GanObjective;
 import io.github.djlgan.training.GanUpdate;
 import io.github.djlgan.training.LossTerms;
 import io.github.djlgan.util.Tensors;
-import io.github.djlgan.zoo.ImprovedGanMnist;
+import io.github.djlgan.zoo.mnist.ImprovedGanMnist;
 
 /**
  * improved-gan's semi-supervised objective with feature matching (Salimans et al., "Improved

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.github.djlgan.examples.bench.Memory;
 import io.github.djlgan.examples.gan.ImprovedGan;
-import io.github.djlgan.zoo.ImprovedGanMnist;
+import io.github.djlgan.zoo.mnist.ImprovedGanMnist;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

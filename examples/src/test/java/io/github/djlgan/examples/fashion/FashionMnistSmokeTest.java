@@ -2,20 +2,19 @@ package io.github.djlgan.examples.fashion;
 
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
 
 import io.github.djlgan.examples.Main;
 import io.github.djlgan.testing.Engines;
 import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.zip.GZIPOutputStream;
 import org.testng.annotations.BeforeClass;
 import org.testng.annotations.Test;
 import picocli.CommandLine;
@@ -32,10 +31,7 @@ public class FashionMnistSmokeTest {
 
     @BeforeClass
     public void writeTinyDataSet() throws IOException {
-        data = Files.createTempDirectory("fashion-idx");
-        Random random = new Random(5);
-        writeSplit(data, "train", 240, random);
-        writeSplit(data, "t10k", TEST_IMAGES, random);
+        data = IdxTestData.write(240, TEST_IMAGES, 5);
     }
 
     @Test
@@ -60,6 +56,44 @@ public class FashionMnistSmokeTest {
             perClass[train.label(i)]++;
         }
         assertEquals(perClass, new int[] {2, 2, 2, 2, 2, 2, 2, 2, 2, 2});
+    }
+
+    @Test
+    public void orderOfExamples() {
+        // a permutation holds every index once, and the same seed gives the same order
+        int[] p = FashionMnistData.permutation(50, new Random(3));
+        int[] seen = new int[50];
+        for (int i : p) {
+            seen[i]++;
+        }
+        for (int i = 0; i < seen.length; i++) {
+            assertEquals(seen[i], 1, "index " + i);
+        }
+        assertEquals(FashionMnistData.permutation(50, new Random(3)), p);
+        int[] identity = new int[50];
+        for (int i = 0; i < identity.length; i++) {
+            identity[i] = i;
+        }
+        assertTrue(!Arrays.equals(p, identity), "not shuffled");
+        // shuffled copies, leaving its argument alone
+        int[] values = {10, 20, 30, 40};
+        int[] shuffled = FashionMnistData.shuffled(values, new Random(1));
+        assertEquals(values, new int[] {10, 20, 30, 40});
+        int[] sorted = shuffled.clone();
+        Arrays.sort(sorted);
+        assertEquals(sorted, values);
+        // batches of 3 over an order of 7 wrap around: the third is order[6], order[0], order[1]
+        int[] order = {6, 5, 4, 3, 2, 1, 0};
+        assertEquals(FashionMnistData.batch(order, 0, 3), new int[] {6, 5, 4});
+        assertEquals(FashionMnistData.batch(order, 2, 3), new int[] {0, 6, 5});
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> FashionMnistData.batch(new int[0], 0, 3));
+        assertTrue(
+                e.getMessage().contains("FashionMnistData")
+                        && e.getMessage().contains("got an order of 0"),
+                e.getMessage());
     }
 
     @Test(dataProvider = "engines", dataProviderClass = Engines.class)
@@ -123,45 +157,5 @@ public class FashionMnistSmokeTest {
         String message = err.toString(StandardCharsets.UTF_8);
         assertTrue(message.contains("apt-get install dataset-fashion-mnist"), message);
         assertTrue(message.contains(empty.toString()), message);
-    }
-
-    private static void writeSplit(Path dir, String prefix, int n, Random random)
-            throws IOException {
-        try (DataOutputStream out = gz(dir.resolve(prefix + "-images-idx3-ubyte.gz"))) {
-            out.writeInt(0x803);
-            out.writeInt(n);
-            out.writeInt(28);
-            out.writeInt(28);
-            out.write(pixels(n, random));
-        }
-        try (DataOutputStream out = gz(dir.resolve(prefix + "-labels-idx1-ubyte.gz"))) {
-            out.writeInt(0x801);
-            out.writeInt(n);
-            for (int i = 0; i < n; i++) {
-                out.writeByte(i % 10);
-            }
-        }
-    }
-
-    /**
-     * Images a classifier can learn in a few steps: image i, of class i mod 10, has rows 2c and 2c
-     * + 1 bright (255) for its class c, every other pixel dark noise in [0, 64).
-     */
-    static byte[] pixels(int n, Random random) {
-        byte[] pixels = new byte[n * 784];
-        for (int i = 0; i < n; i++) {
-            int c = i % 10;
-            for (int p = 0; p < 784; p++) {
-                int row = p / 28;
-                boolean bright = row == 2 * c || row == 2 * c + 1;
-                pixels[i * 784 + p] = (byte) (bright ? 255 : random.nextInt(64));
-            }
-        }
-        return pixels;
-    }
-
-    private static DataOutputStream gz(Path file) throws IOException {
-        OutputStream raw = Files.newOutputStream(file);
-        return new DataOutputStream(new GZIPOutputStream(raw));
     }
 }

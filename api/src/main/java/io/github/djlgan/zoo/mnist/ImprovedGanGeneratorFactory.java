@@ -1,4 +1,4 @@
-package io.github.djlgan.zoo;
+package io.github.djlgan.zoo.mnist;
 
 import ai.djl.Model;
 import ai.djl.nn.Block;
@@ -7,23 +7,24 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * A {@link BlockFactory} that builds {@link ImprovedGanMnist#generator()}, so a saved generator
- * loads with plain DJL:
+ * A {@link BlockFactory} that builds {@link ImprovedGanMnist#generator()}, so a generator saved
+ * with {@code Model.save} loads with plain DJL:
  *
  * <pre>{@code
  * Criteria<GeneratorInput, Image[]> criteria = Criteria.builder()
  *         .setTypes(GeneratorInput.class, Image[].class)
- *         .optModelPath(Paths.get("mnist-generator.zip"))
+ *         .optModelPath(Paths.get("build/mnist-generator"))      // the Model.save directory
  *         .optEngine("PyTorch")                                   // or "MXNet"
  *         .optArgument("blockFactory", ImprovedGanGeneratorFactory.class.getName())
+ *         .optArguments(ImprovedGanPackager.Network.GENERATOR.getArguments())  // the translator's
  *         .optTranslatorFactory(new GeneratorTranslatorFactory())
  *         .build();
  * }</pre>
  *
  * <p>The block is returned uninitialized: {@code Model.load} reads the input shape, the data type
- * and every parameter from the {@code .params} file, so nothing else is needed. A model packaged by
- * {@link ModelPackager} names this factory in its {@code serving.properties}, and the {@code
- * blockFactory} argument can then be left out.
+ * and every parameter from the {@code .params} file. A model packaged by {@link
+ * ImprovedGanPackager} names this factory and the translator's arguments in its {@code
+ * serving.properties}, and both arguments can then be left out.
  */
 public class ImprovedGanGeneratorFactory implements BlockFactory {
 

@@ -1,4 +1,4 @@
-package io.github.djlgan.zoo;
+package io.github.djlgan.zoo.mnist;
 
 import ai.djl.modality.Classifications;
 import ai.djl.modality.cv.Image;
@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
 import io.github.djlgan.util.BlockChecks;
+import io.github.djlgan.zoo.TranslatorArguments;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -68,8 +69,8 @@ public class DiscriminatorTranslator implements Translator<Image, Classification
     public static Builder builder(Map<String, ?> arguments) {
         Builder builder =
                 builder()
-                        .optWidth(Arguments.intValue(arguments, "width", SIDE, NAME))
-                        .optHeight(Arguments.intValue(arguments, "height", SIDE, NAME));
+                        .optWidth(TranslatorArguments.intValue(arguments, "width", SIDE, NAME))
+                        .optHeight(TranslatorArguments.intValue(arguments, "height", SIDE, NAME));
         Object synset = arguments.get("synset");
         if (synset != null) {
             builder.optClassNames(Arrays.asList(synset.toString().split(",", -1)));

@@ -1,4 +1,4 @@
-package io.github.djlgan.zoo;
+package io.github.djlgan.zoo.mnist;
 
 import ai.djl.Model;
 import ai.djl.nn.Block;
@@ -7,13 +7,13 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * A {@link BlockFactory} that builds {@link ImprovedGanMnist#discriminator()}, so a saved
- * discriminator loads with plain DJL:
+ * A {@link BlockFactory} that builds {@link ImprovedGanMnist#discriminator()}, so a discriminator
+ * saved with {@code Model.save} loads with plain DJL:
  *
  * <pre>{@code
  * Criteria<Image, Classifications> criteria = Criteria.builder()
  *         .setTypes(Image.class, Classifications.class)
- *         .optModelPath(Paths.get("mnist-discriminator.zip"))
+ *         .optModelPath(Paths.get("build/mnist-discriminator"))
  *         .optEngine("PyTorch")                                   // or "MXNet"
  *         .optArgument("blockFactory", ImprovedGanDiscriminatorFactory.class.getName())
  *         .optTranslatorFactory(new DiscriminatorTranslatorFactory())
@@ -22,7 +22,7 @@ import java.util.Map;
  *
  * <p>The block is returned uninitialized: {@code Model.load} reads the input shape, the data type
  * and every parameter from the {@code .params} file, so nothing else is needed. A model packaged by
- * {@link ModelPackager} names this factory in its {@code serving.properties}, and the {@code
+ * {@link ImprovedGanPackager} names this factory in its {@code serving.properties}, and the {@code
  * blockFactory} argument can then be left out.
  */
 public class ImprovedGanDiscriminatorFactory implements BlockFactory {

@@ -1,4 +1,4 @@
-package io.github.djlgan.zoo;
+package io.github.djlgan.zoo.mnist;
 
 import ai.djl.Model;
 import ai.djl.modality.Classifications;
