@@ -28,9 +28,10 @@ import picocli.CommandLine.Spec;
 /**
  * The mode-coverage experiment on the published 2-D benchmarks: GANs whose discriminators differ
  * only by a {@link Variant} (packing or a minibatch layer) are trained with a {@link Protocol}'s
- * exact settings on the 8-Gaussian ring and the 25-Gaussian grid, several seeds each, and measured
- * by {@link ModeMetrics} along the way; the tables put the published rows ({@link Published})
- * beside ours.
+ * settings on the 8-Gaussian ring and the 25-Gaussian grid, several seeds each, and measured by
+ * {@link ModeMetrics} along the way; the tables put the published rows ({@link Published}) beside
+ * ours. One default departs from a protocol: on {@link Protocol#METZ} the generator learns at the
+ * discriminator's rate, 1e-4; {@code --lr-g 1e-3} runs it as published.
  *
  * <p>Writes to {@code --out}: {@code <data>.png} (final samples: one column per variant, one row
  * per seed), {@code <data>-curves.png} (modes, high-quality samples and reverse KL against
