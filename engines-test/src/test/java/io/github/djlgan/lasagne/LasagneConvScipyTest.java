@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv1d;
 import ai.djl.nn.convolutional.Conv2d;
+import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
 import io.github.djlgan.testing.Fixtures;
@@ -20,8 +21,11 @@ import org.testng.annotations.Test;
  * that does not share {@code layers.py}'s hand-written convolution loop: Theano's {@code conv2d}
  * with {@code filter_flip=True} (Lasagne's {@code Conv1DLayer}/{@code Conv2DLayer}) is {@code
  * scipy.signal.convolve} summed over input channels, with {@code filter_flip=False} ({@code
- * dnn.Conv2DDNNLayer}) {@code scipy.signal.correlate}. Each case loads the Lasagne {@code .npz} (W
- * (F, C, k…), b) through {@link LasagneParams} and compares DJL's convolution with SciPy's result.
+ * dnn.Conv2DDNNLayer}) {@code scipy.signal.correlate}; improved-gan's {@code Deconv2DLayer}
+ * (Theano's {@code AbstractConv2d_gradInputs}, {@code filter_flip=True}) is the transpose of that
+ * true convolution, built from {@code scipy.signal.convolve} as a matrix. Each case loads the
+ * Lasagne {@code .npz} (W (F, C, k…), b) through {@link LasagneParams} and compares DJL's
+ * convolution with SciPy's result.
  */
 public class LasagneConvScipyTest extends EngineTest {
 
@@ -31,13 +35,17 @@ public class LasagneConvScipyTest extends EngineTest {
     }
 
     private void check(String name, Block block, boolean flip) throws IOException {
+        check(name, block, LasagneParams.builder().optFlipFilters(flip).build());
+    }
+
+    private void check(String name, Block block, LasagneParams importer) throws IOException {
         Fixtures io = Fixtures.load(manager, "lasagne/conv_scipy_io");
         NDArray x = io.get(name + "_x");
         init(block, DataType.FLOAT32, x.getShape());
         try (InputStream is =
                 LasagneConvScipyTest.class.getResourceAsStream(
                         "/fixtures/lasagne/" + name + ".npz")) {
-            LasagneParams.builder().optFlipFilters(flip).build().loadInto(block, is);
+            importer.loadInto(block, is);
         }
         NDAssert.assertClose(forward(block, false, x), io.get(name + "_y"), 1e-5, 1e-5);
     }
@@ -76,5 +84,21 @@ public class LasagneConvScipyTest extends EngineTest {
                         .optPadding(new Shape(1))
                         .build(),
                 true);
+    }
+
+    @Test
+    public void improvedGanDeconvIsTheTransposeOfScipyConvolve() throws IOException {
+        // nn.Deconv2DLayer((N, 2, 8, 8), (5, 5), stride (2, 2)): 'half' padding, doubled size;
+        // the importer's default flips transposed-convolution kernels
+        check(
+                "scipy_deconv",
+                Deconv2d.builder()
+                        .setKernelShape(new Shape(5, 5))
+                        .setFilters(2)
+                        .optStride(new Shape(2, 2))
+                        .optPadding(new Shape(2, 2))
+                        .optOutPadding(new Shape(1, 1))
+                        .build(),
+                LasagneParams.builder().build());
     }
 }
