@@ -39,6 +39,10 @@ import org.testng.annotations.Test;
  * full files would be ~10 MB each); this test regenerates the arrays bit for bit, writes them as
  * {@code np.savez} does, and loads that file. So the exact architecture is checked for order,
  * shapes (against the list written in Python) and values.
+ *
+ * <p>The fixture is not produced by Lasagne or improved-gan's code (Theano cannot be installed
+ * here): {@code mnist.py} computes the networks in NumPy from the authors' reading of those layers
+ * ({@code fixtures/lasagne/README.md}).
  */
 public class ImprovedGanMnistImportTest extends EngineTest {
 

@@ -49,6 +49,11 @@ import org.testng.annotations.Test;
  * fixtures/lasagne/layers.py}: each {@code NAME.npz} holds a layer's parameters as Lasagne saves
  * them, {@code layers_io.npz} the input and the output NumPy computes from the layer formulas. Then
  * every way a file can fail to fit, each leaving every parameter unchanged.
+ *
+ * <p>The fixtures are not produced by Lasagne (Theano cannot be installed here): they are written
+ * with NumPy from the authors' reading of Lasagne's layers ({@code fixtures/lasagne/README.md}).
+ * {@link SeedDocumentsTest} and {@link LasagneConvScipyTest} check the importer against sources
+ * that do not share that reading.
  */
 public class LasagneParamsTest extends EngineTest {
 

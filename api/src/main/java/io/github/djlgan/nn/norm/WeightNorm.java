@@ -76,7 +76,10 @@ import java.util.stream.IntStream;
  *
  * <p>References: T. Salimans, D. P. Kingma, "Weight Normalization: A Simple Reparameterization to
  * Accelerate Training of Deep Neural Networks", NIPS 2016; improved-gan's {@code WeightNormLayer}.
- * The forward pass equals PyTorch's {@code torch.nn.utils.weight_norm} for the same v, g and b.
+ * The forward pass equals PyTorch's {@code torch.nn.utils.weight_norm} for the same v, g and b (for
+ * {@code Deconv2d}: {@code dim=1}; with groups, {@code weight_norm(dim=1)} on one ungrouped {@code
+ * ConvTranspose2d} per group, since {@code dim=1} on a grouped {@code ConvTranspose2d} keeps only
+ * out/groups scales, each normed over every group's input channels).
  */
 public class WeightNorm extends WeightWrapper implements DataInitializable {
 

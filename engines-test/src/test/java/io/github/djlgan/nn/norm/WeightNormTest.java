@@ -17,6 +17,7 @@ import ai.djl.nn.convolutional.Conv1d;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.nn.core.NetworkInNetwork;
@@ -129,6 +130,57 @@ public class WeightNormTest extends EngineTest {
         NDArray small = randn(67, 1, 4, 1, 1);
         NDAssert.assertClose(forward(wn, false, small), forward(plain, false, small), 1e-5, 1e-5);
         NDAssert.assertClose(wn.getEffectiveWeight(manager), w, v.getShape(), 1e-5, 1e-6);
+    }
+
+    /**
+     * Grouped transposed convolution against PyTorch (fixture {@code
+     * weight_norm_grouped_deconv.py}). PyTorch's {@code weight_norm(dim=1)} on a grouped {@code
+     * ConvTranspose2d} keeps only out/groups scales (axis 1 of the (in, out/groups, kh, kw) weight
+     * is the channel within its group), so the fixture applies {@code weight_norm(dim=1)} to one
+     * ungrouped {@code ConvTranspose2d} per group and concatenates: one g per output channel,
+     * normed over its own group's input channels. Output and the gradients of sum(y·r) with respect
+     * to the input, v and g are compared, for an output larger than the weight ("grouped") and
+     * smaller ("small", the output-scaling path).
+     */
+    @Test
+    public void groupedDeconv2dMatchesTorchWeightNormPerGroup() {
+        Fixtures f = Fixtures.load(manager, "weight_norm_grouped_deconv");
+        for (String prefix : new String[] {"grouped", "small"}) {
+            NDArray x = f.get(prefix + "_x");
+            WeightNorm wn =
+                    WeightNorm.wrap(
+                            Deconv2d.builder()
+                                    .setKernelShape(new Shape(3, 3))
+                                    .setFilters(6)
+                                    .optGroups(2)
+                                    .optStride(new Shape(2, 2))
+                                    .optPadding(new Shape(1, 1))
+                                    .optOutPadding(new Shape(1, 1))
+                                    .build());
+            init(wn, DataType.FLOAT64, x.getShape());
+            setParameter(wn, "01Deconv2d_weight", f.get(prefix + "_v"));
+            setParameter(wn, "01Deconv2d_bias", f.get(prefix + "_b"));
+            setParameter(wn, "g", f.get(prefix + "_g"));
+            NDAssert.assertClose(forward(wn, false, x), f.get(prefix + "_y"), 1e-9, 1e-10);
+            x.setRequiresGradient(true);
+            NDArray y;
+            try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+                y = forward(wn, true, x);
+                collector.backward(y.mul(f.get(prefix + "_r")).sum());
+            }
+            NDAssert.assertClose(y, f.get(prefix + "_y"), 1e-9, 1e-10);
+            NDAssert.assertClose(x.getGradient(), f.get(prefix + "_dx"), 1e-9, 1e-10);
+            NDAssert.assertClose(
+                    wn.getParameters().get("01Deconv2d_weight").getArray().getGradient(),
+                    f.get(prefix + "_dv"),
+                    1e-9,
+                    1e-10);
+            NDAssert.assertClose(
+                    wn.getParameters().get("g").getArray().getGradient(),
+                    f.get(prefix + "_dg"),
+                    1e-9,
+                    1e-10);
+        }
     }
 
     @Test
