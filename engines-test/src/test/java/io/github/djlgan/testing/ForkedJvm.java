@@ -37,7 +37,8 @@ public final class ForkedJvm {
     }
 
     /**
-     * Runs {@code main.main(args)} in a new JVM (offline DJL, 512 MiB heap) and waits for it.
+     * Runs {@code main.main(args)} in a new JVM (DJL offline as in this JVM, 512 MiB heap) and
+     * waits for it.
      *
      * @param main the class whose {@code main} runs
      * @param args its arguments
@@ -70,7 +71,9 @@ public final class ForkedJvm {
         List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx512m");
-        command.add("-Dai.djl.offline=true");
+        // the parent's offline mode: true in the default build, false under -Pgpu, where DJL
+        // downloads the CUDA build (a forked JVM may be the first to need a flavour's files)
+        command.add("-Dai.djl.offline=" + System.getProperty("ai.djl.offline", "true"));
         command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=error");
         command.addAll(jvmOptions);
         command.add("-cp");

@@ -66,7 +66,8 @@ public class ShortSoakTest {
         command.add("-Xms256m");
         command.add("-Xmx256m");
         command.add("-XX:+AlwaysPreTouch");
-        command.add("-Dai.djl.offline=true");
+        // the parent's offline mode: false under -Pgpu, where DJL downloads the CUDA build
+        command.add("-Dai.djl.offline=" + System.getProperty("ai.djl.offline", "true"));
         command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
