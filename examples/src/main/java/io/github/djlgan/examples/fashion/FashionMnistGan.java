@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.util.ProgressBar;
 import io.github.djlgan.examples.CommonOptions;
 import io.github.djlgan.examples.Shuffle;
+import io.github.djlgan.examples.gan.ImprovedGan;
 import io.github.djlgan.examples.plot.Plots;
 import io.github.djlgan.examples.report.Stats;
 import io.github.djlgan.examples.report.Table;
@@ -87,8 +88,8 @@ public final class FashionMnistGan implements Callable<Integer> {
 
     @Option(
             names = "--lr",
-            defaultValue = "0.003",
-            description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+            defaultValue = "" + ImprovedGan.LEARNING_RATE,
+            description = "Adam learning rate (default: ${DEFAULT-VALUE}, improved-gan's).")
     float learningRate;
 
     @Option(
