@@ -1,6 +1,7 @@
 package io.github.djlgan.examples;
 
 import io.github.djlgan.examples.bench.Bench;
+import io.github.djlgan.examples.bench.MinibatchDiscriminationBench;
 import io.github.djlgan.examples.fashion.FashionMnistGan;
 import io.github.djlgan.examples.imagegan.ImageGan;
 import io.github.djlgan.examples.modes.ModeCoverage;
@@ -20,6 +21,7 @@ import picocli.CommandLine.Command;
             ImageGan.class,
             NinDemo.class,
             Bench.class,
+            MinibatchDiscriminationBench.class,
             PackageModel.class,
             Soak.class,
             CommandLine.HelpCommand.class

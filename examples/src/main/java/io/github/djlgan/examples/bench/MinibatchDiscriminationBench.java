@@ -39,8 +39,8 @@ import picocli.CommandLine.Option;
  *
  * <pre>
  * mvn -B -ntp -DskipTests package
- * java -cp "examples/target/djl-gan-examples.jar:examples/target/lib/*" \
- *     io.github.djlgan.examples.bench.MinibatchDiscriminationBench [--engine MXNet] [--n 64,256]
+ * java -jar examples/target/djl-gan-examples.jar minibatch-discrimination-bench \
+ *     [--engine MXNet] [--n 64,256]
  * </pre>
  */
 @Command(

@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.util.ProgressBar;
 import io.github.djlgan.examples.CommonOptions;
+import io.github.djlgan.examples.Shuffle;
+import io.github.djlgan.examples.gan.ImprovedGan;
 import io.github.djlgan.examples.plot.Plots;
 import io.github.djlgan.examples.report.Stats;
 import io.github.djlgan.examples.report.Table;
@@ -86,8 +88,8 @@ public final class FashionMnistGan implements Callable<Integer> {
 
     @Option(
             names = "--lr",
-            defaultValue = "0.003",
-            description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+            defaultValue = "" + ImprovedGan.LEARNING_RATE,
+            description = "Adam learning rate (default: ${DEFAULT-VALUE}, improved-gan's).")
     float learningRate;
 
     @Option(
@@ -169,7 +171,7 @@ public final class FashionMnistGan implements Callable<Integer> {
                 // improved-gan initializes on 500 training images
                 int[] initIdx =
                         Arrays.copyOf(
-                                FashionMnistData.permutation(train.size(), random),
+                                Shuffle.permutation(train.size(), random),
                                 Math.min(500, train.size()));
                 NDArray initBatch = images(init, train, initIdx);
                 gan =
@@ -181,14 +183,14 @@ public final class FashionMnistGan implements Callable<Integer> {
                 int[] labOrder = new int[0];
                 int labPos = 0;
                 for (int epoch = 1; epoch <= epochs; epoch++) {
-                    int[] unl = FashionMnistData.permutation(train.size(), random);
-                    int[] unl2 = FashionMnistData.permutation(train.size(), random);
+                    int[] unl = Shuffle.permutation(train.size(), random);
+                    int[] unl2 = Shuffle.permutation(train.size(), random);
                     double[] sums = new double[4];
                     for (int t = 0; t < steps; t++) {
                         int[] labIdx = new int[batch];
                         for (int k = 0; k < batch; k++) {
                             if (labPos == labOrder.length) {
-                                labOrder = FashionMnistData.shuffled(labelled, random);
+                                labOrder = Shuffle.shuffled(labelled, random);
                                 labPos = 0;
                             }
                             labIdx[k] = labOrder[labPos++];

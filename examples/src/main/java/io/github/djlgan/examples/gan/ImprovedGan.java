@@ -25,15 +25,18 @@ import io.github.djlgan.zoo.mnist.ImprovedGanMnist;
  * and the {@code gan_step} benchmark.
  *
  * <p>As in improved-gan: the discriminator is data-initialized on a batch of training images, the
- * generator is not; latents z ~ U(0, 1)<sup>100</sup>; Adam with learning rate 0.003 and β₁ = 0.5
- * for both networks; one discriminator update, then one generator update, per step. (improved-gan's
- * Adam adds its ε = 1e-8 inside the square root, to the bias-corrected second moment; this
- * project's {@link Adam} adds it to √v, as DJL's and TensorFlow's do.)
+ * generator is not; latents z ~ U(0, 1)<sup>100</sup>; Adam with improved-gan's {@link
+ * #LEARNING_RATE} and {@link #BETA1} for both networks; one discriminator update, then one
+ * generator update, per step. (improved-gan's Adam adds its ε = 1e-8 inside the square root, to the
+ * bias-corrected second moment; this project's {@link Adam} adds it to √v, as DJL's and
+ * TensorFlow's do.)
  */
 public final class ImprovedGan implements AutoCloseable {
 
     /**
-     * improved-gan's Adam learning rate ({@code lr = 0.003} in train_mnist_feature_matching.py).
+     * improved-gan's Adam learning rate, for both networks: {@code lr = 0.003} at line 122 of
+     * {@code mnist_svhn_cifar10/train_mnist_feature_matching.py} (openai/improved-gan, commit
+     * 4f5d1ec).
      */
     public static final float LEARNING_RATE = 0.003f;
 

@@ -19,6 +19,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.tracker.Tracker;
+import io.github.djlgan.examples.Shuffle;
 import io.github.djlgan.examples.fashion.FashionMnistData;
 import io.github.djlgan.training.Adam;
 import io.github.djlgan.training.Progress;
@@ -202,7 +203,7 @@ final class FashionClassifier implements AutoCloseable {
                 Progress progress = new Progress("Classifier", (long) settings.epochs() * steps)) {
             trainer.initialize(new Shape(BATCH).addAll(ImageBatches.IMAGE));
             for (int epoch = 0; epoch < settings.epochs(); epoch++) {
-                int[] order = FashionMnistData.permutation(n, random);
+                int[] order = Shuffle.permutation(n, random);
                 for (int t = 0; t < steps; t++) {
                     int[] idx = new int[Math.min(BATCH, n)];
                     System.arraycopy(order, t * idx.length, idx, 0, idx.length);

@@ -2,6 +2,7 @@ package io.github.djlgan.examples.imagegan;
 
 import ai.djl.engine.Engine;
 import io.github.djlgan.examples.CommonOptions;
+import io.github.djlgan.examples.Shuffle;
 import io.github.djlgan.examples.fashion.FashionMnistData;
 import io.github.djlgan.examples.plot.Charts;
 import io.github.djlgan.examples.plot.Plots;
@@ -239,7 +240,7 @@ public final class ImageGan implements Callable<Integer> {
                                     + " --classifier-epochs or --train-images?)"
                             : "");
             ImageGanEval eval = new ImageGanEval(classifier, test, samples, common.seed + 7);
-            int[] trainIdx = FashionMnistData.permutation(used, new Random(common.seed + 3));
+            int[] trainIdx = Shuffle.permutation(used, new Random(common.seed + 3));
             int[] floorIdx = new int[samples];
             System.arraycopy(trainIdx, 0, floorIdx, 0, samples);
             floor = eval.measureReal(train, floorIdx);

@@ -9,6 +9,7 @@ import ai.djl.nn.Block;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.tracker.Tracker;
+import io.github.djlgan.examples.Shuffle;
 import io.github.djlgan.examples.fashion.FashionMnistData;
 import io.github.djlgan.examples.plot.Plots;
 import io.github.djlgan.training.Adam;
@@ -176,7 +177,7 @@ final class ImageGanRun {
                 if (variant.dataInit()) {
                     // Salimans & Kingma 2016: one pass of real images sets the discriminator's
                     // weight-norm scales and biases; improved-gan used 500
-                    int[] idx = FashionMnistData.permutation(trainImages, new Random(seed + 1));
+                    int[] idx = Shuffle.permutation(trainImages, new Random(seed + 1));
                     int n = Math.min(500, trainImages);
                     int[] first = new int[n];
                     System.arraycopy(idx, 0, first, 0, n);
@@ -185,7 +186,7 @@ final class ImageGanRun {
                     }
                 }
                 for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
-                    int[] order = FashionMnistData.permutation(trainImages, random);
+                    int[] order = Shuffle.permutation(trainImages, random);
                     double sumD = 0;
                     double sumG = 0;
                     int updatesG = 0;

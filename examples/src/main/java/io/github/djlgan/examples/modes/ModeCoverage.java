@@ -150,15 +150,96 @@ public final class ModeCoverage implements Callable<Integer> {
     /** {@inheritDoc} */
     @Override
     public Integer call() throws IOException {
-        Protocol chosenProtocol;
-        List<GaussianMixture> mixtures;
-        List<Variant> chosen;
-        Engine engine;
-        ModeRun.Settings settings;
+        Plan plan = plan();
+        Path out = common.out;
+        Files.createDirectories(out);
+        announce(plan);
+        Tables tables = Tables.create();
+        long started = System.nanoTime();
+        train(plan, tables, out);
+        System.out.println();
+        System.out.print(tables.summaryMd().toText());
+        System.out.printf(
+                Locale.ROOT,
+                "%nOurs: mean ± sd over %d seed(s); metrics on %d generated samples. Total %.1f"
+                        + " min.%nWrote %s (<data>.png, <data>-curves.png, curves.csv, runs.csv,"
+                        + " summary.csv, summary.md).%n",
+                seeds,
+                Protocol.EVAL_SAMPLES,
+                (System.nanoTime() - started) / 60e9,
+                out.toAbsolutePath().normalize());
+        return 0;
+    }
+
+    /** What the options chose, checked. */
+    private record Plan(
+            Protocol protocol,
+            List<GaussianMixture> mixtures,
+            List<Variant> variants,
+            ModeRun.Settings settings,
+            Engine engine) {}
+
+    /** The four tables the command fills and writes. */
+    private record Tables(Table curves, Table runs, Table summaryCsv, Table summaryMd) {
+
+        static Tables create() {
+            return new Tables(
+                    new Table(
+                            "protocol",
+                            "data",
+                            "variant",
+                            "seed",
+                            "iteration",
+                            "modes",
+                            "of",
+                            "hq_pct",
+                            "rkl",
+                            "loss_d",
+                            "loss_g"),
+                    new Table(
+                            "protocol",
+                            "data",
+                            "variant",
+                            "seed",
+                            "iterations",
+                            "modes",
+                            "of",
+                            "hq_pct",
+                            "rkl",
+                            "loss_d",
+                            "loss_g",
+                            "seconds"),
+                    new Table(
+                            "protocol",
+                            "data",
+                            "variant",
+                            "runs",
+                            "iterations",
+                            "modes_mean",
+                            "modes_sd",
+                            "modes_of",
+                            "hq_pct_mean",
+                            "hq_pct_sd",
+                            "rkl_mean",
+                            "rkl_sd",
+                            "seconds_per_run"),
+                    new Table(
+                            "data",
+                            "method",
+                            "modes",
+                            "high-quality samples (%)",
+                            "reverse KL",
+                            "runs",
+                            "source"));
+        }
+    }
+
+    /** Parses and checks the options; a bad one is reported as a usage error. */
+    private Plan plan() {
         try {
-            chosenProtocol = Protocol.of(protocol);
-            mixtures = data.stream().map(GaussianMixture::named).toList();
-            chosen = variants.stream().map(Variant::of).toList();
+            Protocol chosenProtocol = Protocol.of(protocol);
+            List<GaussianMixture> mixtures = data.stream().map(GaussianMixture::named).toList();
+            List<Variant> chosen = variants.stream().map(Variant::of).toList();
             ModeRun.Builder b =
                     ModeRun.Settings.builder(chosenProtocol)
                             .groupSize(groupSize)
@@ -177,25 +258,30 @@ public final class ModeCoverage implements Callable<Integer> {
                                     : chosenProtocol.learningRateG();
             b.learningRates(
                     learningRateD != null ? learningRateD : chosenProtocol.learningRateD(), lrG);
-            settings = b.build();
+            ModeRun.Settings settings = b.build();
             if (seeds < 1 || plotSize < 50) {
                 throw new IllegalArgumentException("need --seeds >= 1 and --plot-size >= 50");
             }
-            engine = common.engine(1); // small matrices: one thread is faster than two
+            Engine engine = common.engine(1); // small matrices: one thread is faster than two
+            return new Plan(chosenProtocol, mixtures, chosen, settings, engine);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
-        Path out = common.out;
-        Files.createDirectories(out);
+    }
+
+    /** Prints the settings, and how they depart from the published protocol if they do. */
+    private void announce(Plan plan) {
+        Protocol chosenProtocol = plan.protocol();
+        ModeRun.Settings settings = plan.settings();
         System.out.printf(
                 Locale.ROOT,
                 "mode-coverage, protocol %s on %s %s: %s x %s x %d seeds, %d iterations (batch %d,"
                         + " D lr %s, G lr %s, beta1 %s)%n",
                 chosenProtocol.id(),
-                engine.getEngineName(),
-                engine.getVersion(),
+                plan.engine().getEngineName(),
+                plan.engine().getVersion(),
                 data,
-                chosen.stream().map(Variant::id).toList(),
+                plan.variants().stream().map(Variant::id).toList(),
                 seeds,
                 settings.iterations(),
                 chosenProtocol.batch(),
@@ -215,110 +301,93 @@ public final class ModeCoverage implements Callable<Integer> {
                                     + " runs it as published)"
                             : "");
         }
+    }
 
-        Table curves =
-                new Table(
-                        "protocol",
-                        "data",
-                        "variant",
-                        "seed",
-                        "iteration",
-                        "modes",
-                        "of",
-                        "hq_pct",
-                        "rkl",
-                        "loss_d",
-                        "loss_g");
-        Table runs =
-                new Table(
-                        "protocol",
-                        "data",
-                        "variant",
-                        "seed",
-                        "iterations",
-                        "modes",
-                        "of",
-                        "hq_pct",
-                        "rkl",
-                        "loss_d",
-                        "loss_g",
-                        "seconds");
-        Table summaryCsv =
-                new Table(
-                        "protocol",
-                        "data",
-                        "variant",
-                        "runs",
-                        "iterations",
-                        "modes_mean",
-                        "modes_sd",
-                        "modes_of",
-                        "hq_pct_mean",
-                        "hq_pct_sd",
-                        "rkl_mean",
-                        "rkl_sd",
-                        "seconds_per_run");
-        Table summaryMd =
-                new Table(
-                        "data",
-                        "method",
-                        "modes",
-                        "high-quality samples (%)",
-                        "reverse KL",
-                        "runs",
-                        "source");
-        long total = (long) mixtures.size() * chosen.size() * seeds * settings.iterations();
-        long started = System.nanoTime();
-        long done = 0;
+    /**
+     * Trains every data set × variant × seed in turn; writes curves.csv and runs.csv after every
+     * run, and a data set's figures, summary.csv and summary.md once its runs are done.
+     */
+    private void train(Plan plan, Tables tables, Path out) {
+        int iterationsPerRun = plan.settings().iterations();
+        long total =
+                (long) plan.mixtures().size() * plan.variants().size() * seeds * iterationsPerRun;
+        long runsDone = 0;
         try (Progress progress = new Progress("Training", total)) {
-            for (GaussianMixture mixture : mixtures) {
+            for (GaussianMixture mixture : plan.mixtures()) {
                 Map<Variant, List<ModeRun.Result>> results = new LinkedHashMap<>();
-                for (Variant variant : chosen) {
+                for (Variant variant : plan.variants()) {
                     List<ModeRun.Result> byVariantSeeds = new ArrayList<>();
                     for (int k = 0; k < seeds; k++) {
-                        long seed = common.seed + k;
-                        long offset = done;
-                        String label = mixture.name() + " " + variant.id() + " seed " + seed;
-                        ModeRun.Result r =
-                                ModeRun.train(
-                                        engine,
-                                        chosenProtocol,
+                        long offset = runsDone * iterationsPerRun;
+                        byVariantSeeds.add(
+                                trainOne(
+                                        plan,
                                         mixture,
                                         variant,
-                                        settings,
-                                        seed,
-                                        t -> progress.update(offset + t, label));
-                        done += settings.iterations();
-                        byVariantSeeds.add(r);
-                        for (ModeRun.Point p : r.curve()) {
-                            curves.add(row(chosenProtocol, mixture, variant, seed, p));
-                        }
-                        List<Object> last =
-                                new ArrayList<>(
-                                        List.of(
-                                                row(
-                                                        chosenProtocol,
-                                                        mixture,
-                                                        variant,
-                                                        seed,
-                                                        r.last())));
-                        last.add(fmt(1, r.seconds()));
-                        runs.add(last.toArray());
-                        curves.write(null, out.resolve("curves.csv"));
-                        runs.write(null, out.resolve("runs.csv"));
+                                        common.seed + k,
+                                        progress,
+                                        offset,
+                                        tables,
+                                        out));
+                        runsDone++;
                     }
                     results.put(variant, byVariantSeeds);
                     summarize(
-                            chosenProtocol,
+                            plan.protocol(),
                             mixture,
                             variant,
                             byVariantSeeds,
-                            settings,
-                            summaryCsv,
-                            summaryMd);
+                            plan.settings(),
+                            tables.summaryCsv(),
+                            tables.summaryMd());
                 }
-                for (Published p : Published.of(chosenProtocol, mixture.name())) {
-                    summaryMd.add(
+                writeMixture(plan, mixture, results, tables, out);
+            }
+        }
+    }
+
+    /** One run: trains, adds its measurements to the tables and writes curves.csv and runs.csv. */
+    private static ModeRun.Result trainOne(
+            Plan plan,
+            GaussianMixture mixture,
+            Variant variant,
+            long seed,
+            Progress progress,
+            long offset,
+            Tables tables,
+            Path out) {
+        String label = mixture.name() + " " + variant.id() + " seed " + seed;
+        ModeRun.Result r =
+                ModeRun.train(
+                        plan.engine(),
+                        plan.protocol(),
+                        mixture,
+                        variant,
+                        plan.settings(),
+                        seed,
+                        t -> progress.update(offset + t, label));
+        for (ModeRun.Point p : r.curve()) {
+            tables.curves().add(row(plan.protocol(), mixture, variant, seed, p));
+        }
+        List<Object> last =
+                new ArrayList<>(List.of(row(plan.protocol(), mixture, variant, seed, r.last())));
+        last.add(fmt(1, r.seconds()));
+        tables.runs().add(last.toArray());
+        tables.curves().write(null, out.resolve("curves.csv"));
+        tables.runs().write(null, out.resolve("runs.csv"));
+        return r;
+    }
+
+    /** A data set's published rows, figures, summary.csv and summary.md, after its runs. */
+    private void writeMixture(
+            Plan plan,
+            GaussianMixture mixture,
+            Map<Variant, List<ModeRun.Result>> results,
+            Tables tables,
+            Path out) {
+        for (Published p : Published.of(plan.protocol(), mixture.name())) {
+            tables.summaryMd()
+                    .add(
                             mixture.name(),
                             p.method() + " (published)",
                             p.modes() + " / " + mixture.numModes(),
@@ -326,25 +395,11 @@ public final class ModeCoverage implements Callable<Integer> {
                             p.reverseKl(),
                             "",
                             p.source());
-                }
-                writeScatter(out, mixture, chosenProtocol, settings, results, engine);
-                writeCurves(out, mixture, chosenProtocol, results);
-                summaryCsv.write(null, out.resolve("summary.csv"));
-                summaryMd.write(out.resolve("summary.md"), null);
-            }
         }
-        System.out.println();
-        System.out.print(summaryMd.toText());
-        System.out.printf(
-                Locale.ROOT,
-                "%nOurs: mean ± sd over %d seed(s); metrics on %d generated samples. Total %.1f"
-                        + " min.%nWrote %s (<data>.png, <data>-curves.png, curves.csv, runs.csv,"
-                        + " summary.csv, summary.md).%n",
-                seeds,
-                Protocol.EVAL_SAMPLES,
-                (System.nanoTime() - started) / 60e9,
-                out.toAbsolutePath().normalize());
-        return 0;
+        writeScatter(out, mixture, plan.protocol(), plan.settings(), results, plan.engine());
+        writeCurves(out, mixture, plan.protocol(), results);
+        tables.summaryCsv().write(null, out.resolve("summary.csv"));
+        tables.summaryMd().write(out.resolve("summary.md"), null);
     }
 
     private static Object[] row(

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.tracker.Tracker;
+import io.github.djlgan.examples.Shuffle;
 import io.github.djlgan.training.Adam;
 import io.github.djlgan.training.GanSchedule;
 import io.github.djlgan.training.GanStepResult;
@@ -329,7 +330,7 @@ public final class ModeRun {
             }
             int rows = batch / packing;
             if (position + rows > order.length) {
-                order = permutation(Protocol.TRAINING_SET);
+                order = Shuffle.permutation(Protocol.TRAINING_SET, random);
                 position = 0;
             }
             float[] points = new float[2 * batch];
@@ -344,20 +345,6 @@ public final class ModeRun {
             }
             position += rows;
             return points;
-        }
-
-        private int[] permutation(int n) {
-            int[] p = new int[n];
-            for (int i = 0; i < n; i++) {
-                p[i] = i;
-            }
-            for (int i = n - 1; i > 0; i--) {
-                int j = random.nextInt(i + 1);
-                int tmp = p[i];
-                p[i] = p[j];
-                p[j] = tmp;
-            }
-            return p;
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
 import io.github.djlgan.examples.Main;
+import io.github.djlgan.examples.Shuffle;
 import io.github.djlgan.testing.Engines;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -61,7 +62,7 @@ public class FashionMnistSmokeTest {
     @Test
     public void orderOfExamples() {
         // a permutation holds every index once, and the same seed gives the same order
-        int[] p = FashionMnistData.permutation(50, new Random(3));
+        int[] p = Shuffle.permutation(50, new Random(3));
         int[] seen = new int[50];
         for (int i : p) {
             seen[i]++;
@@ -69,7 +70,7 @@ public class FashionMnistSmokeTest {
         for (int i = 0; i < seen.length; i++) {
             assertEquals(seen[i], 1, "index " + i);
         }
-        assertEquals(FashionMnistData.permutation(50, new Random(3)), p);
+        assertEquals(Shuffle.permutation(50, new Random(3)), p);
         int[] identity = new int[50];
         for (int i = 0; i < identity.length; i++) {
             identity[i] = i;
@@ -77,7 +78,7 @@ public class FashionMnistSmokeTest {
         assertTrue(!Arrays.equals(p, identity), "not shuffled");
         // shuffled copies, leaving its argument alone
         int[] values = {10, 20, 30, 40};
-        int[] shuffled = FashionMnistData.shuffled(values, new Random(1));
+        int[] shuffled = Shuffle.shuffled(values, new Random(1));
         assertEquals(values, new int[] {10, 20, 30, 40});
         int[] sorted = shuffled.clone();
         Arrays.sort(sorted);
