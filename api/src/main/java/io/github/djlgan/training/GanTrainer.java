@@ -116,7 +116,7 @@ public final class GanTrainer implements AutoCloseable {
                         ? new ClippedConfig(builder.discriminatorConfig, builder.clip)
                         : builder.discriminatorConfig;
         latent = builder.latent;
-        sampling = latent.withSeed(~latent.hashCode());
+        sampling = latent.withSeed(samplingSeed(latent));
         schedule = builder.schedule;
         packing = builder.packing;
         emaDecay = builder.emaDecay;
@@ -623,6 +623,15 @@ public final class GanTrainer implements AutoCloseable {
     private static float read(LossTerms terms, Map<String, Float> extras) {
         terms.getExtras().forEach((k, v) -> extras.put(k, v.getFloat()));
         return terms.getTotal().getFloat();
+    }
+
+    /**
+     * The seed of {@link #sample(NDManager, int)}'s stream: the complement of the training stream's
+     * seed for a {@link RandomLatentSampler}, a fixed one for other samplers, so that the same
+     * settings draw the same samples in every run and process.
+     */
+    private static long samplingSeed(LatentSampler latent) {
+        return ~(latent instanceof RandomLatentSampler r ? r.getSeed() : 0L);
     }
 
     private NDArray drawLatent(LatentSampler sampler, NDManager manager, long n) {

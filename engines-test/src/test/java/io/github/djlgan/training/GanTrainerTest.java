@@ -250,6 +250,16 @@ public class GanTrainerTest extends EngineTest {
             }
             assertSame(TinyGan.values(b.g.getBlock()), TinyGan.values(a.g.getBlock()));
             assertSame(TinyGan.values(b.d.getBlock()), TinyGan.values(a.d.getBlock()));
+            // sample(manager, n) draws its latents from a stream derived from the training
+            // stream's seed, not from anything particular to the trainer object
+            try (NDManager m = manager.newSubManager()) {
+                float[] sa = a.trainer.sample(m, 6).toFloatArray();
+                float[] sb = b.trainer.sample(m, 6).toFloatArray();
+                assertEquals(sb, sa);
+                assertFalse(
+                        Arrays.equals(a.trainer.sample(m, 6).toFloatArray(), sa),
+                        "the next draw continues the stream");
+            }
         }
     }
 
