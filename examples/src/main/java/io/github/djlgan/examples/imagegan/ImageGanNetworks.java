@@ -5,9 +5,11 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
+import ai.djl.training.initializer.NormalInitializer;
 import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.nn.gan.MinibatchStdDev;
 import io.github.djlgan.nn.norm.EqualizedLearningRate;
@@ -34,6 +36,13 @@ import java.util.function.UnaryOperator;
  *            → EqLR(gain 1) Deconv2d 4×4 s2 p1 (1) → tanh
  * </pre>
  *
+ * <p>The DCGAN generator's weights start from N(0, 0.02²), as in Radford et al. §4. DJL's default
+ * for weights (He: N(0, 2/fanIn) with fanIn = axis 1 × kernel) reads a {@link Deconv2d} weight (in,
+ * out, kh, kw) as if axis 1 were its input, so the last layer (128, 1, 4, 4) would start with a
+ * standard deviation of √(2/16) ≈ 0.35 where the 128 · 2 · 2 inputs of an output pixel call for ≈
+ * 0.06: the tanh's input then has a standard deviation of several units, most pixels are ±1, the
+ * tanh's gradient vanishes and the discriminator wins before the generator can learn.
+ *
  * <p>BN is {@link LasagneBatchNorm} per channel (ε = 10⁻⁵, running averages with weight 0.1: DJL's
  * and PyTorch's BatchNorm defaults): DJL's own {@code BatchNorm} cannot run a training-mode forward
  * outside a gradient collector on MXNet, and the GAN trainer runs the generator that way to make
@@ -57,6 +66,9 @@ final class ImageGanNetworks {
     static final int LATENT = 128;
 
     private static final float SLOPE = 0.2f;
+
+    /** The standard deviation of the DCGAN generator's initial weights (Radford et al. §4). */
+    private static final float DCGAN_WEIGHT_STD = 0.02f;
 
     private ImageGanNetworks() {}
 
@@ -133,6 +145,7 @@ final class ImageGanNetworks {
                     .add(batchNorm())
                     .add(Activation::relu)
                     .add(deconv(1, true));
+            g.setInitializer(new NormalInitializer(DCGAN_WEIGHT_STD), Parameter.Type.WEIGHT);
         } else {
             g.add(PixelNorm.builder().build())
                     .add(EqualizedLearningRate.wrap(Linear.builder().setUnits(256 * 7 * 7).build()))
