@@ -22,8 +22,19 @@ The formulas (the blocks' javadoc):
   nin          y = conv2d(x, W[:, :, None, None], b)                      192 → 192 units
   linear       y = x Wᵀ + b                                               784 → 1000
   wn_linear    y = (x vᵀ) · g/‖v‖ + b    (the output is smaller than v: WeightNorm scales the output)
+  sn_linear    SpectralNorm's training forward, W (1000, 784) viewed as a matrix (rows, rest), u
+               (rows) and v (rest) kept between runs: one power iteration without gradient,
+                 v ← normalize(Wᵀu),  u ← normalize(W v),  normalize(a) = a / max(‖a‖, 1e-12),
+               written back into u and v; then y = x (W/σ)ᵀ + b with σ = uᵀ W v (ε = 1e-12 where
+               |σ| < ε), the gradient flowing through σ into W. As the block does when the output is
+               smaller than W: z = [x; vᵀ] Wᵀ (v appended to the batch as a last row), σ = u · z[n],
+               y = z[:n]/σ + b, so the weight's gradient is one product
   conv         conv2d 3×3, 96 → 96, padding 1, bias
   wn_conv      conv2d with w = g · v/‖v‖ (‖v‖ per output channel, sqrt(Σv² + 1e-12))
+  sn_conv      conv2d with w = W/σ, σ = uᵀ W v after one power iteration as sn_linear, W viewed as
+               (96, 96·3·3) (the output is larger than W: the weight is scaled)
+  eqlr_conv    conv2d with w = W · √2/√fanIn, fanIn = 96·3·3, W stored ~ N(0, 1), bias as is
+               (EqualizedLearningRate, gain √2, lrMul 1)
   deconv       conv_transpose2d 5×5, 256 → 128, stride 2, padding 2, output padding 1, bias
   deconv_conv  conv2d 5×5, 256 → 128, padding 2, bias: the deconv's multiply-accumulates
   mbd_small    improved-gan's one-expression minibatch discrimination, K = 100, D = 5
@@ -42,6 +53,20 @@ The formulas (the blocks' javadoc):
                feature matching (lr 0.003, β₁ = 0.5); no data-dependent init (time does not depend
                on the values)
   gan_step_manual  the same step (the Java case differs only by its training loop)
+  metz_step    one mode-coverage step of the metz protocol (variant gan) as GanTrainer's
+               simultaneous schedule computes it: z ~ N(0, I)^256, batch 512, a fixed real batch;
+               G 256 → 2×[Linear 128, tanh] → Linear 2; D 2 → 2×[Linear 128, tanh] → Linear 1
+               (orthogonal weights, gain 1.4); fake = G(z) with G's parameters live;
+                 loss_D = mean softplus(−D(real)) + mean softplus(D(fake.detach()))
+                 loss_G = mean softplus(−D'(fake)),  D' = D on detached parameters
+               one backward pass of loss_D + loss_G, then an Adam step of each network
+               (β₁ = 0.5, β₂ = 0.999, ε = 1e-8; lr 1e-4 for D, 1e-3 for G). D runs three times:
+               on the real batch and on the generated one for its own update, and on the generated
+               one again for the generator's loss
+  pacgan_step  the same step for the pacgan protocol (variant gan): z ~ N(0, I)^2, batch 100;
+               G 2 → 4×[Linear 400 without bias, Lasagne batch norm over axis 0 (α = 0.05, ε = 1e-4),
+               ReLU] → Linear 2; D 2 → 3×Maxout(200 units, 5 pieces: Linear 1000, max over each
+               unit's 5 pieces) → Linear 1; weights N(0, 0.02²); Adam lr 1e-4, β₁ = 0.8
 """
 
 import argparse
@@ -250,6 +275,48 @@ def mbstd(x, group=4, channels=1, eps=1e-8):
     return torch.cat([x, s], 1)
 
 
+# ---------------------------------------------------------------- spectral norm, equalized lr
+def normalize(a, eps=1e-12):
+    return a / a.norm().clamp_min(eps)
+
+
+class SpectralNormState:
+    """SpectralNorm's u (rows) and v (rest) for a weight viewed as a matrix (rows, rest)."""
+
+    def __init__(self, w, eps=1e-12):
+        self.eps = eps
+        rows = w.shape[0]
+        self.u = normalize(torch.randn(rows), eps)
+        self.v = normalize(torch.randn(w.numel() // rows), eps)
+
+    def iterate(self, matrix):
+        """One power iteration without gradient, written back into u and v."""
+        with torch.no_grad():
+            self.v.copy_(normalize(self.u @ matrix, self.eps))  # (Wᵀu)ᵀ
+            self.u.copy_(normalize(self.v @ matrix.t(), self.eps))  # (W v)ᵀ
+
+    def guard(self, sigma):
+        """σ, or ε where |σ| < ε."""
+        return torch.where(sigma.abs() < self.eps, torch.full_like(sigma, self.eps), sigma)
+
+
+def sn_linear(x, w, b, state):
+    """SpectralNorm(Linear), output scaled: W v from the product, with v as a last row of x."""
+    state.iterate(w)
+    n = x.shape[0]
+    z = F.linear(torch.cat([x, state.v[None]]), w)
+    sigma = state.guard(state.u @ z[n])
+    return z[:n] / sigma + b
+
+
+def sn_conv(x, w, b, state):
+    """SpectralNorm(Conv2d 3×3, pad 1), weight scaled."""
+    matrix = w.reshape(w.shape[0], -1)
+    state.iterate(matrix)
+    sigma = state.guard(state.u @ (matrix @ state.v))
+    return F.conv2d(x, w / sigma, b, padding=1)
+
+
 # ---------------------------------------------------------------- improved-gan MNIST step
 class Linear:
     def __init__(self, fin, fout, bias=True):
@@ -377,6 +444,143 @@ def gan_step_flops(batch):
     return batch * (2 * g + 3 * 6 * d + 6 * g + 4 * features + 2 * features)
 
 
+# ---------------------------------------------------------------- mode-coverage steps
+class Dense:
+    def __init__(self, fin, fout, bias, init):
+        self.w = init(fout, fin).requires_grad_(True)
+        self.b = torch.zeros(fout).requires_grad_(True) if bias else None
+
+    def params(self):
+        return [self.w] + ([self.b] if self.b is not None else [])
+
+    def __call__(self, x, p):
+        return F.linear(x, p[0], p[1] if len(p) > 1 else None)
+
+
+class MaxoutLayer:
+    def __init__(self, fin, units, pieces, init):
+        self.shape = (units, pieces)
+        self.dense = Dense(fin, units * pieces, True, init)
+
+    def params(self):
+        return self.dense.params()
+
+    def __call__(self, x, p):
+        return self.dense(x, p).reshape(x.shape[0], *self.shape).max(2)[0]
+
+
+class BatchNormLayer:
+    """Lasagne batch norm over axis 0; only in generators, which never run detached."""
+
+    def __init__(self, units):
+        self.bn = LasagneBatchNorm(units, 2, (0,), eps=1e-4, alpha=0.05)
+
+    def params(self):
+        return self.bn.params()
+
+    def __call__(self, x, p):
+        return self.bn(x)
+
+
+class Act:
+    def __init__(self, fn):
+        self.fn = fn
+
+    def params(self):
+        return []
+
+    def __call__(self, x, p):
+        return self.fn(x)
+
+
+class Net:
+    """Layers run in order, on their parameters or on detached copies (DetachedParameterStore)."""
+
+    def __init__(self, layers):
+        self.layers = layers
+
+    def params(self):
+        return [p for layer in self.layers for p in layer.params()]
+
+    def __call__(self, x, detached=False):
+        for layer in self.layers:
+            p = layer.params()
+            x = layer(x, [t.detach() for t in p] if detached else p)
+        return x
+
+
+def orthogonal(gain):
+    return lambda fout, fin: torch.nn.init.orthogonal_(torch.empty(fout, fin), gain=gain)
+
+
+def gaussian(std):
+    return lambda fout, fin: torch.randn(fout, fin) * std
+
+
+METZ = dict(latent=256, batch=512, lr_d=1e-4, lr_g=1e-3, beta1=0.5)
+PACGAN = dict(latent=2, batch=100, lr_d=1e-4, lr_g=1e-4, beta1=0.8)
+
+
+def metz_nets():
+    init = orthogonal(1.4)
+    g = Net([Dense(256, 128, True, init), Act(torch.tanh), Dense(128, 128, True, init), Act(torch.tanh),
+             Dense(128, 2, True, init)])
+    d = Net([Dense(2, 128, True, init), Act(torch.tanh), Dense(128, 128, True, init), Act(torch.tanh),
+             Dense(128, 1, True, init)])
+    return g, d
+
+
+def pacgan_nets():
+    init = gaussian(0.02)
+    layers = []
+    fin = 2
+    for _ in range(4):
+        layers += [Dense(fin, 400, False, init), BatchNormLayer(400), Act(F.relu)]
+        fin = 400
+    g = Net(layers + [Dense(400, 2, True, init)])
+    d = Net([MaxoutLayer(2, 200, 5, init), MaxoutLayer(200, 200, 5, init), MaxoutLayer(200, 200, 5, init),
+             Dense(200, 1, True, init)])
+    return g, d
+
+
+class ModeStep:
+    """One simultaneous GanTrainer step: both losses from one forward pass of each network."""
+
+    def __init__(self, protocol, nets):
+        self.g, self.d = nets()
+        self.latent = protocol["latent"]
+        self.batch = protocol["batch"]
+        betas = (protocol["beta1"], 0.999)
+        self.opt_g = torch.optim.Adam(self.g.params(), lr=protocol["lr_g"], betas=betas, eps=1e-8)
+        self.opt_d = torch.optim.Adam(self.d.params(), lr=protocol["lr_d"], betas=betas, eps=1e-8)
+        self.real = torch.randn(self.batch, 2)
+
+    def run(self):
+        fake = self.g(torch.randn(self.batch, self.latent))
+        loss_d = F.softplus(-self.d(self.real)).mean() + F.softplus(self.d(fake.detach())).mean()
+        loss_g = F.softplus(-self.d(fake, detached=True)).mean()
+        self.opt_d.zero_grad()
+        self.opt_g.zero_grad()
+        (loss_d + loss_g).backward()
+        loss_d.item()
+        loss_g.item()
+        self.opt_d.step()
+        self.opt_g.step()
+
+
+def mode_step_flops(g, d, batch):
+    """ModeStep.flops of the Java bench: per sample, G forward, weight and input gradients (not
+    the latent's), 6G − 2G₁; D on the real and the detached generated batch, 2·(6D − 2D₁); D with
+    detached parameters on the generated batch, forward and input gradients, 4D."""
+    return batch * (6.0 * sum(g) - 2.0 * g[0] + 16.0 * sum(d) - 4.0 * d[0])
+
+
+METZ_FLOPS = mode_step_flops([256 * 128, 128 * 128, 128 * 2], [2 * 128, 128 * 128, 128], 512)
+PACGAN_FLOPS = mode_step_flops(
+    [2 * 400, 400 * 400, 400 * 400, 400 * 400, 400 * 2], [2 * 1000, 200 * 1000, 200 * 1000, 200], 100
+)
+
+
 # ---------------------------------------------------------------- the cases
 def mbd_flops(n, f, k, d):
     return 6.0 * n * f * k * d + 9.0 * n * n * k * d
@@ -402,6 +606,11 @@ def cases():
         b = torch.zeros(1000).requires_grad_(True)
         return block((100, 784), lambda x: wn_linear(x, v, g, b), [v, g, b])()
 
+    def sn_lin():
+        w, b = param(1000, 784), torch.zeros(1000).requires_grad_(True)
+        state = SpectralNormState(w)
+        return block((100, 784), lambda x: sn_linear(x, w, b, state), [w, b])()
+
     def conv():
         w, b = param(96, 96, 3, 3), torch.zeros(96).requires_grad_(True)
         return block((64, 96, 16, 16), lambda x: F.conv2d(x, w, b, padding=1), [w, b])()
@@ -416,6 +625,16 @@ def cases():
             return F.conv2d(x, w, b, padding=1)
 
         return block((64, 96, 16, 16), fn, [v, g, b])()
+
+    def sn_conv_case():
+        w, b = param(96, 96, 3, 3), torch.zeros(96).requires_grad_(True)
+        state = SpectralNormState(w)
+        return block((64, 96, 16, 16), lambda x: sn_conv(x, w, b, state), [w, b])()
+
+    def eqlr_conv():
+        w, b = param(96, 96, 3, 3, scale=1.0), torch.zeros(96).requires_grad_(True)
+        scale = math.sqrt(2) / math.sqrt(96 * 3 * 3)
+        return block((64, 96, 16, 16), lambda x: F.conv2d(x, w * scale, b, padding=1), [w, b])()
 
     def deconv():
         w, b = param(256, 128, 5, 5), torch.zeros(128).requires_grad_(True)
@@ -449,8 +668,11 @@ def cases():
         ("nin", "(64, 192, 8, 8)", "conv2d 1×1, 192 units, bias", 6.0 * 64 * 8 * 8 * 192 * 192, nin, 0, 0),
         ("linear", "(100, 784)", "F.linear 1000 units", 6.0 * 100 * 784 * 1000, linear, 0, 0),
         ("wn_linear", "(100, 784)", "weight-normalised linear 1000 units", 6.0 * 100 * 784 * 1000, wn_lin, 0, 0),
+        ("sn_linear", "(100, 784)", "spectral-normalised linear 1000 units, 1 power iteration", 6.0 * 100 * 784 * 1000, sn_lin, 0, 0),
         ("conv", "(64, 96, 16, 16)", "conv2d 3×3, 96 filters, pad 1", 6.0 * 64 * 16 * 16 * 96 * 96 * 9, conv, 0, 0),
         ("wn_conv", "(64, 96, 16, 16)", "weight-normalised conv2d 3×3, 96 filters, pad 1", 6.0 * 64 * 16 * 16 * 96 * 96 * 9, wn_conv, 0, 0),
+        ("sn_conv", "(64, 96, 16, 16)", "spectral-normalised conv2d 3×3, 96 filters, pad 1, 1 power iteration", 6.0 * 64 * 16 * 16 * 96 * 96 * 9, sn_conv_case, 0, 0),
+        ("eqlr_conv", "(64, 96, 16, 16)", "equalized-learning-rate conv2d 3×3, 96 filters, pad 1", 6.0 * 64 * 16 * 16 * 96 * 96 * 9, eqlr_conv, 0, 0),
         ("deconv", "(64, 256, 8, 8)", "conv_transpose2d 5×5, 128 filters, stride 2, pad 2, outPad 1", 6.0 * 64 * 8 * 8 * 256 * 128 * 25, deconv, 0, 0),
         ("deconv_conv", "(64, 256, 8, 8)", "conv2d 5×5, 128 filters, pad 2", 6.0 * 64 * 8 * 8 * 256 * 128 * 25, deconv_conv, 0, 0),
         ("mbd_small", "(100, 250)", "minibatch discrimination K=100, D=5, one expression", mbd_flops(100, 250, 100, 5), mbd_small, 0, 0),
@@ -459,6 +681,8 @@ def cases():
         ("mbstd", "(64, 512, 4, 4)", "minibatch std-dev, group 4", 12.0 * 64 * 512 * 4 * 4, mbstd_case, 0, 0),
         ("gan_step", "batch 100", "improved-gan MNIST step (Adam, feature matching)", gan_step_flops(100), lambda: GanStep(100), 0, 0),
         ("gan_step_manual", "batch 100", "the same step", gan_step_flops(100), lambda: GanStep(100), 0, 0),
+        ("metz_step", "batch 512, z 256", "mode-coverage metz step, simultaneous Adam updates", METZ_FLOPS, lambda: ModeStep(METZ, metz_nets), 0, 0),
+        ("pacgan_step", "batch 100, z 2", "mode-coverage pacgan step, simultaneous Adam updates", PACGAN_FLOPS, lambda: ModeStep(PACGAN, pacgan_nets), 0, 0),
     ]
 
 
@@ -527,6 +751,9 @@ def ratios(rows):
     for key, a, b in [
         ("wn_linear/linear", "wn_linear", "linear"),
         ("wn_conv/conv", "wn_conv", "conv"),
+        ("sn_linear/linear", "sn_linear", "linear"),
+        ("sn_conv/conv", "sn_conv", "conv"),
+        ("eqlr_conv/conv", "eqlr_conv", "conv"),
         ("deconv/equal_mac_conv", "deconv", "deconv_conv"),
         ("gan_step/gan_step_manual", "gan_step", "gan_step_manual"),
     ]:

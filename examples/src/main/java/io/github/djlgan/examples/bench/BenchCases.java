@@ -4,6 +4,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
+import io.github.djlgan.examples.modes.Protocol;
 import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.nn.gan.MinibatchDiscrimination;
@@ -16,7 +17,7 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * The benchmark cases of issues 9 and 17, with the FLOPs of one forward + backward step.
+ * The benchmark cases of issues 9, 17 and 19, with the FLOPs of one forward + backward step.
  *
  * <p>FLOP counting: a layer with M multiply-accumulates costs 2M FLOPs forward and 4M backward
  * (input gradient and weight gradient), 6M in all. Element-wise layers are counted at one FLOP per
@@ -153,7 +154,23 @@ public final class BenchCases {
                         "batch 100",
                         "the same step as a hand-written loop of two DJL Trainers",
                         GanStep.flops(100),
-                        manager -> new GanStep(manager, 100, true)));
+                        manager -> new GanStep(manager, 100, true)),
+                new BenchCase(
+                        "metz_step",
+                        "batch 512, z 256",
+                        "mode-coverage metz: G 2×[Linear 128, tanh] → Linear 2, D 2×[Linear 128,"
+                                + " tanh] → Linear 1; one simultaneous Adam step through"
+                                + " GanTrainer (ModeRun)",
+                        ModeStep.flops(Protocol.METZ),
+                        manager -> new ModeStep(manager, Protocol.METZ)),
+                new BenchCase(
+                        "pacgan_step",
+                        "batch 100, z 2",
+                        "mode-coverage pacgan: G 4×[Linear 400 no bias, LasagneBatchNorm, ReLU] →"
+                                + " Linear 2, D 3×Maxout(200, 5) → Linear 1; one simultaneous Adam"
+                                + " step through GanTrainer (ModeRun)",
+                        ModeStep.flops(Protocol.PACGAN),
+                        manager -> new ModeStep(manager, Protocol.PACGAN)));
     }
 
     /**

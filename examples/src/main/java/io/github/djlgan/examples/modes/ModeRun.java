@@ -224,58 +224,115 @@ public final class ModeRun {
         engine.setRandomSeed((int) seed);
         Random random = new Random(seed);
         int m = variant.packing();
-        int batch = protocol.batch() * m;
         long start = System.nanoTime();
         List<Point> curve = new ArrayList<>();
-        try (Model gModel = Model.newInstance("generator", engine.getEngineName());
-                Model dModel = Model.newInstance("discriminator", engine.getEngineName())) {
+        try (Networks networks = networks(engine, protocol, variant, settings, seed);
+                NDManager base = engine.newBaseManager()) {
+            GanTrainer gan = networks.trainer();
+            int batch = networks.batch();
+            RealData data = new RealData(protocol, mixture, random, batch, m);
+            NDArray fixedZ =
+                    LatentSampler.normal(protocol.latent())
+                            .withSeed(seed + 2333)
+                            .sample(base, Protocol.EVAL_SAMPLES, DataType.FLOAT32);
+            GanStepResult last = null;
+            float[] samples = null;
+            for (int t = 1; t <= settings.iterations(); t++) {
+                try (NDManager s = base.newSubManager()) {
+                    last = gan.step(new NDList(s.create(data.next(), new Shape(batch, 2))));
+                }
+                onIteration.accept(t);
+                if (t % settings.evalEvery() == 0 || t == settings.iterations()) {
+                    try (NDManager s = base.newSubManager()) {
+                        NDArray out =
+                                protocol == Protocol.METZ
+                                        ? gan.sample(s, Protocol.EVAL_SAMPLES)
+                                        : gan.sample(new NDList(fixedZ));
+                        samples = out.toFloatArray();
+                        out.close();
+                    }
+                    curve.add(
+                            new Point(
+                                    t,
+                                    ModeMetrics.of(mixture, samples),
+                                    last.getDiscriminatorLoss(),
+                                    last.getGeneratorLoss()));
+                }
+            }
+            return new Result(curve, samples, (System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    /**
+     * Builds a run's generator, its variant's discriminator and their {@link GanTrainer}
+     * (simultaneous updates, packing m, non-saturating loss, Adam with the protocol's β₁ and the
+     * settings' learning rates, latents from a stream seeded with {@code seed}), initialized for
+     * batches of {@code protocol.batch() · m} points of shape (N, 2) with weights from the engine's
+     * generator. {@link #train} trains what this returns; the {@code metz_step} and {@code
+     * pacgan_step} benchmark cases time its steps.
+     *
+     * @param engine the engine
+     * @param protocol the protocol
+     * @param variant the discriminator variant
+     * @param settings the learning rates and the minibatch layers' options
+     * @param seed the seed of the latent stream
+     * @return the initialized networks and trainer; closing it closes all of them
+     */
+    public static Networks networks(
+            Engine engine, Protocol protocol, Variant variant, Settings settings, long seed) {
+        int m = variant.packing();
+        int batch = protocol.batch() * m;
+        Model gModel = Model.newInstance("generator", engine.getEngineName());
+        Model dModel = Model.newInstance("discriminator", engine.getEngineName());
+        GanTrainer gan = null;
+        try {
             gModel.setBlock(protocol.generator());
             dModel.setBlock(variant.discriminator(protocol, settings));
-            try (GanTrainer gan =
-                            GanTrainer.builder()
-                                    .setGenerator(gModel)
-                                    .setDiscriminator(dModel)
-                                    .optLatent(
-                                            LatentSampler.normal(protocol.latent()).withSeed(seed))
-                                    .optSchedule(GanSchedule.simultaneous())
-                                    .optPacking(m)
-                                    .optGeneratorConfig(
-                                            adam(settings.learningRateG(), protocol.beta1()))
-                                    .optDiscriminatorConfig(
-                                            adam(settings.learningRateD(), protocol.beta1()))
-                                    .build();
-                    NDManager base = engine.newBaseManager()) {
-                gan.initialize(new Shape(batch, 2));
-                RealData data = new RealData(protocol, mixture, random, batch, m);
-                NDArray fixedZ =
-                        LatentSampler.normal(protocol.latent())
-                                .withSeed(seed + 2333)
-                                .sample(base, Protocol.EVAL_SAMPLES, DataType.FLOAT32);
-                GanStepResult last = null;
-                float[] samples = null;
-                for (int t = 1; t <= settings.iterations(); t++) {
-                    try (NDManager s = base.newSubManager()) {
-                        last = gan.step(new NDList(s.create(data.next(), new Shape(batch, 2))));
-                    }
-                    onIteration.accept(t);
-                    if (t % settings.evalEvery() == 0 || t == settings.iterations()) {
-                        try (NDManager s = base.newSubManager()) {
-                            NDArray out =
-                                    protocol == Protocol.METZ
-                                            ? gan.sample(s, Protocol.EVAL_SAMPLES)
-                                            : gan.sample(new NDList(fixedZ));
-                            samples = out.toFloatArray();
-                            out.close();
-                        }
-                        curve.add(
-                                new Point(
-                                        t,
-                                        ModeMetrics.of(mixture, samples),
-                                        last.getDiscriminatorLoss(),
-                                        last.getGeneratorLoss()));
-                    }
+            gan =
+                    GanTrainer.builder()
+                            .setGenerator(gModel)
+                            .setDiscriminator(dModel)
+                            .optLatent(LatentSampler.normal(protocol.latent()).withSeed(seed))
+                            .optSchedule(GanSchedule.simultaneous())
+                            .optPacking(m)
+                            .optGeneratorConfig(adam(settings.learningRateG(), protocol.beta1()))
+                            .optDiscriminatorConfig(
+                                    adam(settings.learningRateD(), protocol.beta1()))
+                            .build();
+            gan.initialize(new Shape(batch, 2));
+            return new Networks(gModel, dModel, gan, batch);
+        } catch (RuntimeException e) {
+            if (gan != null) {
+                gan.close();
+            }
+            dModel.close();
+            gModel.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A run's two models and their trainer, as {@link #networks} builds them.
+     *
+     * @param generator the generator's model
+     * @param discriminator the discriminator's model
+     * @param trainer the trainer of the two, initialized
+     * @param batch the points per real batch: the protocol's batch times the packing
+     */
+    public record Networks(Model generator, Model discriminator, GanTrainer trainer, int batch)
+            implements AutoCloseable {
+
+        /** Closes the trainer, then both models. */
+        @Override
+        public void close() {
+            try {
+                trainer.close();
+            } finally {
+                try {
+                    discriminator.close();
+                } finally {
+                    generator.close();
                 }
-                return new Result(curve, samples, (System.nanoTime() - start) / 1e9);
             }
         }
     }

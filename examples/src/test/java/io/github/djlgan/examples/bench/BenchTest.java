@@ -3,10 +3,16 @@ package io.github.djlgan.examples.bench;
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 
+import ai.djl.engine.Engine;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.github.djlgan.examples.Main;
+import io.github.djlgan.examples.modes.ModeRun;
+import io.github.djlgan.examples.modes.Protocol;
+import io.github.djlgan.examples.modes.Variant;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,6 +85,92 @@ public class BenchTest {
         }
         assertTrue(markdown.contains("| gan_step | batch 100 |"), markdown);
         assertTrue(markdown.contains("### PyTorch") && markdown.contains("### MXNet"), markdown);
+    }
+
+    @Test
+    public void modeCoverageStepsRunOnBothEngines() throws IOException {
+        Path out = Files.createTempDirectory("bench");
+        int exit =
+                new CommandLine(new Main())
+                        .execute(
+                                "bench",
+                                "--cases",
+                                "metz_step,pacgan_step",
+                                "--warmup",
+                                "1",
+                                "--iterations",
+                                "2",
+                                "--out",
+                                out.toString());
+        assertEquals(exit, 0);
+        JsonArray engines =
+                JsonParser.parseString(Files.readString(out.resolve("bench.json")))
+                        .getAsJsonObject()
+                        .getAsJsonArray("engines");
+        assertEquals(engines.size(), 2);
+        for (int e = 0; e < 2; e++) {
+            JsonArray cases = engines.get(e).getAsJsonObject().getAsJsonArray("cases");
+            assertEquals(cases.size(), 2);
+            String[] names = {"metz_step", "pacgan_step"};
+            double[] gflop = {0.255066112, 0.93152};
+            for (int i = 0; i < 2; i++) {
+                JsonObject row = cases.get(i).getAsJsonObject();
+                assertEquals(row.get("case").getAsString(), names[i]);
+                assertEquals(row.get("iterations").getAsInt(), 2);
+                assertEquals(row.get("gflop").getAsDouble(), gflop[i], 1e-12);
+                double median = row.get("median_ms").getAsDouble();
+                assertTrue(median > 0 && Double.isFinite(median), row.toString());
+            }
+        }
+        String markdown = Files.readString(out.resolve("bench.md"));
+        assertTrue(markdown.contains("| metz_step | batch 512, z 256 |"), markdown);
+        assertTrue(markdown.contains("| pacgan_step | batch 100, z 2 |"), markdown);
+    }
+
+    @Test
+    public void modeStepFlops() {
+        // by hand, MACs per sample. metz: G = 256·128 + 128·128 + 128·2 = 49,408 (first layer
+        // 32,768); D = 2·128 + 128·128 + 128·1 = 16,768 (first 256). pacgan: G = 2·400 + 3·400·400
+        // + 400·2 = 481,600 (first 800); D = 2·1000 + 2·200·1000 + 200·1 = 402,200 (first 2,000).
+        // Per sample: G forward 2G, weight gradients 2G, input gradients 2(G − first); D on the
+        // real and on the detached generated batch 2 × (2D + 2D + 2(D − first)); D with detached
+        // parameters on the generated batch 2D + 2D (input gradients only).
+        // metz: 6·49,408 − 2·32,768 + 16·16,768 − 4·256 = 498,176; × 512 = 255,066,112.
+        // pacgan: 6·481,600 − 2·800 + 16·402,200 − 4·2,000 = 9,315,200; × 100 = 931,520,000.
+        assertEquals(ModeStep.flops(Protocol.METZ), 255_066_112.0, 1.0);
+        assertEquals(ModeStep.flops(Protocol.PACGAN), 931_520_000.0, 1.0);
+    }
+
+    @Test
+    public void modeStepMacsAreTheNetworksWeights() {
+        // the MAC tables of the FLOP count against the weights of the networks the case trains
+        for (Protocol protocol : Protocol.values()) {
+            try (ModeRun.Networks n =
+                    ModeRun.networks(
+                            Engine.getEngine("PyTorch"),
+                            protocol,
+                            Variant.GAN,
+                            ModeRun.Settings.builder(protocol).build(),
+                            1)) {
+                assertEquals(
+                        weightSizes(n.generator().getBlock()),
+                        ModeStep.generatorMacs(protocol),
+                        protocol.id());
+                assertEquals(
+                        weightSizes(n.discriminator().getBlock()),
+                        ModeStep.discriminatorMacs(protocol),
+                        protocol.id());
+                assertEquals(n.batch(), protocol.batch());
+            }
+        }
+    }
+
+    /** The sizes of a network's weights, in order: the MACs per sample of a dense layer each. */
+    private static long[] weightSizes(Block block) {
+        return block.getParameters().values().stream()
+                .filter(p -> p.getType() == Parameter.Type.WEIGHT)
+                .mapToLong(p -> p.getArray().getShape().size())
+                .toArray();
     }
 
     @Test
@@ -221,7 +313,9 @@ public class BenchTest {
                         "lbn",
                         "mbstd",
                         "gan_step",
-                        "gan_step_manual"));
+                        "gan_step_manual",
+                        "metz_step",
+                        "pacgan_step"));
         for (BenchCase c : BenchCases.all()) {
             boolean capped = c.name().equals("mbd_large");
             assertEquals(c.warmup(5), capped ? 1 : 5, c.name());
