@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * Runs independent jobs, each a subcommand of {@link Main} in a child JVM, at most N at a time.
@@ -165,6 +167,35 @@ public final class ChildJobs {
         command.add(System.getProperty("java.class.path"));
         command.add(Main.class.getName());
         return command;
+    }
+
+    /**
+     * The options a command was given, as given, for a child that runs the same command: each
+     * matched option by its longest name with each of its original values (a flag once, without a
+     * value).
+     *
+     * @param spec the command's spec, after parsing
+     * @param excluded options to leave out, by their longest names (e.g. {@code "--jobs"})
+     * @return the options, name and value after name and value
+     */
+    public static List<String> options(CommandSpec spec, String... excluded) {
+        List<String> leftOut = List.of(excluded);
+        List<String> args = new ArrayList<>();
+        for (OptionSpec option : spec.commandLine().getParseResult().matchedOptions()) {
+            String name = option.longestName();
+            if (leftOut.contains(name)) {
+                continue;
+            }
+            if (option.arity().max() == 0) {
+                args.add(name);
+                continue;
+            }
+            for (String value : option.originalStringValues()) {
+                args.add(name);
+                args.add(value);
+            }
+        }
+        return args;
     }
 
     private static long[] snapshot(AtomicLongArray done) {

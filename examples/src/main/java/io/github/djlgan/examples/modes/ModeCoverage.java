@@ -24,7 +24,6 @@ import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -428,7 +427,7 @@ public final class ModeCoverage implements Callable<Integer> {
         Path dir = Files.createTempDirectory("mode-coverage-jobs");
         List<ChildJobs.Job> children = new ArrayList<>();
         List<Path> files = new ArrayList<>();
-        List<String> options = passedOptions();
+        List<String> options = ChildJobs.options(spec, "--jobs", "--run-one", "--result");
         for (GaussianMixture mixture : plan.mixtures()) {
             for (Variant variant : plan.variants()) {
                 for (int k = 0; k < seeds; k++) {
@@ -477,22 +476,6 @@ public final class ModeCoverage implements Callable<Integer> {
         }
         Files.delete(dir);
         return results;
-    }
-
-    /** The options given to this command, as given, except those that choose how runs are run. */
-    private List<String> passedOptions() {
-        List<String> args = new ArrayList<>();
-        for (OptionSpec option : spec.commandLine().getParseResult().matchedOptions()) {
-            String name = option.longestName();
-            if (name.equals("--jobs") || name.equals("--run-one") || name.equals("--result")) {
-                continue;
-            }
-            for (String value : option.originalStringValues()) {
-                args.add(name);
-                args.add(value);
-            }
-        }
-        return args;
     }
 
     /** In a child JVM: trains the run of {@code --run-one} and writes it to {@code --result}. */
