@@ -1,6 +1,7 @@
 package io.github.djlgan.examples.imagegan;
 
 import ai.djl.engine.Engine;
+import io.github.djlgan.examples.ChildJobs;
 import io.github.djlgan.examples.CommonOptions;
 import io.github.djlgan.examples.Shuffle;
 import io.github.djlgan.examples.fashion.FashionMnistData;
@@ -8,6 +9,7 @@ import io.github.djlgan.examples.plot.Charts;
 import io.github.djlgan.examples.plot.Plots;
 import io.github.djlgan.examples.report.Stats;
 import io.github.djlgan.examples.report.Table;
+import io.github.djlgan.training.Progress;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +22,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,6 +42,8 @@ import picocli.CommandLine.Spec;
  * epoch), {@code fd.png} and {@code kl.png} (curves), {@code curves.csv}, {@code summary.md},
  * {@code summary.csv}, {@code generator-<variant>.zip} (the generator average as a DJL model),
  * {@code models/} and {@code checkpoints/}. The classifier is cached in {@code --classifier-dir}.
+ * With {@code --jobs N > 1} the variants are trained N at a time in child JVMs ({@link
+ * io.github.djlgan.examples.ChildJobs}) that load the cached classifier; the outputs are the same.
  */
 @Command(
         name = "image-gan",
@@ -146,6 +152,24 @@ public final class ImageGan implements Callable<Integer> {
     boolean liveFd;
 
     @Option(
+            names = "--jobs",
+            defaultValue = "1",
+            description =
+                    "Variants trained at a time, each in a child JVM that loads the cached"
+                        + " classifier; 1 = all in this JVM (default: ${DEFAULT-VALUE}: each run"
+                        + " already uses every core unless --threads says otherwise). The results"
+                        + " are the same bit for bit.")
+    int jobs;
+
+    /** Set in a child JVM: the one variant to train. */
+    @Option(names = "--run-one", hidden = true)
+    String runOne;
+
+    /** Set in a child JVM: where to write the variant's {@link ImageGanRun.Result}. */
+    @Option(names = "--result", hidden = true)
+    Path result;
+
+    @Option(
             names = "--grid",
             defaultValue = "10",
             description = "Sample grids are N × N images (default: ${DEFAULT-VALUE}).")
@@ -164,17 +188,20 @@ public final class ImageGan implements Callable<Integer> {
                 || ema >= 1
                 || criticSteps < 0
                 || classifierEpochs < 1
-                || grid < 1) {
+                || grid < 1
+                || jobs < 1
+                || (runOne != null && result == null)) {
             throw new ParameterException(
                     spec.commandLine(),
                     "need --epochs >= 1, --batch a positive multiple of 4 (MinibatchStdDev's"
                             + " groups), --steps-per-epoch >= 0, --train-images >= 0,"
                             + " --eval-samples >= 2, 0 <= --ema < 1, --n-critic >= 0,"
-                            + " --classifier-epochs >= 1, --grid >= 1");
+                            + " --classifier-epochs >= 1, --grid >= 1, --jobs >= 1 (and --run-one"
+                            + " needs --result)");
         }
         List<ImageGanVariant> chosen = new ArrayList<>();
         try {
-            for (String v : variants) {
+            for (String v : runOne != null ? List.of(runOne) : variants) {
                 chosen.add(ImageGanVariant.of(v));
             }
         } catch (IllegalArgumentException e) {
@@ -240,6 +267,22 @@ public final class ImageGan implements Callable<Integer> {
                                     + " --classifier-epochs or --train-images?)"
                             : "");
             ImageGanEval eval = new ImageGanEval(classifier, test, samples, common.seed + 7);
+            ImageGanRun.Settings settings =
+                    new ImageGanRun.Settings(epochs, batch, steps, ema, criticSteps, grid, liveFd);
+            if (runOne != null) {
+                ImageGanRun.train(
+                                engine,
+                                chosen.get(0),
+                                settings,
+                                train,
+                                used,
+                                eval,
+                                out,
+                                common.seed,
+                                ChildJobs::reportProgress)
+                        .write(result);
+                return 0;
+            }
             int[] trainIdx = Shuffle.permutation(used, new Random(common.seed + 3));
             int[] floorIdx = new int[samples];
             System.arraycopy(trainIdx, 0, floorIdx, 0, samples);
@@ -255,11 +298,23 @@ public final class ImageGan implements Callable<Integer> {
                     floor.coverage().klToUniform(),
                     testSet.coverage().covered(),
                     testSet.coverage().klToUniform());
-            ImageGanRun.Settings settings =
-                    new ImageGanRun.Settings(epochs, batch, steps, ema, criticSteps, grid, liveFd);
+            int parallel = Math.min(jobs, chosen.size());
+            List<ImageGanRun.Result> trained =
+                    parallel > 1 ? trainInChildren(chosen, parallel, (long) epochs * steps) : null;
             for (ImageGanVariant v : chosen) {
                 ImageGanRun.Result r =
-                        ImageGanRun.train(engine, v, settings, train, used, eval, out, common.seed);
+                        trained != null
+                                ? trained.get(results.size())
+                                : ImageGanRun.train(
+                                        engine,
+                                        v,
+                                        settings,
+                                        train,
+                                        used,
+                                        eval,
+                                        out,
+                                        common.seed,
+                                        null);
                 results.add(r);
                 ImageGanRun.Point p = r.last();
                 System.out.printf(
@@ -290,6 +345,55 @@ public final class ImageGan implements Callable<Integer> {
                 Stats.rssMiB(),
                 out.toAbsolutePath().normalize());
         return 0;
+    }
+
+    /**
+     * Trains every variant in a child JVM, {@code parallel} at a time, each loading the classifier
+     * this JVM has cached; returns their results in the order of the variants.
+     */
+    private List<ImageGanRun.Result> trainInChildren(
+            List<ImageGanVariant> chosen, int parallel, long stepsPerRun) throws IOException {
+        Path dir = Files.createTempDirectory("image-gan-jobs");
+        List<ChildJobs.Job> children = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        List<String> options = ChildJobs.options(spec, "--jobs", "--run-one", "--result");
+        for (ImageGanVariant v : chosen) {
+            Path file = dir.resolve("run-" + children.size() + ".bin");
+            List<String> args = new ArrayList<>(List.of("image-gan"));
+            args.addAll(options);
+            args.addAll(List.of("--run-one", v.id(), "--result", file.toString()));
+            children.add(new ChildJobs.Job(v.id(), args));
+            files.add(file);
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "%d variants in child JVMs, %d at a time (--jobs 1: all in this one)%n",
+                children.size(),
+                parallel);
+        try (Progress progress = new Progress("Training", stepsPerRun * children.size())) {
+            ChildJobs.run(
+                    children,
+                    parallel,
+                    dir,
+                    (done, finished) ->
+                            progress.update(
+                                    LongStream.of(done).sum(),
+                                    finished + "/" + children.size() + " variants done"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("image-gan: interrupted", e);
+        }
+        List<ImageGanRun.Result> trained = new ArrayList<>();
+        for (Path file : files) {
+            trained.add(ImageGanRun.Result.read(file));
+        }
+        try (Stream<Path> left = Files.list(dir)) {
+            for (Path p : left.toList()) {
+                Files.delete(p);
+            }
+        }
+        Files.delete(dir);
+        return trained;
     }
 
     private void writeOutputs(

@@ -18,13 +18,21 @@ import io.github.djlgan.training.GanStepResult;
 import io.github.djlgan.training.GanTrainer;
 import io.github.djlgan.training.LatentSampler;
 import io.github.djlgan.training.Progress;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
+import java.util.function.LongConsumer;
 
 /**
  * One variant's run: a {@link GanTrainer} over Fashion-MNIST for a number of epochs, measured by
@@ -119,7 +127,112 @@ final class ImageGanRun {
         double meanEvalSeconds() {
             return curve.stream().mapToDouble(Point::evalSeconds).average().orElse(Double.NaN);
         }
+
+        /**
+         * Writes the result to a file in this project's binary format (doubles bit for bit), for
+         * {@link #read(Path)}.
+         *
+         * @param file the file
+         * @throws IOException if it cannot be written
+         */
+        void write(Path file) throws IOException {
+            try (DataOutputStream out =
+                    new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file)))) {
+                out.writeInt(RESULT_MAGIC);
+                out.writeUTF(variant.id());
+                out.writeInt(criticSteps);
+                out.writeInt(curve.size());
+                for (Point p : curve) {
+                    out.writeInt(p.epoch());
+                    out.writeDouble(p.fd());
+                    out.writeDouble(p.fdLive());
+                    out.writeBoolean(p.coverage() != null);
+                    if (p.coverage() != null) {
+                        int[] counts = p.coverage().counts();
+                        out.writeInt(counts.length);
+                        for (int c : counts) {
+                            out.writeInt(c);
+                        }
+                        out.writeLong(p.coverage().total());
+                    }
+                    out.writeDouble(p.lossD());
+                    out.writeDouble(p.lossG());
+                    out.writeDouble(p.trainSeconds());
+                    out.writeDouble(p.trainCpuSeconds());
+                    out.writeDouble(p.evalSeconds());
+                }
+                out.writeUTF(packaged.zip().toString());
+                out.writeInt(packaged.maxAbsDiff().size());
+                for (Map.Entry<String, Double> e : packaged.maxAbsDiff().entrySet()) {
+                    out.writeUTF(e.getKey());
+                    out.writeDouble(e.getValue());
+                }
+                out.writeBoolean(packaged.imagesOk());
+            }
+        }
+
+        /**
+         * Reads a result written by {@link #write(Path)}.
+         *
+         * @param file the file
+         * @return the result, equal value for value to the one written
+         * @throws IOException if it cannot be read or is not such a file
+         */
+        static Result read(Path file) throws IOException {
+            try (DataInputStream in =
+                    new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+                if (in.readInt() != RESULT_MAGIC) {
+                    throw new IOException("not an ImageGanRun result: " + file);
+                }
+                ImageGanVariant variant = ImageGanVariant.of(in.readUTF());
+                int criticSteps = in.readInt();
+                int points = in.readInt();
+                List<Point> curve = new ArrayList<>(points);
+                for (int i = 0; i < points; i++) {
+                    int epoch = in.readInt();
+                    double fd = in.readDouble();
+                    double fdLive = in.readDouble();
+                    ClassCoverage coverage = null;
+                    if (in.readBoolean()) {
+                        int[] counts = new int[in.readInt()];
+                        for (int j = 0; j < counts.length; j++) {
+                            counts[j] = in.readInt();
+                        }
+                        coverage = new ClassCoverage(counts, in.readLong());
+                    }
+                    curve.add(
+                            new Point(
+                                    epoch,
+                                    fd,
+                                    fdLive,
+                                    coverage,
+                                    in.readDouble(),
+                                    in.readDouble(),
+                                    in.readDouble(),
+                                    in.readDouble(),
+                                    in.readDouble()));
+                }
+                Path zip = Path.of(in.readUTF());
+                int engines = in.readInt();
+                Map<String, Double> diffs = new LinkedHashMap<>();
+                for (int i = 0; i < engines; i++) {
+                    diffs.put(in.readUTF(), in.readDouble());
+                }
+                boolean imagesOk = in.readBoolean();
+                if (in.read() != -1) {
+                    throw new IOException("trailing bytes in an ImageGanRun result: " + file);
+                }
+                return new Result(
+                        variant,
+                        criticSteps,
+                        List.copyOf(curve),
+                        new GeneratorPackage.Check(zip, diffs, imagesOk));
+            }
+        }
     }
+
+    /** The first four bytes of a result file, "IG" and format version 1. */
+    private static final int RESULT_MAGIC = 0x49470001;
 
     /**
      * Trains and measures one variant.
@@ -132,6 +245,8 @@ final class ImageGanRun {
      * @param eval the measurement
      * @param out the output directory
      * @param seed the seed of the weights, the data order and the latents
+     * @param onStep called with the steps done after each one instead of drawing a progress bar;
+     *     null = draw one
      * @return the curve and the packaging check
      * @throws IOException if an output cannot be written
      */
@@ -143,7 +258,8 @@ final class ImageGanRun {
             int trainImages,
             ImageGanEval eval,
             Path out,
-            long seed)
+            long seed,
+            LongConsumer onStep)
             throws IOException {
         engine.setRandomSeed((int) seed);
         Random random = new Random(seed);
@@ -170,7 +286,10 @@ final class ImageGanRun {
             try (GanTrainer gan = builder.build();
                     NDManager base = engine.newBaseManager();
                     Progress progress =
-                            new Progress(variant.id(), (long) settings.epochs() * steps)) {
+                            onStep != null
+                                    ? null
+                                    : new Progress(
+                                            variant.id(), (long) settings.epochs() * steps)) {
                 gan.initialize(
                         new ai.djl.ndarray.types.Shape(settings.batch())
                                 .addAll(ImageBatches.IMAGE));
@@ -203,15 +322,22 @@ final class ImageGanRun {
                             sumG += r.getGeneratorLoss();
                             updatesG++;
                         }
-                        progress.update(
-                                (long) (epoch - 1) * steps + t + 1,
-                                String.format(
-                                        Locale.ROOT,
-                                        "epoch %d/%d  D %.3f  G %.3f",
-                                        epoch,
-                                        settings.epochs(),
-                                        r.getDiscriminatorLoss(),
-                                        r.isGeneratorUpdated() ? r.getGeneratorLoss() : Float.NaN));
+                        long done = (long) (epoch - 1) * steps + t + 1;
+                        if (onStep != null) {
+                            onStep.accept(done);
+                        } else {
+                            progress.update(
+                                    done,
+                                    String.format(
+                                            Locale.ROOT,
+                                            "epoch %d/%d  D %.3f  G %.3f",
+                                            epoch,
+                                            settings.epochs(),
+                                            r.getDiscriminatorLoss(),
+                                            r.isGeneratorUpdated()
+                                                    ? r.getGeneratorLoss()
+                                                    : Float.NaN));
+                        }
                     }
                     double trainSeconds = (System.nanoTime() - started) / 1e9;
                     double trainCpuSeconds = cpuSecondsSince(cpuStarted);

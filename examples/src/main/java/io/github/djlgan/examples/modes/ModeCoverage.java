@@ -1,6 +1,7 @@
 package io.github.djlgan.examples.modes;
 
 import ai.djl.engine.Engine;
+import io.github.djlgan.examples.ChildJobs;
 import io.github.djlgan.examples.CommonOptions;
 import io.github.djlgan.examples.plot.Charts;
 import io.github.djlgan.examples.plot.Plots;
@@ -18,6 +19,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -142,6 +145,22 @@ public final class ModeCoverage implements Callable<Integer> {
     Float learningRateG;
 
     @Option(
+            names = "--jobs",
+            description =
+                    "Runs trained at a time, each in a child JVM (default: the number of"
+                            + " processors, at most the number of runs; 1 = all in this JVM). The"
+                            + " results are the same bit for bit.")
+    Integer jobs;
+
+    /** Set in a child JVM: the one run to train, "data,variant,seed". */
+    @Option(names = "--run-one", hidden = true)
+    String runOne;
+
+    /** Set in a child JVM: where to write the run's {@link ModeRun.Result}. */
+    @Option(names = "--result", hidden = true)
+    Path result;
+
+    @Option(
             names = "--plot-size",
             defaultValue = "260",
             description = "Width of one scatter plot in pixels (default: ${DEFAULT-VALUE}).")
@@ -151,6 +170,9 @@ public final class ModeCoverage implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Plan plan = plan();
+        if (runOne != null) {
+            return trainChild(plan);
+        }
         Path out = common.out;
         Files.createDirectories(out);
         announce(plan);
@@ -259,8 +281,12 @@ public final class ModeCoverage implements Callable<Integer> {
             b.learningRates(
                     learningRateD != null ? learningRateD : chosenProtocol.learningRateD(), lrG);
             ModeRun.Settings settings = b.build();
-            if (seeds < 1 || plotSize < 50) {
-                throw new IllegalArgumentException("need --seeds >= 1 and --plot-size >= 50");
+            if (seeds < 1 || plotSize < 50 || (jobs != null && jobs < 1)) {
+                throw new IllegalArgumentException(
+                        "need --seeds >= 1, --plot-size >= 50 and --jobs >= 1");
+            }
+            if (runOne != null && result == null) {
+                throw new IllegalArgumentException("--run-one needs --result");
             }
             Engine engine = common.engine(1); // small matrices: one thread is faster than two
             return new Plan(chosenProtocol, mixtures, chosen, settings, engine);
@@ -304,27 +330,35 @@ public final class ModeCoverage implements Callable<Integer> {
     }
 
     /**
-     * Trains every data set × variant × seed in turn; writes curves.csv and runs.csv after every
-     * run, and a data set's figures, summary.csv and summary.md once its runs are done.
+     * Trains every data set × variant × seed in turn, or first all of them in child JVMs when
+     * {@code --jobs} allows more than one at a time; then, in the same order either way, writes
+     * curves.csv and runs.csv after every run, and a data set's figures, summary.csv and summary.md
+     * once its runs are done.
      */
-    private void train(Plan plan, Tables tables, Path out) {
+    private void train(Plan plan, Tables tables, Path out) throws IOException {
         int iterationsPerRun = plan.settings().iterations();
-        long total =
-                (long) plan.mixtures().size() * plan.variants().size() * seeds * iterationsPerRun;
-        long runsDone = 0;
-        try (Progress progress = new Progress("Training", total)) {
+        int runCount = plan.mixtures().size() * plan.variants().size() * seeds;
+        long total = (long) runCount * iterationsPerRun;
+        int parallel = jobs != null ? Math.min(jobs, runCount) : Math.min(processors(), runCount);
+        List<ModeRun.Result> trained = null;
+        if (parallel > 1) {
+            trained = trainInChildren(plan, parallel, total);
+        }
+        int runsDone = 0;
+        try (Progress progress = trained == null ? new Progress("Training", total) : null) {
             for (GaussianMixture mixture : plan.mixtures()) {
                 Map<Variant, List<ModeRun.Result>> results = new LinkedHashMap<>();
                 for (Variant variant : plan.variants()) {
                     List<ModeRun.Result> byVariantSeeds = new ArrayList<>();
                     for (int k = 0; k < seeds; k++) {
-                        long offset = runsDone * iterationsPerRun;
+                        long offset = (long) runsDone * iterationsPerRun;
                         byVariantSeeds.add(
                                 trainOne(
                                         plan,
                                         mixture,
                                         variant,
                                         common.seed + k,
+                                        trained == null ? null : trained.get(runsDone),
                                         progress,
                                         offset,
                                         tables,
@@ -346,26 +380,32 @@ public final class ModeCoverage implements Callable<Integer> {
         }
     }
 
-    /** One run: trains, adds its measurements to the tables and writes curves.csv and runs.csv. */
+    /**
+     * One run: trains it unless a child JVM did, adds its measurements to the tables and writes
+     * curves.csv and runs.csv.
+     */
     private static ModeRun.Result trainOne(
             Plan plan,
             GaussianMixture mixture,
             Variant variant,
             long seed,
+            ModeRun.Result trained,
             Progress progress,
             long offset,
             Tables tables,
             Path out) {
         String label = mixture.name() + " " + variant.id() + " seed " + seed;
         ModeRun.Result r =
-                ModeRun.train(
-                        plan.engine(),
-                        plan.protocol(),
-                        mixture,
-                        variant,
-                        plan.settings(),
-                        seed,
-                        t -> progress.update(offset + t, label));
+                trained != null
+                        ? trained
+                        : ModeRun.train(
+                                plan.engine(),
+                                plan.protocol(),
+                                mixture,
+                                variant,
+                                plan.settings(),
+                                seed,
+                                t -> progress.update(offset + t, label));
         for (ModeRun.Point p : r.curve()) {
             tables.curves().add(row(plan.protocol(), mixture, variant, seed, p));
         }
@@ -376,6 +416,107 @@ public final class ModeCoverage implements Callable<Integer> {
         tables.curves().write(null, out.resolve("curves.csv"));
         tables.runs().write(null, out.resolve("runs.csv"));
         return r;
+    }
+
+    /**
+     * Trains every run in a child JVM, {@code parallel} at a time, in the order of {@link #train};
+     * returns their results in that order.
+     */
+    private List<ModeRun.Result> trainInChildren(Plan plan, int parallel, long total)
+            throws IOException {
+        Path dir = Files.createTempDirectory("mode-coverage-jobs");
+        List<ChildJobs.Job> children = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        List<String> options = ChildJobs.options(spec, "--jobs", "--run-one", "--result");
+        for (GaussianMixture mixture : plan.mixtures()) {
+            for (Variant variant : plan.variants()) {
+                for (int k = 0; k < seeds; k++) {
+                    long seed = common.seed + k;
+                    String name = mixture.name() + " " + variant.id() + " seed " + seed;
+                    Path file = dir.resolve("run-" + children.size() + ".bin");
+                    List<String> args = new ArrayList<>(List.of("mode-coverage"));
+                    args.addAll(options);
+                    args.addAll(
+                            List.of(
+                                    "--run-one",
+                                    mixture.name() + "," + variant.id() + "," + seed,
+                                    "--result",
+                                    file.toString()));
+                    children.add(new ChildJobs.Job(name, args));
+                    files.add(file);
+                }
+            }
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "%d runs in child JVMs, %d at a time (--jobs 1: all in this one)%n",
+                children.size(),
+                parallel);
+        try (Progress progress = new Progress("Training", total)) {
+            ChildJobs.run(
+                    children,
+                    parallel,
+                    dir,
+                    (done, finished) ->
+                            progress.update(
+                                    LongStream.of(done).sum(),
+                                    finished + "/" + children.size() + " runs done"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("mode-coverage: interrupted", e);
+        }
+        List<ModeRun.Result> results = new ArrayList<>();
+        for (Path file : files) {
+            results.add(ModeRun.Result.read(file));
+        }
+        try (Stream<Path> left = Files.list(dir)) {
+            for (Path p : left.toList()) {
+                Files.delete(p);
+            }
+        }
+        Files.delete(dir);
+        return results;
+    }
+
+    /** In a child JVM: trains the run of {@code --run-one} and writes it to {@code --result}. */
+    private int trainChild(Plan plan) throws IOException {
+        String[] parts = runOne.split(",");
+        if (parts.length != 3) {
+            throw new ParameterException(
+                    spec.commandLine(), "--run-one: expected data,variant,seed, got " + runOne);
+        }
+        GaussianMixture mixture = GaussianMixture.named(parts[0]);
+        Variant variant = Variant.of(parts[1]);
+        long seed = Long.parseLong(parts[2]);
+        int iterationsPerRun = plan.settings().iterations();
+        int every = Math.max(1, iterationsPerRun / 100);
+        ModeRun.Result r =
+                ModeRun.train(
+                        plan.engine(),
+                        plan.protocol(),
+                        mixture,
+                        variant,
+                        plan.settings(),
+                        seed,
+                        t -> {
+                            if (t % every == 0 || t == iterationsPerRun) {
+                                ChildJobs.reportProgress(t);
+                            }
+                        });
+        r.write(result);
+        System.out.printf(
+                Locale.ROOT,
+                "%s %s seed %d: %d iterations in %.1f s%n",
+                mixture.name(),
+                variant.id(),
+                seed,
+                iterationsPerRun,
+                r.seconds());
+        return 0;
+    }
+
+    private static int processors() {
+        return Runtime.getRuntime().availableProcessors();
     }
 
     /** A data set's published rows, figures, summary.csv and summary.md, after its runs. */

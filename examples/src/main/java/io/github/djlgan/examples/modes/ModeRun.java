@@ -14,6 +14,13 @@ import io.github.djlgan.training.GanSchedule;
 import io.github.djlgan.training.GanStepResult;
 import io.github.djlgan.training.GanTrainer;
 import io.github.djlgan.training.LatentSampler;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -197,7 +204,99 @@ public final class ModeRun {
         public Point last() {
             return curve.get(curve.size() - 1);
         }
+
+        /**
+         * Writes the result to a file in this project's binary format (big-endian, floats and
+         * doubles bit for bit), for {@link #read(Path)}.
+         *
+         * @param file the file
+         * @throws IOException if it cannot be written
+         */
+        public void write(Path file) throws IOException {
+            try (DataOutputStream out =
+                    new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file)))) {
+                out.writeInt(RESULT_MAGIC);
+                out.writeDouble(seconds);
+                out.writeInt(samples.length);
+                for (float v : samples) {
+                    out.writeFloat(v);
+                }
+                out.writeInt(curve.size());
+                for (Point p : curve) {
+                    ModeMetrics m = p.metrics();
+                    out.writeInt(p.iteration());
+                    out.writeFloat(p.lossD());
+                    out.writeFloat(p.lossG());
+                    out.writeInt(m.numModes());
+                    out.writeInt(m.numSamples());
+                    out.writeInt(m.modesCaptured());
+                    out.writeDouble(m.highQualityPercent());
+                    out.writeDouble(m.reverseKl());
+                    int[] histogram = m.histogram();
+                    out.writeInt(histogram.length);
+                    for (int h : histogram) {
+                        out.writeInt(h);
+                    }
+                }
+            }
+        }
+
+        /**
+         * Reads a result written by {@link #write(Path)}.
+         *
+         * @param file the file
+         * @return the result, equal value for value to the one written
+         * @throws IOException if it cannot be read or is not such a file
+         */
+        public static Result read(Path file) throws IOException {
+            try (DataInputStream in =
+                    new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+                if (in.readInt() != RESULT_MAGIC) {
+                    throw new IOException("not a ModeRun result: " + file);
+                }
+                double seconds = in.readDouble();
+                float[] samples = new float[in.readInt()];
+                for (int i = 0; i < samples.length; i++) {
+                    samples[i] = in.readFloat();
+                }
+                int points = in.readInt();
+                List<Point> curve = new ArrayList<>(points);
+                for (int i = 0; i < points; i++) {
+                    int iteration = in.readInt();
+                    float lossD = in.readFloat();
+                    float lossG = in.readFloat();
+                    int numModes = in.readInt();
+                    int numSamples = in.readInt();
+                    int captured = in.readInt();
+                    double highQuality = in.readDouble();
+                    double reverseKl = in.readDouble();
+                    int[] histogram = new int[in.readInt()];
+                    for (int j = 0; j < histogram.length; j++) {
+                        histogram[j] = in.readInt();
+                    }
+                    curve.add(
+                            new Point(
+                                    iteration,
+                                    new ModeMetrics(
+                                            numModes,
+                                            numSamples,
+                                            captured,
+                                            highQuality,
+                                            reverseKl,
+                                            histogram),
+                                    lossD,
+                                    lossG));
+                }
+                if (in.read() != -1) {
+                    throw new IOException("trailing bytes in a ModeRun result: " + file);
+                }
+                return new Result(List.copyOf(curve), samples, seconds);
+            }
+        }
     }
+
+    /** The first four bytes of a result file, "MR" and format version 1. */
+    private static final int RESULT_MAGIC = 0x4d520001;
 
     private ModeRun() {}
 

@@ -10,6 +10,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.testng.annotations.BeforeClass;
@@ -109,5 +110,75 @@ public class ImageGanSmokeTest {
         }
         assertTrue(Files.size(out.resolve("fd.png")) > 0);
         assertTrue(Files.size(out.resolve("kl.png")) > 0);
+    }
+
+    @Test(dataProvider = "engines", dataProviderClass = Engines.class)
+    public void jobsTwoChangesNothing(String engine) throws IOException {
+        Path classifier = Files.createTempDirectory("image-gan-classifier-" + engine);
+        Path[] outs = new Path[2];
+        for (int jobs = 1; jobs <= 2; jobs++) {
+            Path out = Files.createTempDirectory("image-gan-jobs" + jobs + "-" + engine);
+            int exit =
+                    new CommandLine(new Main())
+                            .execute(
+                                    "image-gan",
+                                    "--engine",
+                                    engine,
+                                    "--data",
+                                    data.toString(),
+                                    "--variants",
+                                    "dcgan,sn",
+                                    "--epochs",
+                                    "2",
+                                    "--steps-per-epoch",
+                                    "2",
+                                    "--batch",
+                                    "8",
+                                    "--eval-samples",
+                                    "40",
+                                    "--classifier-epochs",
+                                    "1",
+                                    "--classifier-dir",
+                                    classifier.toString(), // trained by the first run
+                                    "--grid",
+                                    "3",
+                                    "--out",
+                                    out.toString(),
+                                    "--jobs",
+                                    Integer.toString(jobs));
+            assertEquals(exit, 0);
+            outs[jobs - 1] = out;
+        }
+        // the same to the last digit, except the seconds (the last three columns)
+        for (String file : new String[] {"curves.csv", "summary.csv"}) {
+            List<String> one = withoutSeconds(outs[0].resolve(file));
+            assertEquals(withoutSeconds(outs[1].resolve(file)), one, file);
+            assertTrue(one.size() >= 3, file);
+        }
+        assertEquals(
+                Files.readAllLines(outs[1].resolve("packages.csv")),
+                Files.readAllLines(outs[0].resolve("packages.csv")));
+        for (String variant : new String[] {"dcgan", "sn"}) {
+            for (String epoch : new String[] {"01", "02"}) {
+                String grid = "samples-" + variant + "-epoch-" + epoch + ".png";
+                assertEquals(
+                        Files.readAllBytes(outs[1].resolve(grid)),
+                        Files.readAllBytes(outs[0].resolve(grid)),
+                        grid);
+            }
+        }
+    }
+
+    /** The rows of a CSV file without their last three columns, the seconds. */
+    private static List<String> withoutSeconds(Path file) throws IOException {
+        List<String> rows = Files.readAllLines(file);
+        assertTrue(rows.get(0).endsWith("seconds") || rows.get(0).endsWith("s / measurement"));
+        return rows.stream()
+                .map(
+                        r -> {
+                            String[] cells = r.split(",", -1);
+                            return String.join(",", Arrays.copyOf(cells, cells.length - 3));
+                        })
+                .toList();
     }
 }

@@ -5,14 +5,20 @@ import static org.testng.Assert.assertTrue;
 
 import io.github.djlgan.examples.Main;
 import io.github.djlgan.testing.Engines;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.testng.annotations.Test;
 import picocli.CommandLine;
 
-/** The mode-coverage command end to end on both protocols, with a budget of seconds. */
+/**
+ * The mode-coverage command end to end on both protocols, with a budget of seconds, in this JVM and
+ * in child JVMs.
+ */
 public class ModeCoverageSmokeTest {
 
     private static Path run(String engine, String protocol, String... more) throws IOException {
@@ -34,7 +40,9 @@ public class ModeCoverageSmokeTest {
             "--kernel-dim",
             "2",
             "--out",
-            out.toString()
+            out.toString(),
+            "--jobs", // in this JVM; jobsTwoChangesNothing runs children
+            "1"
         };
         String[] args = new String[base.length + more.length];
         System.arraycopy(base, 0, args, 0, base.length);
@@ -104,5 +112,66 @@ public class ModeCoverageSmokeTest {
         assertTrue(
                 md.stream().anyMatch(l -> l.contains("| PacGAN4 (published) | 24.8 ± 0.2 / 25 |")),
                 md.toString());
+    }
+
+    @Test(dataProvider = "engines", dataProviderClass = Engines.class)
+    public void jobsTwoChangesNothing(String engine) throws IOException {
+        Path[] outs = new Path[2];
+        for (int jobs = 1; jobs <= 2; jobs++) {
+            Path out = Files.createTempDirectory("mode-coverage-jobs" + jobs + "-" + engine);
+            String[] args = {
+                "mode-coverage",
+                "--engine",
+                engine,
+                "--data",
+                "ring",
+                "--variants",
+                "gan,pac2",
+                "--iterations",
+                "20",
+                "--eval-every",
+                "10",
+                "--out",
+                out.toString(),
+                "--jobs",
+                Integer.toString(jobs)
+            };
+            PrintStream stdout = System.out;
+            ByteArrayOutputStream printed = new ByteArrayOutputStream();
+            System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+            try {
+                assertEquals(new CommandLine(new Main()).execute(args), 0);
+            } finally {
+                System.setOut(stdout);
+            }
+            String text = printed.toString(StandardCharsets.UTF_8);
+            assertEquals(text.contains("2 runs in child JVMs, 2 at a time"), jobs == 2, text);
+            outs[jobs - 1] = out;
+        }
+        // the same numbers to the last digit, except the wall-clock seconds (the last column)
+        for (String file : new String[] {"curves.csv", "runs.csv", "summary.csv"}) {
+            List<String> one = withoutSeconds(file, outs[0].resolve(file));
+            List<String> two = withoutSeconds(file, outs[1].resolve(file));
+            assertEquals(one.size(), file.equals("curves.csv") ? 1 + 2 * 2 : 1 + 2, file);
+            assertEquals(two, one, file);
+        }
+        // the final samples came back bit for bit: the same scatter plot
+        assertEquals(
+                Files.readAllBytes(outs[1].resolve("ring.png")),
+                Files.readAllBytes(outs[0].resolve("ring.png")));
+        assertEquals(
+                Files.readAllLines(outs[1].resolve("summary.md")),
+                Files.readAllLines(outs[0].resolve("summary.md")));
+    }
+
+    /** The rows of a CSV file; in runs.csv and summary.csv without the last column, seconds. */
+    private static List<String> withoutSeconds(String name, Path file) throws IOException {
+        List<String> rows = Files.readAllLines(file);
+        if (name.equals("curves.csv")) {
+            assertTrue(!rows.get(0).contains("seconds"), rows.get(0));
+            return rows;
+        }
+        assertTrue(rows.get(0).endsWith(",seconds") || rows.get(0).endsWith(",seconds_per_run"));
+        return rows.stream().map(r -> r.substring(0, r.lastIndexOf(','))).toList();
     }
 }
