@@ -1,5 +1,6 @@
 package io.github.djlgan.examples;
 
+import io.github.djlgan.training.Progress;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -11,9 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
@@ -73,6 +77,98 @@ public final class ChildJobs {
     public static void reportProgress(long done) {
         System.out.println(PROGRESS + done);
         System.out.flush();
+    }
+
+    /**
+     * One run of a subcommand for a child: its name in messages and its {@code --run-one} value.
+     */
+    public record Run(String name, String runOne) {}
+
+    /**
+     * Reads back what a child wrote.
+     *
+     * @param <T> the result type
+     */
+    public interface ResultReader<T> {
+        /**
+         * Reads a result file.
+         *
+         * @param file the file the child wrote
+         * @return the result
+         * @throws IOException if the file cannot be read or is not a result
+         */
+        T read(Path file) throws IOException;
+    }
+
+    /**
+     * Runs every run of {@code spec}'s subcommand in a child JVM, {@code parallel} at a time: each
+     * child gets the options this command was given (except {@code --jobs}, {@code --run-one} and
+     * {@code --result}), then {@code --run-one <run> --result <file>}; shows one progress bar over
+     * {@code total} units reported by the children; returns the results read back, in the order of
+     * the runs, and deletes the temporary directory (kept, with the logs, when a child fails).
+     *
+     * @param <T> the result type
+     * @param spec the parent's command (its name and the options the user gave)
+     * @param runs the runs, in order
+     * @param unit what a run is called in the progress bar, e.g. "runs"
+     * @param parallel the number of children at a time
+     * @param total the progress units of all runs together
+     * @param reader reads a child's result file
+     * @return the results, in the order of the runs
+     * @throws IOException if a child cannot be started or a file cannot be read
+     * @throws IllegalStateException if a child fails (named, with its log) or on interruption
+     */
+    public static <T> List<T> runAll(
+            CommandSpec spec,
+            List<Run> runs,
+            String unit,
+            int parallel,
+            long total,
+            ResultReader<T> reader)
+            throws IOException {
+        String command = spec.name();
+        Path dir = Files.createTempDirectory(command + "-jobs");
+        List<Job> children = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        List<String> options = options(spec, "--jobs", "--run-one", "--result");
+        for (Run run : runs) {
+            Path file = dir.resolve("run-" + children.size() + ".bin");
+            List<String> args = new ArrayList<>(List.of(command));
+            args.addAll(options);
+            args.addAll(List.of("--run-one", run.runOne(), "--result", file.toString()));
+            children.add(new Job(run.name(), args));
+            files.add(file);
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "%d %s in child JVMs, %d at a time (--jobs 1: all in this one)%n",
+                children.size(),
+                unit,
+                parallel);
+        try (Progress progress = new Progress("Training", total)) {
+            run(
+                    children,
+                    parallel,
+                    dir,
+                    (done, finished) ->
+                            progress.update(
+                                    LongStream.of(done).sum(),
+                                    finished + "/" + children.size() + " " + unit + " done"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(command + ": interrupted", e);
+        }
+        List<T> results = new ArrayList<>();
+        for (Path file : files) {
+            results.add(reader.read(file));
+        }
+        try (Stream<Path> left = Files.list(dir)) {
+            for (Path p : left.toList()) {
+                Files.delete(p);
+            }
+        }
+        Files.delete(dir);
+        return results;
     }
 
     /**

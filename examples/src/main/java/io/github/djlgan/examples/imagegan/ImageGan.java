@@ -9,7 +9,6 @@ import io.github.djlgan.examples.plot.Charts;
 import io.github.djlgan.examples.plot.Plots;
 import io.github.djlgan.examples.report.Stats;
 import io.github.djlgan.examples.report.Table;
-import io.github.djlgan.training.Progress;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,8 +21,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.function.ToDoubleFunction;
-import java.util.stream.LongStream;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -353,47 +350,15 @@ public final class ImageGan implements Callable<Integer> {
      */
     private List<ImageGanRun.Result> trainInChildren(
             List<ImageGanVariant> chosen, int parallel, long stepsPerRun) throws IOException {
-        Path dir = Files.createTempDirectory("image-gan-jobs");
-        List<ChildJobs.Job> children = new ArrayList<>();
-        List<Path> files = new ArrayList<>();
-        List<String> options = ChildJobs.options(spec, "--jobs", "--run-one", "--result");
-        for (ImageGanVariant v : chosen) {
-            Path file = dir.resolve("run-" + children.size() + ".bin");
-            List<String> args = new ArrayList<>(List.of("image-gan"));
-            args.addAll(options);
-            args.addAll(List.of("--run-one", v.id(), "--result", file.toString()));
-            children.add(new ChildJobs.Job(v.id(), args));
-            files.add(file);
-        }
-        System.out.printf(
-                Locale.ROOT,
-                "%d variants in child JVMs, %d at a time (--jobs 1: all in this one)%n",
-                children.size(),
-                parallel);
-        try (Progress progress = new Progress("Training", stepsPerRun * children.size())) {
-            ChildJobs.run(
-                    children,
-                    parallel,
-                    dir,
-                    (done, finished) ->
-                            progress.update(
-                                    LongStream.of(done).sum(),
-                                    finished + "/" + children.size() + " variants done"));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("image-gan: interrupted", e);
-        }
-        List<ImageGanRun.Result> trained = new ArrayList<>();
-        for (Path file : files) {
-            trained.add(ImageGanRun.Result.read(file));
-        }
-        try (Stream<Path> left = Files.list(dir)) {
-            for (Path p : left.toList()) {
-                Files.delete(p);
-            }
-        }
-        Files.delete(dir);
-        return trained;
+        List<ChildJobs.Run> runs =
+                chosen.stream().map(v -> new ChildJobs.Run(v.id(), v.id())).toList();
+        return ChildJobs.runAll(
+                spec,
+                runs,
+                "variants",
+                parallel,
+                stepsPerRun * runs.size(),
+                ImageGanRun.Result::read);
     }
 
     private void writeOutputs(

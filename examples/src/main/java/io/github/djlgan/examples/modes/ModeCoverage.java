@@ -19,8 +19,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.ToDoubleFunction;
-import java.util.stream.LongStream;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -424,58 +422,19 @@ public final class ModeCoverage implements Callable<Integer> {
      */
     private List<ModeRun.Result> trainInChildren(Plan plan, int parallel, long total)
             throws IOException {
-        Path dir = Files.createTempDirectory("mode-coverage-jobs");
-        List<ChildJobs.Job> children = new ArrayList<>();
-        List<Path> files = new ArrayList<>();
-        List<String> options = ChildJobs.options(spec, "--jobs", "--run-one", "--result");
+        List<ChildJobs.Run> runs = new ArrayList<>();
         for (GaussianMixture mixture : plan.mixtures()) {
             for (Variant variant : plan.variants()) {
                 for (int k = 0; k < seeds; k++) {
                     long seed = common.seed + k;
-                    String name = mixture.name() + " " + variant.id() + " seed " + seed;
-                    Path file = dir.resolve("run-" + children.size() + ".bin");
-                    List<String> args = new ArrayList<>(List.of("mode-coverage"));
-                    args.addAll(options);
-                    args.addAll(
-                            List.of(
-                                    "--run-one",
-                                    mixture.name() + "," + variant.id() + "," + seed,
-                                    "--result",
-                                    file.toString()));
-                    children.add(new ChildJobs.Job(name, args));
-                    files.add(file);
+                    runs.add(
+                            new ChildJobs.Run(
+                                    mixture.name() + " " + variant.id() + " seed " + seed,
+                                    mixture.name() + "," + variant.id() + "," + seed));
                 }
             }
         }
-        System.out.printf(
-                Locale.ROOT,
-                "%d runs in child JVMs, %d at a time (--jobs 1: all in this one)%n",
-                children.size(),
-                parallel);
-        try (Progress progress = new Progress("Training", total)) {
-            ChildJobs.run(
-                    children,
-                    parallel,
-                    dir,
-                    (done, finished) ->
-                            progress.update(
-                                    LongStream.of(done).sum(),
-                                    finished + "/" + children.size() + " runs done"));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("mode-coverage: interrupted", e);
-        }
-        List<ModeRun.Result> results = new ArrayList<>();
-        for (Path file : files) {
-            results.add(ModeRun.Result.read(file));
-        }
-        try (Stream<Path> left = Files.list(dir)) {
-            for (Path p : left.toList()) {
-                Files.delete(p);
-            }
-        }
-        Files.delete(dir);
-        return results;
+        return ChildJobs.runAll(spec, runs, "runs", parallel, total, ModeRun.Result::read);
     }
 
     /** In a child JVM: trains the run of {@code --run-one} and writes it to {@code --result}. */
