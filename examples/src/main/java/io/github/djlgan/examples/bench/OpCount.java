@@ -21,7 +21,9 @@ import java.util.Map;
  * Counts the engine operations of one run with the PyTorch profiler (DJL's {@code
  * JniUtils.startProfile}/{@code stopProfile}, reached by reflection: the examples have the PyTorch
  * engine at run time only). A top-level event is one not nested in another on the same thread: in
- * the forward pass an ATen operation DJL called, in the backward pass an autograd node.
+ * the forward pass an ATen operation DJL called, in the backward pass an autograd node. With the
+ * system property {@code bench.trace} set to a path prefix, each profiled run's Chrome trace is
+ * kept as {@code <prefix>-<nanotime>.json} for a per-operation breakdown (chrome://tracing).
  */
 final class OpCount {
 
@@ -56,6 +58,13 @@ final class OpCount {
                 stop.invoke(null, trace.toString());
             }
             counts.putAll(count(JsonParser.parseString(Files.readString(trace))));
+            String keep = System.getProperty("bench.trace");
+            if (keep != null) {
+                Files.copy(
+                        trace,
+                        Path.of(keep + "-" + System.nanoTime() + ".json"),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
             Files.deleteIfExists(trace);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
