@@ -28,6 +28,7 @@ import java.util.Map;
 final class OpCount {
 
     private static final String NODE = "autograd::engine::evaluate_function";
+    private static final int TOP = 12;
 
     private OpCount() {}
 
@@ -37,8 +38,10 @@ final class OpCount {
      * @param engine the engine; only PyTorch is profiled
      * @param work the run
      * @return {@code engine_calls} (top-level ATen operations, i.e. calls from Java), {@code
-     *     autograd_nodes} (backward nodes) and {@code aten_ops} (every ATen event, nested ones
-     *     included), or an empty map on another engine
+     *     autograd_nodes} (backward nodes), {@code aten_ops} (every ATen event, nested ones
+     *     included), {@code in_engine_us} (the time inside top-level events; the rest of the run is
+     *     Java, JNI and gaps) and {@code top_level_us} (the names with the most top-level time,
+     *     most first), or an empty map on another engine
      */
     static Map<String, Object> of(Engine engine, Runnable work) {
         Map<String, Object> counts = new LinkedHashMap<>();
@@ -92,6 +95,8 @@ final class OpCount {
         int forward = 0;
         int backward = 0;
         int aten = 0;
+        double busy = 0;
+        Map<String, Double> byName = new HashMap<>();
         for (JsonObject o : timed) {
             String name = o.get("name").getAsString();
             if (name.startsWith("aten::")) {
@@ -101,7 +106,10 @@ final class OpCount {
             double ts = o.get("ts").getAsDouble();
             Double end = openUntil.get(thread);
             if (end == null || ts >= end) {
-                openUntil.put(thread, ts + o.get("dur").getAsDouble());
+                double dur = o.get("dur").getAsDouble();
+                openUntil.put(thread, ts + dur);
+                busy += dur;
+                byName.merge(name, dur, Double::sum);
                 if (name.startsWith(NODE)) {
                     backward++;
                 } else {
@@ -113,6 +121,13 @@ final class OpCount {
         counts.put("engine_calls", forward);
         counts.put("autograd_nodes", backward);
         counts.put("aten_ops", aten);
+        counts.put("in_engine_us", busy);
+        Map<String, Double> top = new LinkedHashMap<>();
+        byName.entrySet().stream()
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .limit(TOP)
+                .forEach(e -> top.put(e.getKey(), e.getValue()));
+        counts.put("top_level_us", top);
         return counts;
     }
 }
