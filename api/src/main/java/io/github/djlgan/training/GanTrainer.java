@@ -439,7 +439,11 @@ public final class GanTrainer implements AutoCloseable {
 
     /**
      * Returns the DJL trainer of the discriminator, creating both networks' trainers if they do not
-     * exist yet (after which {@link #dataInit} and {@link #load} are refused).
+     * exist yet (after which {@link #dataInit} and {@link #load} are refused). Its listeners and
+     * gradient collectors are the ones {@link #step} and {@link #fit} use; its {@code step()} is
+     * not: a GanTrainer updates the parameters with the network's optimizer directly, so on MXNet
+     * the DJL trainer's parameter-server copies are not kept up to date and calling its {@code
+     * step()} would write them back over the parameters.
      *
      * @return the discriminator's trainer
      */
@@ -451,7 +455,7 @@ public final class GanTrainer implements AutoCloseable {
 
     /**
      * Returns the DJL trainer of the generator, creating both networks' trainers if they do not
-     * exist yet.
+     * exist yet; as with {@link #getDiscriminatorTrainer()}, do not call its {@code step()}.
      *
      * @return the generator's trainer
      */
