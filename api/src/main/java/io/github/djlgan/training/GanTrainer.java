@@ -287,8 +287,8 @@ public final class GanTrainer implements AutoCloseable {
                     }
                     lossD = read(dTerms, dExtras);
                     lossG = read(gTerms, gExtras);
-                    dTrainer.step();
-                    gTrainer.step();
+                    optimizerStep(d, discriminatorConfig);
+                    optimizerStep(g, generatorConfig);
                 } else {
                     NDArray fake = g.forward(detached, new NDList(z), true).head();
                     LossTerms dTerms;
@@ -298,7 +298,7 @@ public final class GanTrainer implements AutoCloseable {
                         collector.backward(dTerms.getTotal());
                     }
                     lossD = read(dTerms, dExtras);
-                    dTrainer.step();
+                    optimizerStep(d, discriminatorConfig);
                     if (updateG) {
                         NDArray z2 = drawLatent(latent, s, n);
                         LossTerms gTerms;
@@ -310,7 +310,7 @@ public final class GanTrainer implements AutoCloseable {
                             collector.backward(gTerms.getTotal());
                         }
                         lossG = read(gTerms, gExtras);
-                        gTrainer.step();
+                        optimizerStep(g, generatorConfig);
                     }
                 }
             } catch (RuntimeException e) {
@@ -439,7 +439,11 @@ public final class GanTrainer implements AutoCloseable {
 
     /**
      * Returns the DJL trainer of the discriminator, creating both networks' trainers if they do not
-     * exist yet (after which {@link #dataInit} and {@link #load} are refused).
+     * exist yet (after which {@link #dataInit} and {@link #load} are refused). Its listeners and
+     * gradient collectors are the ones {@link #step} and {@link #fit} use; its {@code step()} is
+     * not: a GanTrainer updates the parameters with the network's optimizer directly, so on MXNet
+     * the DJL trainer's parameter-server copies are not kept up to date and calling its {@code
+     * step()} would write them back over the parameters.
      *
      * @return the discriminator's trainer
      */
@@ -451,7 +455,7 @@ public final class GanTrainer implements AutoCloseable {
 
     /**
      * Returns the DJL trainer of the generator, creating both networks' trainers if they do not
-     * exist yet.
+     * exist yet; as with {@link #getDiscriminatorTrainer()}, do not call its {@code step()}.
      *
      * @return the generator's trainer
      */
@@ -612,6 +616,27 @@ public final class GanTrainer implements AutoCloseable {
             // the blocks are initialized: this only makes the trainers hold the current arrays
             dTrainer.initialize(discriminatorShape);
             gTrainer.initialize(latentShape);
+        }
+    }
+
+    /**
+     * One network's optimizer step: every trainable parameter updated in place from its gradient by
+     * the network's optimizer, keyed by {@code Parameter.getId()} — what DJL's {@code
+     * Trainer.step()} does on one device, without the copy of each gradient its parameter server
+     * makes first (a copy for aggregating the gradients of several devices; a GanTrainer trains on
+     * one), and without its first-step check that the gradients are not all zero (a GanTrainer
+     * always runs the backward pass before the step).
+     */
+    private static void optimizerStep(Block block, TrainingConfig config) {
+        Optimizer optimizer = config.getOptimizer();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            Parameter parameter = p.getValue();
+            if (parameter.requiresGradient()) {
+                NDArray weight = parameter.getArray();
+                try (NDArray grad = weight.getGradient()) {
+                    optimizer.update(parameter.getId(), weight, grad);
+                }
+            }
         }
     }
 

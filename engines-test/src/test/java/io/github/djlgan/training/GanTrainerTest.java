@@ -334,6 +334,82 @@ public class GanTrainerTest extends EngineTest {
         }
     }
 
+    /**
+     * A step updates each network as DJL's {@code Trainer.step()} would, bit for bit: the same
+     * steps written by hand with DJL's trainers ({@code Trainer.step()}, its parameter server and
+     * the same {@link Adam}), over several steps so that Adam's moments and bias correction count,
+     * in both schedules.
+     */
+    @Test
+    public void stepsEqualDjlTrainerSteps() {
+        for (boolean simultaneous : new boolean[] {false, true}) {
+            Consumer<GanTrainer.Builder> options =
+                    b ->
+                            b.optSchedule(
+                                            simultaneous
+                                                    ? GanSchedule.simultaneous()
+                                                    : GanSchedule.alternating())
+                                    .optGeneratorConfig(
+                                            GanTrainer.config("g", GanTrainer.dcganAdam()))
+                                    .optDiscriminatorConfig(
+                                            GanTrainer.config("d", GanTrainer.dcganAdam()));
+            try (Gan gan = new Gan(options).initialized(DATA);
+                    Gan ref = new Gan(options).initialized(DATA)) {
+                for (long step = 0; step < 4; step++) {
+                    Map<String, float[]> before = TinyGan.values(gan.g.getBlock());
+                    gan.step(step);
+                    try (NDManager s = manager.newSubManager()) {
+                        djlStep(ref, TinyGan.real(s, step, (int) DATA.get(0)), simultaneous);
+                    }
+                    String when = (simultaneous ? "simultaneous" : "alternating") + " step " + step;
+                    assertSame(TinyGan.values(gan.d.getBlock()), TinyGan.values(ref.d.getBlock()));
+                    assertSame(TinyGan.values(gan.g.getBlock()), TinyGan.values(ref.g.getBlock()));
+                    assertFalse(equal(TinyGan.values(gan.g.getBlock()), before), when);
+                }
+            }
+        }
+    }
+
+    /** One step of the standard non-saturating GAN written with DJL's trainers. */
+    private static void djlStep(Gan gan, NDArray x, boolean simultaneous) {
+        ai.djl.training.Trainer dT = gan.trainer.getDiscriminatorTrainer();
+        ai.djl.training.Trainer gT = gan.trainer.getGeneratorTrainer();
+        Block g = gan.g.getBlock();
+        Block d = gan.d.getBlock();
+        NDManager s = x.getManager();
+        long n = x.getShape().get(0);
+        GanLoss loss = GanLoss.nonSaturating();
+        NDArray z = gan.trainer.getLatent().sample(s, n, DataType.FLOAT32);
+        ParameterStore live = new ParameterStore(s, false);
+        ParameterStore detached = new DetachedParameterStore(s);
+        if (simultaneous) {
+            try (GradientCollector c = dT.newGradientCollector()) {
+                NDArray fake = g.forward(live, new NDList(z), true).head();
+                NDArray r = d.forward(live, new NDList(x), true).head();
+                NDArray f = d.forward(live, new NDList(fake.stopGradient()), true).head();
+                NDArray f2 = d.forward(detached, new NDList(fake), true).head();
+                c.backward(loss.discriminatorLoss(r, f).add(loss.generatorLoss(null, f2)));
+            }
+            dT.step();
+            gT.step();
+            return;
+        }
+        try (GradientCollector c = dT.newGradientCollector()) {
+            NDArray fake = g.forward(detached, new NDList(z), true).head();
+            NDArray r = d.forward(live, new NDList(x), true).head();
+            NDArray f = d.forward(live, new NDList(fake), true).head();
+            c.backward(loss.discriminatorLoss(r, f));
+        }
+        dT.step();
+        NDArray z2 = gan.trainer.getLatent().sample(s, n, DataType.FLOAT32);
+        try (GradientCollector c = gT.newGradientCollector()) {
+            NDArray fake = g.forward(live, new NDList(z2), true).head();
+            NDArray f = d.forward(detached, new NDList(fake), true).head();
+            c.backward(loss.generatorLoss(null, f));
+        }
+        gT.step();
+    }
+
     /** w − lr · ∂L/∂w for every trainable parameter, as values by path (the block is unchanged). */
     private static Map<String, float[]> sgdStep(Block block, float lr) {
         Map<String, float[]> values = TinyGan.values(block);

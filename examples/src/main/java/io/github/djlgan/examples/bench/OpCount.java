@@ -21,11 +21,14 @@ import java.util.Map;
  * Counts the engine operations of one run with the PyTorch profiler (DJL's {@code
  * JniUtils.startProfile}/{@code stopProfile}, reached by reflection: the examples have the PyTorch
  * engine at run time only). A top-level event is one not nested in another on the same thread: in
- * the forward pass an ATen operation DJL called, in the backward pass an autograd node.
+ * the forward pass an ATen operation DJL called, in the backward pass an autograd node. With the
+ * system property {@code bench.trace} set to a path prefix, each profiled run's Chrome trace is
+ * kept as {@code <prefix>-<nanotime>.json} for a per-operation breakdown (chrome://tracing).
  */
 final class OpCount {
 
     private static final String NODE = "autograd::engine::evaluate_function";
+    private static final int TOP = 12;
 
     private OpCount() {}
 
@@ -35,8 +38,10 @@ final class OpCount {
      * @param engine the engine; only PyTorch is profiled
      * @param work the run
      * @return {@code engine_calls} (top-level ATen operations, i.e. calls from Java), {@code
-     *     autograd_nodes} (backward nodes) and {@code aten_ops} (every ATen event, nested ones
-     *     included), or an empty map on another engine
+     *     autograd_nodes} (backward nodes), {@code aten_ops} (every ATen event, nested ones
+     *     included), {@code in_engine_us} (the time inside top-level events; the rest of the run is
+     *     Java, JNI and gaps) and {@code top_level_us} (the names with the most top-level time,
+     *     most first), or an empty map on another engine
      */
     static Map<String, Object> of(Engine engine, Runnable work) {
         Map<String, Object> counts = new LinkedHashMap<>();
@@ -56,6 +61,13 @@ final class OpCount {
                 stop.invoke(null, trace.toString());
             }
             counts.putAll(count(JsonParser.parseString(Files.readString(trace))));
+            String keep = System.getProperty("bench.trace");
+            if (keep != null) {
+                Files.copy(
+                        trace,
+                        Path.of(keep + "-" + System.nanoTime() + ".json"),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
             Files.deleteIfExists(trace);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -83,6 +95,8 @@ final class OpCount {
         int forward = 0;
         int backward = 0;
         int aten = 0;
+        double busy = 0;
+        Map<String, Double> byName = new HashMap<>();
         for (JsonObject o : timed) {
             String name = o.get("name").getAsString();
             if (name.startsWith("aten::")) {
@@ -92,7 +106,10 @@ final class OpCount {
             double ts = o.get("ts").getAsDouble();
             Double end = openUntil.get(thread);
             if (end == null || ts >= end) {
-                openUntil.put(thread, ts + o.get("dur").getAsDouble());
+                double dur = o.get("dur").getAsDouble();
+                openUntil.put(thread, ts + dur);
+                busy += dur;
+                byName.merge(name, dur, Double::sum);
                 if (name.startsWith(NODE)) {
                     backward++;
                 } else {
@@ -104,6 +121,13 @@ final class OpCount {
         counts.put("engine_calls", forward);
         counts.put("autograd_nodes", backward);
         counts.put("aten_ops", aten);
+        counts.put("in_engine_us", busy);
+        Map<String, Double> top = new LinkedHashMap<>();
+        byName.entrySet().stream()
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .limit(TOP)
+                .forEach(e -> top.put(e.getKey(), e.getValue()));
+        counts.put("top_level_us", top);
         return counts;
     }
 }

@@ -289,6 +289,22 @@ public class BenchTest {
         assertEquals(counts.get("engine_calls"), 2);
         assertEquals(counts.get("autograd_nodes"), 1);
         assertEquals(counts.get("aten_ops"), 4);
+        assertEquals(counts.get("in_engine_us"), 20.0);
+        assertEquals(
+                counts.get("top_level_us"),
+                Map.of(
+                        "aten::linear",
+                        10.0,
+                        "autograd::engine::evaluate_function: MmBackward0",
+                        8.0,
+                        "aten::sum",
+                        2.0));
+        assertEquals(
+                List.copyOf(((Map<?, ?>) counts.get("top_level_us")).keySet()),
+                List.of(
+                        "aten::linear",
+                        "autograd::engine::evaluate_function: MmBackward0",
+                        "aten::sum"));
     }
 
     @Test
