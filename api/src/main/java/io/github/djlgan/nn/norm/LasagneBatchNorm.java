@@ -66,8 +66,15 @@ import java.util.stream.IntStream;
  * Trainer} on one device that array is the parameter's own, so the averages are saved with the
  * model. On several devices each device updates its own copy from its slice of the batch, and only
  * the copy that is the parameter's own array is saved (DJL does not synchronise parameters that
- * need no gradient). The batch mean is a sum divided by the count, because the PyTorch engine's
- * {@code mean} takes one axis only.
+ * need no gradient).
+ *
+ * <p>Computation: the input is viewed as a matrix with one row per position on the axes not in A
+ * and per position on the axes of A before them (its axes permuted first when the axes not in A are
+ * not contiguous, which the default axes are); the sums over A and the repetition of the
+ * per-channel values along A are products with a column or row of ones, the batch mean is the sum
+ * divided by the count, and the per-channel factor γ · invStd is formed before it meets the input.
+ * Only matrix products and element-wise operations of equal shapes touch the full-size arrays, in
+ * the forward pass and in its gradient.
  *
  * <p>Bad inputs: the input must have the parameters' data type and the sizes they were initialized
  * with on every axis not in A; a pass that needs batch statistics (training, or updating the
@@ -171,54 +178,156 @@ public class LasagneBatchNorm extends BaseBlock {
         Device device = x.getDevice();
         NDArray storedMean = store.getValue(mean, device, training);
         NDArray storedInvStd = store.getValue(invStd, device, training);
-        Shape broadcast = broadcastShape(x.getShape());
         NDManager scope = x.getManager();
+        DataType type = x.getDataType();
+
+        // the input as a (P·K, Q) matrix: kept axes contiguous, normalised ones around them
+        int[] perm = permutation();
+        NDArray xt = isIdentity(perm) ? x : x.transpose(perm);
+        Channels c = Channels.of(xt.getShape(), numBefore(), rank - axes.length);
+        NDArray rows = xt.reshape(c.outer() * c.kept(), c.inner());
+        Shape row = new Shape(1, c.kept());
 
         NDArray batchMean = null;
         NDArray batchInvStd = null;
+        NDArray deviation = null; // x − μ, when μ is the batch mean
         if (!use || update) {
-            NDArray[] moments = moments(x);
-            if (x.getDataType() != DataType.FLOAT64
-                    && !Tensors.allFinite(moments[1].stopGradient())) {
+            NDArray[] moments = moments(rows, c);
+            if (type != DataType.FLOAT64 && !Tensors.allFinite(moments[1].stopGradient())) {
                 // (x − μ)² overflowed (float32: |x − μ| above ~1.8e19): the same formula in
                 // float64, where it cannot for a finite input, rounded back
-                moments = moments(x.toType(DataType.FLOAT64, false));
+                moments = moments(rows.toType(DataType.FLOAT64, false), c);
             }
-            batchMean = moments[0].toType(x.getDataType(), false);
+            batchMean = moments[0].toType(type, false);
             batchInvStd =
                     moments[1]
                             .add((double) epsilon)
                             .pow(Tensors.scalar(moments[1], -0.5))
-                            .toType(x.getDataType(), false);
+                            .toType(type, false);
+            deviation = moments[2].getDataType() == type ? moments[2] : null;
         }
-        NDArray mu = batchMean;
         NDArray inv = batchInvStd;
         if (use) {
             // a call that also updates the averages must normalise with (and differentiate
             // through) their values from before the update: take copies
-            mu = onInput(storedMean, broadcast, scope, update);
-            inv = onInput(storedInvStd, broadcast, scope, update);
+            deviation = rows.sub(c.repeat(onInput(storedMean, row, scope, update)));
+            inv = onInput(storedInvStd, row, scope, update);
+        } else if (deviation == null) {
+            deviation = rows.sub(c.repeat(batchMean));
         }
-        NDArray g = onInput(store.getValue(gamma, device, training), broadcast, scope);
-        NDArray b = onInput(store.getValue(beta, device, training), broadcast, scope);
-        NDArray y = normalize(x, mu, inv, g, b);
+        // y = (x − μ) · (γ · invStd) + β: the per-channel factor on the (1, K) arrays
+        NDArray g = onInput(store.getValue(gamma, device, training), row, scope);
+        NDArray b = onInput(store.getValue(beta, device, training), row, scope);
+        NDArray y = deviation.mul(c.repeat(g == null ? inv : inv.mul(g)));
+        if (b != null) {
+            y = y.add(c.repeat(b));
+        }
+        y = y.reshape(xt.getShape());
+        if (!isIdentity(perm)) {
+            y = y.transpose(inverse(perm));
+        }
         if (update) {
             updateAverages(storedMean, storedInvStd, batchMean, batchInvStd);
         }
         return y;
     }
 
-    /** The batch mean μ_B and biased variance over the normalised axes, in x's type. */
-    private NDArray[] moments(NDArray x) {
-        double count = 1;
-        for (int axis : axes) {
-            count *= x.getShape().get(axis);
-        }
+    /**
+     * The batch mean μ_B (1, K), the biased variance (1, K) and the deviation x − μ_B (P·K, Q) of
+     * the input rows, in their type.
+     */
+    private static NDArray[] moments(NDArray rows, Channels c) {
         // array scalars, not Java numbers, in mul/div/pow under autograd (see Tensors)
-        NDArray n = Tensors.scalar(x, count);
-        NDArray mean = x.sum(axes, true).div(n);
-        NDArray variance = x.sub(mean).square().sum(axes, true).div(n);
-        return new NDArray[] {mean, variance};
+        NDArray n = Tensors.scalar(rows, (double) c.outer() * c.inner());
+        NDArray mean = c.sum(rows).div(n);
+        NDArray deviation = rows.sub(c.repeat(mean));
+        NDArray variance = c.sum(deviation.square()).div(n);
+        return new NDArray[] {mean, variance, deviation};
+    }
+
+    /**
+     * The order of the input axes that makes the kept axes contiguous: the normalised axes before
+     * the first kept axis, the kept axes, then the other normalised axes. It is the identity when
+     * the kept axes are contiguous, as for the default axes.
+     */
+    private int[] permutation() {
+        int first = firstKept();
+        return IntStream.concat(
+                        IntStream.concat(
+                                Arrays.stream(axes).filter(a -> a < first),
+                                IntStream.range(0, rank).filter(i -> !isNormalised(i))),
+                        Arrays.stream(axes).filter(a -> a > first))
+                .toArray();
+    }
+
+    /** The number of normalised axes before the first kept axis. */
+    private int numBefore() {
+        int first = firstKept();
+        return (int) Arrays.stream(axes).filter(a -> a < first).count();
+    }
+
+    /** The first axis not normalised, or the rank when every axis is. */
+    private int firstKept() {
+        return IntStream.range(0, rank).filter(i -> !isNormalised(i)).findFirst().orElse(rank);
+    }
+
+    private boolean isNormalised(int axis) {
+        return Arrays.binarySearch(axes, axis) >= 0;
+    }
+
+    private static boolean isIdentity(int[] perm) {
+        return IntStream.range(0, perm.length).allMatch(i -> perm[i] == i);
+    }
+
+    private static int[] inverse(int[] perm) {
+        int[] inverse = new int[perm.length];
+        for (int i = 0; i < perm.length; i++) {
+            inverse[perm[i]] = i;
+        }
+        return inverse;
+    }
+
+    /**
+     * The input viewed as (P, K, Q) — P positions on the normalised axes before the kept ones, K on
+     * the kept axes, Q on the normalised axes after them — with the sum over P and Q and the
+     * repetition along P and Q written as products with ones. MXNet's CPU reductions, and the
+     * gradients of its broadcasting operations (reductions too), are several times slower than a
+     * matrix product with ones; on PyTorch the products cost about what the reductions do.
+     */
+    private record Channels(long outer, long kept, long inner) {
+
+        /** The view of a permuted input shape whose first {@code before} axes are normalised. */
+        static Channels of(Shape permuted, int before, int numKept) {
+            return new Channels(
+                    permuted.slice(0, before).size(),
+                    permuted.slice(before, before + numKept).size(),
+                    permuted.slice(before + numKept).size());
+        }
+
+        /** The sum over P and Q of z (P·K·Q values in (P, K, Q) order): (1, K). */
+        NDArray sum(NDArray z) {
+            NDArray s = z.reshape(outer * kept, inner);
+            if (inner != 1) {
+                s = s.matMul(ones(z, inner, 1));
+            }
+            s = s.reshape(outer, kept);
+            return outer != 1 ? ones(z, 1, outer).matMul(s) : s;
+        }
+
+        /** v (K values) repeated along P and Q: (P·K, Q). */
+        NDArray repeat(NDArray v) {
+            NDArray r = v.reshape(1, kept);
+            if (outer != 1) {
+                r = ones(v, outer, 1).matMul(r);
+            }
+            r = r.reshape(outer * kept, 1);
+            return inner != 1 ? r.matMul(ones(v, 1, inner)) : r;
+        }
+
+        private static NDArray ones(NDArray like, long rows, long columns) {
+            return like.getManager()
+                    .ones(new Shape(rows, columns), like.getDataType(), like.getDevice());
+        }
     }
 
     /**
@@ -252,15 +361,6 @@ public class LasagneBatchNorm extends BaseBlock {
     private static NDArray onInput(NDArray stored, Shape shape, NDManager manager, boolean copy) {
         NDArray view = onInput(stored, shape, manager);
         return copy ? view.duplicate() : view;
-    }
-
-    /** The input shape with size 1 on every normalised axis. */
-    private Shape broadcastShape(Shape in) {
-        long[] dims = in.getShape().clone(); // getShape() returns the live array
-        for (int axis : axes) {
-            dims[axis] = 1;
-        }
-        return new Shape(dims);
     }
 
     /** The input shape with the normalised axes removed: the shape of every parameter. */
