@@ -107,11 +107,11 @@ public class MinibatchStdDev extends BaseBlock {
 
     /**
      * s[m, a], (M, n): the mean over b and p of σ[m, a, b, p], computed in {@code compute}. Every
-     * sum is a matrix product: with y the (G, M·n·c·P) view of x, the group means are a row of 1/G
-     * times y, repeated over g by a column of ones, the variances a row of 1/G times the squared
-     * deviations, and the means over (b, p) a product with a column of 1/(c·P). MXNet's CPU
-     * reductions, and the gradients of its broadcasting operations, are several times slower than
-     * these products.
+     * sum is a matrix product: with y the (G, M·n·c·P) view of x, the deviations x − μ are C·y with
+     * the centering matrix C = I − (1/G)·1·1ᵀ (G × G), the variances (1/G)·1ᵀ·(C·y)², and the means
+     * over (b, p) a product with a column of 1/(c·P). MXNet's CPU reductions, and the gradients of
+     * its broadcasting operations, are several times slower than these products. C·y costs 2G
+     * multiply-adds per value (G = 4 by default; the whole batch with {@code optGroupSize(0)}).
      */
     private NDArray groupStd(NDArray x, DataType compute) {
         Shape in = x.getShape();
@@ -119,22 +119,22 @@ public class MinibatchStdDev extends BaseBlock {
         long g = group(n);
         long perStatistic = in.size() / n / numChannels; // c·P
         NDArray y = x.toType(compute, false).reshape(g, in.size() / g); // (G, M·n·c·P)
-        NDArray mu = reciprocals(y, 1, g).matMul(y); // μ[m, a, b, p], (1, M·n·c·P)
-        NDArray deviation = y.sub(ones(y, g, 1).matMul(mu));
-        NDArray variance = reciprocals(y, 1, g).matMul(deviation.square());
+        NDArray centering =
+                y.getManager()
+                        .eye((int) g, (int) g, 0, compute, y.getDevice())
+                        .sub(reciprocals(y, g, g, g));
+        NDArray deviation = centering.matMul(y); // x[g, m, a, b, p] − μ[m, a, b, p]
+        NDArray variance = reciprocals(y, 1, g, g).matMul(deviation.square());
         NDArray sigma = variance.add(epsilon).sqrt().reshape(-1, perStatistic); // (M·n, c·P)
-        return sigma.matMul(reciprocals(y, perStatistic, 1)).reshape(n / g, numChannels);
+        return sigma.matMul(reciprocals(y, perStatistic, 1, perStatistic))
+                .reshape(n / g, numChannels);
     }
 
-    /** A (rows, columns) array of ones, of {@code like}'s type, manager and device. */
-    private static NDArray ones(NDArray like, long rows, long columns) {
+    /** A (rows, columns) array of 1/count, of {@code like}'s type, manager and device. */
+    private static NDArray reciprocals(NDArray like, long rows, long columns, long count) {
         return like.getManager()
-                .ones(new Shape(rows, columns), like.getDataType(), like.getDevice());
-    }
-
-    /** A (rows, columns) array of 1/count, count = rows · columns (one side is 1). */
-    private static NDArray reciprocals(NDArray like, long rows, long columns) {
-        return ones(like, rows, columns).div(Tensors.scalar(like, rows * columns));
+                .ones(new Shape(rows, columns), like.getDataType(), like.getDevice())
+                .div(Tensors.scalar(like, count));
     }
 
     private long group(long batch) {

@@ -102,6 +102,22 @@ public class MinibatchStdDevTest extends EngineTest {
         }
     }
 
+    /**
+     * Group sizes whose reciprocal is not a binary fraction (3, and the whole batch of 6): the
+     * block centres each group with the matrix I − 1/G, whose entries are rounded. In float64 the
+     * result is the reference's to rounding; in float32, with values far from zero (mean 100,
+     * standard deviation 1), within a few units in the last place of the values (about 1e-5 each).
+     */
+    @Test
+    public void groupSizesWithoutExactReciprocal() {
+        for (int groupSize : new int[] {3, 0}) {
+            MinibatchStdDev block = MinibatchStdDev.builder().optGroupSize(groupSize).build();
+            NDArray x = randn(40 + groupSize, 6, 4, 3).add(100);
+            assertMatches(block, x, true, 1e-4);
+            assertMatches(block, x.toType(DataType.FLOAT64, false), true, 1e-12);
+        }
+    }
+
     @Test
     public void batchSmallerThanGroupIsOneGroup() {
         for (long[] dims : new long[][] {{3, 4, 5}, {2, 2, 3, 3}}) {
