@@ -68,13 +68,12 @@ import java.util.stream.IntStream;
  * the copy that is the parameter's own array is saved (DJL does not synchronise parameters that
  * need no gradient).
  *
- * <p>Computation: the input is viewed as a matrix with one row per position on the axes not in A
- * and per position on the axes of A before them (its axes permuted first when the axes not in A are
- * not contiguous, which the default axes are); the sums over A and the repetition of the
- * per-channel values along A are products with a column or row of ones, the batch mean is the sum
- * divided by the count, and the per-channel factor γ · invStd is formed before it meets the input.
- * Only matrix products and element-wise operations of equal shapes touch the full-size arrays, in
- * the forward pass and in its gradient.
+ * <p>Computation: the input is viewed as (P, K, Q), K positions on the axes not in A and P and Q on
+ * the axes of A before and after them (its axes permuted first when the axes not in A are not
+ * contiguous, which the default axes are); the batch mean is the sum divided by the count, and the
+ * per-channel factor γ · invStd is formed before it meets the input. The sums over A and the
+ * repetitions of per-channel values along A are either the engine's reductions and broadcasting or
+ * matrix products with ones ({@link Builder#optSumsAsProducts}).
  *
  * <p>Bad inputs: the input must have the parameters' data type and the sizes they were initialized
  * with on every axis not in A; a pass that needs batch statistics (training, or updating the
@@ -107,6 +106,7 @@ public class LasagneBatchNorm extends BaseBlock {
     private final float alpha;
     private final Boolean useAverages;
     private final Boolean updateAverages;
+    private final Boolean sumsAsProducts;
     private final Parameter beta;
     private final Parameter gamma;
     private final Parameter mean;
@@ -123,6 +123,7 @@ public class LasagneBatchNorm extends BaseBlock {
         alpha = builder.alpha;
         useAverages = builder.useAverages;
         updateAverages = builder.updateAverages;
+        sumsAsProducts = builder.sumsAsProducts;
         beta = builder.center ? addParameter("beta", Parameter.Type.BETA) : null;
         gamma = builder.scale ? addParameter("gamma", Parameter.Type.GAMMA) : null;
         mean = addState("mean", Parameter.Type.RUNNING_MEAN, Initializer.ZEROS);
@@ -181,12 +182,13 @@ public class LasagneBatchNorm extends BaseBlock {
         NDManager scope = x.getManager();
         DataType type = x.getDataType();
 
-        // the input as a (P·K, Q) matrix: kept axes contiguous, normalised ones around them
+        // the input as (P, K, Q): kept axes contiguous, normalised ones around them
         int[] perm = permutation();
         NDArray xt = isIdentity(perm) ? x : x.transpose(perm);
-        Channels c = Channels.of(xt.getShape(), numBefore(), rank - axes.length);
-        NDArray rows = xt.reshape(c.outer() * c.kept(), c.inner());
-        Shape row = new Shape(1, c.kept());
+        boolean products = sumsAsProducts != null ? sumsAsProducts : Tensors.slowBroadcasting(x);
+        Channels c = Channels.of(xt, numBefore(), rank - axes.length, products);
+        NDArray rows = c.rows(xt);
+        Shape row = new Shape(1, storedMean.size());
 
         NDArray batchMean = null;
         NDArray batchInvStd = null;
@@ -196,7 +198,8 @@ public class LasagneBatchNorm extends BaseBlock {
             if (type != DataType.FLOAT64 && !Tensors.allFinite(moments[1].stopGradient())) {
                 // (x − μ)² overflowed (float32: |x − μ| above ~1.8e19): the same formula in
                 // float64, where it cannot for a finite input, rounded back
-                moments = moments(rows.toType(DataType.FLOAT64, false), c);
+                NDArray rows64 = rows.toType(DataType.FLOAT64, false);
+                moments = moments(rows64, c.withTypeOf(rows64));
             }
             batchMean = moments[0].toType(type, false);
             batchInvStd =
@@ -238,7 +241,7 @@ public class LasagneBatchNorm extends BaseBlock {
      */
     private static NDArray[] moments(NDArray rows, Channels c) {
         // array scalars, not Java numbers, in mul/div/pow under autograd (see Tensors)
-        NDArray n = Tensors.scalar(rows, (double) c.outer() * c.inner());
+        NDArray n = Tensors.scalar(rows, c.count());
         NDArray mean = c.sum(rows).div(n);
         NDArray deviation = rows.sub(c.repeat(mean));
         NDArray variance = c.sum(deviation.square()).div(n);
@@ -290,43 +293,87 @@ public class LasagneBatchNorm extends BaseBlock {
     /**
      * The input viewed as (P, K, Q) — P positions on the normalised axes before the kept ones, K on
      * the kept axes, Q on the normalised axes after them — with the sum over P and Q and the
-     * repetition along P and Q written as products with ones. MXNet's CPU reductions, and the
-     * gradients of its broadcasting operations (reductions too), are several times slower than a
-     * matrix product with ones; on PyTorch the products cost about what the reductions do.
+     * repetition along P and Q in one of two formulations: the engine's reductions and broadcasting
+     * (rows (P, K, Q), repetitions (1, K, 1)), or products with rows of ones made once per view
+     * (rows (P·K, Q), repetitions (P·K, Q)), where only matrix products and element-wise operations
+     * of equal shapes touch the full-size arrays, in the forward pass and its gradient.
      */
-    private record Channels(long outer, long kept, long inner) {
+    private static final class Channels {
 
-        /** The view of a permuted input shape whose first {@code before} axes are normalised. */
-        static Channels of(Shape permuted, int before, int numKept) {
+        private final long outer;
+        private final long kept;
+        private final long inner;
+        private final boolean products;
+        private final NDArray outerOnes; // (1, P), null unless products and P ≠ 1
+        private final NDArray innerOnes; // (1, Q), null unless products and Q ≠ 1
+
+        private Channels(long outer, long kept, long inner, boolean products, NDArray like) {
+            this.outer = outer;
+            this.kept = kept;
+            this.inner = inner;
+            this.products = products;
+            outerOnes = products && outer != 1 ? ones(like, outer) : null;
+            innerOnes = products && inner != 1 ? ones(like, inner) : null;
+        }
+
+        /**
+         * The view of a permuted input whose first {@code before} axes are normalised, with ones of
+         * its type when the sums are products.
+         */
+        static Channels of(NDArray permuted, int before, int numKept, boolean products) {
+            Shape shape = permuted.getShape();
             return new Channels(
-                    permuted.slice(0, before).size(),
-                    permuted.slice(before, before + numKept).size(),
-                    permuted.slice(before + numKept).size());
+                    shape.slice(0, before).size(),
+                    shape.slice(before, before + numKept).size(),
+                    shape.slice(before + numKept).size(),
+                    products,
+                    permuted);
+        }
+
+        /** The same view with ones of {@code like}'s type. */
+        Channels withTypeOf(NDArray like) {
+            return new Channels(outer, kept, inner, products, like);
+        }
+
+        long count() {
+            return outer * inner;
+        }
+
+        /** The input rows: (P·K, Q) for products, (P, K, Q) otherwise. */
+        NDArray rows(NDArray permuted) {
+            return products
+                    ? permuted.reshape(outer * kept, inner)
+                    : permuted.reshape(outer, kept, inner);
         }
 
         /** The sum over P and Q of z (P·K·Q values in (P, K, Q) order): (1, K). */
         NDArray sum(NDArray z) {
+            if (!products) {
+                return z.reshape(outer, kept, inner).sum(new int[] {0, 2}).reshape(1, kept);
+            }
             NDArray s = z.reshape(outer * kept, inner);
-            if (inner != 1) {
-                s = s.matMul(ones(z, inner, 1));
+            if (innerOnes != null) {
+                s = s.matMul(innerOnes.reshape(inner, 1));
             }
             s = s.reshape(outer, kept);
-            return outer != 1 ? ones(z, 1, outer).matMul(s) : s;
+            return outerOnes != null ? outerOnes.matMul(s) : s;
         }
 
-        /** v (K values) repeated along P and Q: (P·K, Q). */
+        /** v (K values) repeated along P and Q, for an operation with the rows. */
         NDArray repeat(NDArray v) {
+            if (!products) {
+                return v.reshape(1, kept, 1);
+            }
             NDArray r = v.reshape(1, kept);
-            if (outer != 1) {
-                r = ones(v, outer, 1).matMul(r);
+            if (outerOnes != null) {
+                r = outerOnes.reshape(outer, 1).matMul(r);
             }
             r = r.reshape(outer * kept, 1);
-            return inner != 1 ? r.matMul(ones(v, 1, inner)) : r;
+            return innerOnes != null ? r.matMul(innerOnes) : r;
         }
 
-        private static NDArray ones(NDArray like, long rows, long columns) {
-            return like.getManager()
-                    .ones(new Shape(rows, columns), like.getDataType(), like.getDevice());
+        private static NDArray ones(NDArray like, long size) {
+            return like.getManager().ones(new Shape(1, size), like.getDataType(), like.getDevice());
         }
     }
 
@@ -588,6 +635,7 @@ public class LasagneBatchNorm extends BaseBlock {
         private boolean scale = true;
         private Boolean useAverages;
         private Boolean updateAverages;
+        private Boolean sumsAsProducts;
 
         Builder() {}
 
@@ -672,6 +720,22 @@ public class LasagneBatchNorm extends BaseBlock {
          */
         public Builder optUpdateAverages(Boolean updateAverages) {
             this.updateAverages = updateAverages;
+            return this;
+        }
+
+        /**
+         * Sets how the sums over the normalised axes, and the repetitions of the per-channel values
+         * along them, are computed: as matrix products with ones ({@code true}) or with the
+         * engine's reductions and broadcasting ({@code false}). The results agree to float
+         * rounding; only the speed differs. Default {@code null}: products where {@link
+         * Tensors#slowBroadcasting} says the engine's reductions and broadcast gradients are slow
+         * (MXNet), the engine's operations otherwise.
+         *
+         * @param sumsAsProducts the formulation, or {@code null} for the engine's default
+         * @return this builder
+         */
+        public Builder optSumsAsProducts(Boolean sumsAsProducts) {
+            this.sumsAsProducts = sumsAsProducts;
             return this;
         }
 
