@@ -63,4 +63,20 @@ public final class Tensors {
     public static boolean allFinite(NDArray x) {
         return x.mul(0).eq(0).all().getBoolean();
     }
+
+    /**
+     * Whether {@code x}'s engine has slow CPU reductions and slow gradients of broadcasting
+     * operations, so that sums and repetitions are better written as matrix products with ones:
+     * true on MXNet (a reduction there takes about 5 ns per element, and the gradient of a
+     * broadcast operand is such a reduction), false otherwise (PyTorch's are as fast as the
+     * products, which cost extra full-size arrays). The measurements are in {@code
+     * docs/design-measurements.md}. Nothing in the NDArray API tells this, hence the test of the
+     * engine's name.
+     *
+     * @param x an array of the engine in question
+     * @return true if the engine is MXNet
+     */
+    public static boolean slowBroadcasting(NDArray x) {
+        return "MXNet".equals(x.getManager().getEngine().getEngineName());
+    }
 }

@@ -56,12 +56,14 @@ public class MinibatchStdDev extends BaseBlock {
     private final int groupSize;
     private final int numChannels;
     private final float epsilon;
+    private final Boolean sumsAsProducts;
 
     MinibatchStdDev(Builder builder) {
         super(NAME, VERSION);
         groupSize = builder.groupSize;
         numChannels = builder.numChannels;
         epsilon = builder.epsilon;
+        sumsAsProducts = builder.sumsAsProducts;
     }
 
     /**
@@ -105,16 +107,42 @@ public class MinibatchStdDev extends BaseBlock {
                 .toType(type, false);
     }
 
-    /** s[m, a], (M, n): the mean over b and p of σ[m, a, b, p], computed in {@code compute}. */
+    /**
+     * s[m, a], (M, n): the mean over b and p of σ[m, a, b, p], computed in {@code compute}, with
+     * the engine's reductions and broadcasting, or with matrix products ({@link
+     * Builder#optSumsAsProducts}): with y the (G, M·n·c·P) view of x, the deviations x − μ are C·y
+     * with the centering matrix C = I − (1/G)·1·1ᵀ (G × G), the variances (1/G)·1ᵀ·(C·y)², and the
+     * means over (b, p) a product with a column of 1/(c·P). C·y costs 2G multiply-adds per value (G
+     * = 4 by default; the whole batch with {@code optGroupSize(0)}).
+     */
     private NDArray groupStd(NDArray x, DataType compute) {
         Shape in = x.getShape();
         long n = in.get(0);
         long g = group(n);
         long perStatistic = in.size() / n / numChannels; // c·P
-        NDArray y = x.toType(compute, false).reshape(g, n / g, numChannels, perStatistic);
-        y = y.sub(y.mean(new int[] {0}, true)); // deviation from the group mean
-        NDArray sigma = y.square().mean(new int[] {0}).add(epsilon).sqrt(); // (M, n, c·P)
-        return sigma.mean(new int[] {2}); // (M, n)
+        if (!(sumsAsProducts != null ? sumsAsProducts : Tensors.slowBroadcasting(x))) {
+            NDArray y = x.toType(compute, false).reshape(g, n / g, numChannels, perStatistic);
+            y = y.sub(y.mean(new int[] {0}, true)); // deviation from the group mean
+            NDArray sigma = y.square().mean(new int[] {0}).add(epsilon).sqrt(); // (M, n, c·P)
+            return sigma.mean(new int[] {2}); // (M, n)
+        }
+        NDArray y = x.toType(compute, false).reshape(g, in.size() / g); // (G, M·n·c·P)
+        NDArray centering =
+                y.getManager()
+                        .eye((int) g, (int) g, 0, compute, y.getDevice())
+                        .sub(reciprocals(y, g, g, g));
+        NDArray deviation = centering.matMul(y); // x[g, m, a, b, p] − μ[m, a, b, p]
+        NDArray variance = reciprocals(y, 1, g, g).matMul(deviation.square());
+        NDArray sigma = variance.add(epsilon).sqrt().reshape(-1, perStatistic); // (M·n, c·P)
+        return sigma.matMul(reciprocals(y, perStatistic, 1, perStatistic))
+                .reshape(n / g, numChannels);
+    }
+
+    /** A (rows, columns) array of 1/count, of {@code like}'s type, manager and device. */
+    private static NDArray reciprocals(NDArray like, long rows, long columns, long count) {
+        return like.getManager()
+                .ones(new Shape(rows, columns), like.getDataType(), like.getDevice())
+                .div(Tensors.scalar(like, count));
     }
 
     private long group(long batch) {
@@ -215,6 +243,7 @@ public class MinibatchStdDev extends BaseBlock {
         private int groupSize = 4;
         private int numChannels = 1;
         private float epsilon = 1e-8f;
+        private Boolean sumsAsProducts;
 
         Builder() {}
 
@@ -250,6 +279,22 @@ public class MinibatchStdDev extends BaseBlock {
          */
         public Builder optEpsilon(float epsilon) {
             this.epsilon = epsilon;
+            return this;
+        }
+
+        /**
+         * Sets how the group means and variances and the means over the feature positions are
+         * computed: as matrix products ({@code true}) or with the engine's reductions and
+         * broadcasting ({@code false}). The results agree to float rounding; only the speed
+         * differs. Default {@code null}: products where {@link Tensors#slowBroadcasting} says the
+         * engine's reductions and broadcast gradients are slow (MXNet), the engine's operations
+         * otherwise.
+         *
+         * @param sumsAsProducts the formulation, or {@code null} for the engine's default
+         * @return this builder
+         */
+        public Builder optSumsAsProducts(Boolean sumsAsProducts) {
+            this.sumsAsProducts = sumsAsProducts;
             return this;
         }
 

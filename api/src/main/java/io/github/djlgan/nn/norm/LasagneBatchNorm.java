@@ -66,8 +66,14 @@ import java.util.stream.IntStream;
  * Trainer} on one device that array is the parameter's own, so the averages are saved with the
  * model. On several devices each device updates its own copy from its slice of the batch, and only
  * the copy that is the parameter's own array is saved (DJL does not synchronise parameters that
- * need no gradient). The batch mean is a sum divided by the count, because the PyTorch engine's
- * {@code mean} takes one axis only.
+ * need no gradient).
+ *
+ * <p>Computation: the input is viewed as (P, K, Q), K positions on the axes not in A and P and Q on
+ * the axes of A before and after them (its axes permuted first when the axes not in A are not
+ * contiguous, which the default axes are); the batch mean is the sum divided by the count, and the
+ * per-channel factor γ · invStd is formed before it meets the input. The sums over A and the
+ * repetitions of per-channel values along A are either the engine's reductions and broadcasting or
+ * matrix products with ones ({@link Builder#optSumsAsProducts}).
  *
  * <p>Bad inputs: the input must have the parameters' data type and the sizes they were initialized
  * with on every axis not in A; a pass that needs batch statistics (training, or updating the
@@ -100,6 +106,7 @@ public class LasagneBatchNorm extends BaseBlock {
     private final float alpha;
     private final Boolean useAverages;
     private final Boolean updateAverages;
+    private final Boolean sumsAsProducts;
     private final Parameter beta;
     private final Parameter gamma;
     private final Parameter mean;
@@ -116,6 +123,7 @@ public class LasagneBatchNorm extends BaseBlock {
         alpha = builder.alpha;
         useAverages = builder.useAverages;
         updateAverages = builder.updateAverages;
+        sumsAsProducts = builder.sumsAsProducts;
         beta = builder.center ? addParameter("beta", Parameter.Type.BETA) : null;
         gamma = builder.scale ? addParameter("gamma", Parameter.Type.GAMMA) : null;
         mean = addState("mean", Parameter.Type.RUNNING_MEAN, Initializer.ZEROS);
@@ -171,54 +179,202 @@ public class LasagneBatchNorm extends BaseBlock {
         Device device = x.getDevice();
         NDArray storedMean = store.getValue(mean, device, training);
         NDArray storedInvStd = store.getValue(invStd, device, training);
-        Shape broadcast = broadcastShape(x.getShape());
         NDManager scope = x.getManager();
+        DataType type = x.getDataType();
+
+        // the input as (P, K, Q): kept axes contiguous, normalised ones around them
+        int[] perm = permutation();
+        NDArray xt = isIdentity(perm) ? x : x.transpose(perm);
+        boolean products = sumsAsProducts != null ? sumsAsProducts : Tensors.slowBroadcasting(x);
+        Channels c = Channels.of(xt, numBefore(), rank - axes.length, products);
+        NDArray rows = c.rows(xt);
+        Shape row = new Shape(1, storedMean.size());
 
         NDArray batchMean = null;
         NDArray batchInvStd = null;
+        NDArray deviation = null; // x − μ, when μ is the batch mean
         if (!use || update) {
-            NDArray[] moments = moments(x);
-            if (x.getDataType() != DataType.FLOAT64
-                    && !Tensors.allFinite(moments[1].stopGradient())) {
+            NDArray[] moments = moments(rows, c);
+            if (type != DataType.FLOAT64 && !Tensors.allFinite(moments[1].stopGradient())) {
                 // (x − μ)² overflowed (float32: |x − μ| above ~1.8e19): the same formula in
                 // float64, where it cannot for a finite input, rounded back
-                moments = moments(x.toType(DataType.FLOAT64, false));
+                NDArray rows64 = rows.toType(DataType.FLOAT64, false);
+                moments = moments(rows64, c.withTypeOf(rows64));
             }
-            batchMean = moments[0].toType(x.getDataType(), false);
+            batchMean = moments[0].toType(type, false);
             batchInvStd =
                     moments[1]
                             .add((double) epsilon)
                             .pow(Tensors.scalar(moments[1], -0.5))
-                            .toType(x.getDataType(), false);
+                            .toType(type, false);
+            deviation = moments[2].getDataType() == type ? moments[2] : null;
         }
-        NDArray mu = batchMean;
         NDArray inv = batchInvStd;
         if (use) {
             // a call that also updates the averages must normalise with (and differentiate
             // through) their values from before the update: take copies
-            mu = onInput(storedMean, broadcast, scope, update);
-            inv = onInput(storedInvStd, broadcast, scope, update);
+            deviation = rows.sub(c.repeat(onInput(storedMean, row, scope, update)));
+            inv = onInput(storedInvStd, row, scope, update);
+        } else if (deviation == null) {
+            deviation = rows.sub(c.repeat(batchMean));
         }
-        NDArray g = onInput(store.getValue(gamma, device, training), broadcast, scope);
-        NDArray b = onInput(store.getValue(beta, device, training), broadcast, scope);
-        NDArray y = normalize(x, mu, inv, g, b);
+        // y = (x − μ) · (γ · invStd) + β: the per-channel factor on the (1, K) arrays
+        NDArray g = onInput(store.getValue(gamma, device, training), row, scope);
+        NDArray b = onInput(store.getValue(beta, device, training), row, scope);
+        NDArray y = deviation.mul(c.repeat(g == null ? inv : inv.mul(g)));
+        if (b != null) {
+            y = y.add(c.repeat(b));
+        }
+        y = y.reshape(xt.getShape());
+        if (!isIdentity(perm)) {
+            y = y.transpose(inverse(perm));
+        }
         if (update) {
             updateAverages(storedMean, storedInvStd, batchMean, batchInvStd);
         }
         return y;
     }
 
-    /** The batch mean μ_B and biased variance over the normalised axes, in x's type. */
-    private NDArray[] moments(NDArray x) {
-        double count = 1;
-        for (int axis : axes) {
-            count *= x.getShape().get(axis);
-        }
+    /**
+     * The batch mean μ_B (1, K), the biased variance (1, K) and the deviation x − μ_B (P·K, Q) of
+     * the input rows, in their type.
+     */
+    private static NDArray[] moments(NDArray rows, Channels c) {
         // array scalars, not Java numbers, in mul/div/pow under autograd (see Tensors)
-        NDArray n = Tensors.scalar(x, count);
-        NDArray mean = x.sum(axes, true).div(n);
-        NDArray variance = x.sub(mean).square().sum(axes, true).div(n);
-        return new NDArray[] {mean, variance};
+        NDArray n = Tensors.scalar(rows, c.count());
+        NDArray mean = c.sum(rows).div(n);
+        NDArray deviation = rows.sub(c.repeat(mean));
+        NDArray variance = c.sum(deviation.square()).div(n);
+        return new NDArray[] {mean, variance, deviation};
+    }
+
+    /**
+     * The order of the input axes that makes the kept axes contiguous: the normalised axes before
+     * the first kept axis, the kept axes, then the other normalised axes. It is the identity when
+     * the kept axes are contiguous, as for the default axes.
+     */
+    private int[] permutation() {
+        int first = firstKept();
+        return IntStream.concat(
+                        IntStream.concat(
+                                Arrays.stream(axes).filter(a -> a < first),
+                                IntStream.range(0, rank).filter(i -> !isNormalised(i))),
+                        Arrays.stream(axes).filter(a -> a > first))
+                .toArray();
+    }
+
+    /** The number of normalised axes before the first kept axis. */
+    private int numBefore() {
+        int first = firstKept();
+        return (int) Arrays.stream(axes).filter(a -> a < first).count();
+    }
+
+    /** The first axis not normalised, or the rank when every axis is. */
+    private int firstKept() {
+        return IntStream.range(0, rank).filter(i -> !isNormalised(i)).findFirst().orElse(rank);
+    }
+
+    private boolean isNormalised(int axis) {
+        return Arrays.binarySearch(axes, axis) >= 0;
+    }
+
+    private static boolean isIdentity(int[] perm) {
+        return IntStream.range(0, perm.length).allMatch(i -> perm[i] == i);
+    }
+
+    private static int[] inverse(int[] perm) {
+        int[] inverse = new int[perm.length];
+        for (int i = 0; i < perm.length; i++) {
+            inverse[perm[i]] = i;
+        }
+        return inverse;
+    }
+
+    /**
+     * The input viewed as (P, K, Q) — P positions on the normalised axes before the kept ones, K on
+     * the kept axes, Q on the normalised axes after them — with the sum over P and Q and the
+     * repetition along P and Q in one of two formulations: the engine's reductions and broadcasting
+     * (rows (P, K, Q), repetitions (1, K, 1)), or products with rows of ones made once per view
+     * (rows (P·K, Q), repetitions (P·K, Q)), where only matrix products and element-wise operations
+     * of equal shapes touch the full-size arrays, in the forward pass and its gradient.
+     */
+    private static final class Channels {
+
+        private final long outer;
+        private final long kept;
+        private final long inner;
+        private final boolean products;
+        private final NDArray outerOnes; // (1, P), null unless products and P ≠ 1
+        private final NDArray innerOnes; // (1, Q), null unless products and Q ≠ 1
+
+        private Channels(long outer, long kept, long inner, boolean products, NDArray like) {
+            this.outer = outer;
+            this.kept = kept;
+            this.inner = inner;
+            this.products = products;
+            outerOnes = products && outer != 1 ? ones(like, outer) : null;
+            innerOnes = products && inner != 1 ? ones(like, inner) : null;
+        }
+
+        /**
+         * The view of a permuted input whose first {@code before} axes are normalised, with ones of
+         * its type when the sums are products.
+         */
+        static Channels of(NDArray permuted, int before, int numKept, boolean products) {
+            Shape shape = permuted.getShape();
+            return new Channels(
+                    shape.slice(0, before).size(),
+                    shape.slice(before, before + numKept).size(),
+                    shape.slice(before + numKept).size(),
+                    products,
+                    permuted);
+        }
+
+        /** The same view with ones of {@code like}'s type. */
+        Channels withTypeOf(NDArray like) {
+            return new Channels(outer, kept, inner, products, like);
+        }
+
+        long count() {
+            return outer * inner;
+        }
+
+        /** The input rows: (P·K, Q) for products, (P, K, Q) otherwise. */
+        NDArray rows(NDArray permuted) {
+            return products
+                    ? permuted.reshape(outer * kept, inner)
+                    : permuted.reshape(outer, kept, inner);
+        }
+
+        /** The sum over P and Q of z (P·K·Q values in (P, K, Q) order): (1, K). */
+        NDArray sum(NDArray z) {
+            if (!products) {
+                return z.reshape(outer, kept, inner).sum(new int[] {0, 2}).reshape(1, kept);
+            }
+            NDArray s = z.reshape(outer * kept, inner);
+            if (innerOnes != null) {
+                s = s.matMul(innerOnes.reshape(inner, 1));
+            }
+            s = s.reshape(outer, kept);
+            return outerOnes != null ? outerOnes.matMul(s) : s;
+        }
+
+        /** v (K values) repeated along P and Q, for an operation with the rows. */
+        NDArray repeat(NDArray v) {
+            if (!products) {
+                return v.reshape(1, kept, 1);
+            }
+            NDArray r = v.reshape(1, kept);
+            if (outerOnes != null) {
+                r = outerOnes.reshape(outer, 1).matMul(r);
+            }
+            r = r.reshape(outer * kept, 1);
+            return innerOnes != null ? r.matMul(innerOnes) : r;
+        }
+
+        private static NDArray ones(NDArray like, long size) {
+            return like.getManager().ones(new Shape(1, size), like.getDataType(), like.getDevice());
+        }
     }
 
     /**
@@ -252,15 +408,6 @@ public class LasagneBatchNorm extends BaseBlock {
     private static NDArray onInput(NDArray stored, Shape shape, NDManager manager, boolean copy) {
         NDArray view = onInput(stored, shape, manager);
         return copy ? view.duplicate() : view;
-    }
-
-    /** The input shape with size 1 on every normalised axis. */
-    private Shape broadcastShape(Shape in) {
-        long[] dims = in.getShape().clone(); // getShape() returns the live array
-        for (int axis : axes) {
-            dims[axis] = 1;
-        }
-        return new Shape(dims);
     }
 
     /** The input shape with the normalised axes removed: the shape of every parameter. */
@@ -488,6 +635,7 @@ public class LasagneBatchNorm extends BaseBlock {
         private boolean scale = true;
         private Boolean useAverages;
         private Boolean updateAverages;
+        private Boolean sumsAsProducts;
 
         Builder() {}
 
@@ -572,6 +720,22 @@ public class LasagneBatchNorm extends BaseBlock {
          */
         public Builder optUpdateAverages(Boolean updateAverages) {
             this.updateAverages = updateAverages;
+            return this;
+        }
+
+        /**
+         * Sets how the sums over the normalised axes, and the repetitions of the per-channel values
+         * along them, are computed: as matrix products with ones ({@code true}) or with the
+         * engine's reductions and broadcasting ({@code false}). The results agree to float
+         * rounding; only the speed differs. Default {@code null}: products where {@link
+         * Tensors#slowBroadcasting} says the engine's reductions and broadcast gradients are slow
+         * (MXNet), the engine's operations otherwise.
+         *
+         * @param sumsAsProducts the formulation, or {@code null} for the engine's default
+         * @return this builder
+         */
+        public Builder optSumsAsProducts(Boolean sumsAsProducts) {
+            this.sumsAsProducts = sumsAsProducts;
             return this;
         }
 

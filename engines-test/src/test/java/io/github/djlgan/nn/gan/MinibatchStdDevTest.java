@@ -102,6 +102,71 @@ public class MinibatchStdDevTest extends EngineTest {
         }
     }
 
+    /**
+     * Group sizes whose reciprocal is not a binary fraction (3, and the whole batch of 6): the
+     * block centres each group with the matrix I − 1/G, whose entries are rounded. In float64 the
+     * result is the reference's to rounding; in float32, with values far from zero (mean 100,
+     * standard deviation 1), within a few units in the last place of the values (about 1e-5 each).
+     */
+    @Test
+    public void groupSizesWithoutExactReciprocal() {
+        for (int groupSize : new int[] {3, 0}) {
+            MinibatchStdDev block =
+                    MinibatchStdDev.builder()
+                            .optGroupSize(groupSize)
+                            .optSumsAsProducts(true)
+                            .build();
+            NDArray x = randn(40 + groupSize, 6, 4, 3).add(100);
+            assertMatches(block, x, true, 1e-4);
+            assertMatches(block, x.toType(DataType.FLOAT64, false), true, 1e-12);
+        }
+    }
+
+    /**
+     * Both formulations ({@code optSumsAsProducts}: matrix products, or the engine's reductions and
+     * broadcasting) match the reference for every rank, group size and channel count, agree with
+     * each other to float rounding, and have the right gradients.
+     */
+    @Test
+    public void bothFormulations() {
+        long[][] shapes = {{8, 4}, {8, 4, 3, 5}, {6, 2, 2, 3, 2}};
+        int seed = 500;
+        for (long[] dims : shapes) {
+            for (int groupSize : new int[] {0, 2, 3}) {
+                if (groupSize != 0 && dims[0] % groupSize != 0) {
+                    continue;
+                }
+                NDArray x = randn(seed++, dims);
+                NDArray[] outputs = new NDArray[2];
+                for (boolean products : new boolean[] {true, false}) {
+                    MinibatchStdDev block =
+                            MinibatchStdDev.builder()
+                                    .optGroupSize(groupSize)
+                                    .optNumChannels(2)
+                                    .optSumsAsProducts(products)
+                                    .build();
+                    assertMatches(block, x, true, 1e-5);
+                    outputs[products ? 0 : 1] = forward(block, true, x);
+                }
+                NDAssert.assertClose(
+                        outputs[0],
+                        NDAssert.toDoubles(outputs[1]),
+                        outputs[1].getShape(),
+                        1e-6,
+                        1e-6);
+            }
+        }
+        for (boolean products : new boolean[] {true, false}) {
+            MinibatchStdDev block =
+                    MinibatchStdDev.builder()
+                            .optGroupSize(2)
+                            .optNumChannels(2)
+                            .optSumsAsProducts(products)
+                            .build();
+            GradientCheck.of(block).check(manager, randn(seed++, DataType.FLOAT64, 4, 4, 3));
+        }
+    }
+
     @Test
     public void batchSmallerThanGroupIsOneGroup() {
         for (long[] dims : new long[][] {{3, 4, 5}, {2, 2, 3, 3}}) {

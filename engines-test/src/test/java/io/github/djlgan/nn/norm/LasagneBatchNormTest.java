@@ -210,6 +210,7 @@ public class LasagneBatchNormTest extends EngineTest {
             {new long[] {4, 3, 5}, new int[] {-1}, new int[] {2}},
             {new long[] {4, 3, 5}, new int[] {2, 0}, new int[] {0, 2}},
             {new long[] {3, 4, 2, 5}, new int[] {-3, 3}, new int[] {1, 3}},
+            {new long[] {2, 3, 4, 5}, new int[] {1, 2}, new int[] {1, 2}},
             {new long[] {4, 3, 5}, new int[] {0, 1, 2}, new int[] {0, 1, 2}},
         };
         int seed = 300;
@@ -240,6 +241,92 @@ public class LasagneBatchNormTest extends EngineTest {
                                 + Arrays.toString(axes)
                                 + " training="
                                 + training);
+            }
+        }
+    }
+
+    /**
+     * The two formulations of the sums and repetitions ({@code optSumsAsProducts}: matrix products
+     * with ones, or the engine's reductions and broadcasting) both match the reference, in training
+     * and inference, for contiguous and interleaved kept axes, every axis normalised, P = 1 and Q =
+     * 1; and they agree with each other to float rounding.
+     */
+    @Test
+    public void bothFormulationsMatchTheReferenceAndEachOther() {
+        Object[][] cases = {
+            // input shape, axes (null = default), resolved axes
+            {new long[] {5, 3, 4, 2}, null, new int[] {0, 2, 3}},
+            {new long[] {7, 3}, null, new int[] {0}},
+            {new long[] {4, 3, 5}, new int[] {1, 2}, new int[] {1, 2}},
+            {new long[] {2, 3, 4, 5}, new int[] {1, 2}, new int[] {1, 2}},
+            {new long[] {4, 3, 5}, new int[] {0, 1, 2}, new int[] {0, 1, 2}},
+        };
+        int seed = 900;
+        for (Object[] c : cases) {
+            long[] dims = (long[]) c[0];
+            for (boolean training : new boolean[] {true, false}) {
+                NDArray x = input(seed++, dims);
+                NDArray[] outputs = new NDArray[2];
+                for (boolean products : new boolean[] {true, false}) {
+                    LasagneBatchNorm.Builder builder =
+                            LasagneBatchNorm.builder().optSumsAsProducts(products);
+                    if (c[1] != null) {
+                        builder.optAxes((int[]) c[1]);
+                    }
+                    LasagneBatchNorm block = builder.build();
+                    init(block, DataType.FLOAT32, new Shape(dims));
+                    randomize(block, seed);
+                    String label =
+                            Arrays.toString(dims)
+                                    + " axes "
+                                    + Arrays.toString((int[]) c[2])
+                                    + " training="
+                                    + training
+                                    + " products="
+                                    + products;
+                    outputs[products ? 0 : 1] =
+                            checkForward(
+                                    block,
+                                    x,
+                                    (int[]) c[2],
+                                    training,
+                                    !training,
+                                    training,
+                                    0.1,
+                                    2e-5,
+                                    label);
+                }
+                NDAssert.assertClose(outputs[0], values(outputs[1]), new Shape(dims), 1e-5, 1e-5);
+                seed++;
+            }
+        }
+    }
+
+    /** Gradients of both formulations, default and interleaved axes, training and inference. */
+    @Test
+    public void gradientsOfBothFormulations() {
+        for (boolean products : new boolean[] {true, false}) {
+            for (boolean training : new boolean[] {true, false}) {
+                for (int[] axes : new int[][] {null, {1, 2}}) {
+                    LasagneBatchNorm block =
+                            LasagneBatchNorm.builder()
+                                    .optAxes(axes)
+                                    .optSumsAsProducts(products)
+                                    .build();
+                    init(block, DataType.FLOAT64, new Shape(2, 3, 4, 2));
+                    Shape p = param(block, "mean").getShape();
+                    long[] pd = p.getShape();
+                    setParameter(block, "gamma", randn(21, DataType.FLOAT64, pd));
+                    setParameter(block, "beta", randn(22, DataType.FLOAT64, pd));
+                    setParameter(block, "mean", randn(23, DataType.FLOAT64, pd));
+                    setParameter(block, "invStd", randn(24, DataType.FLOAT64, pd).abs().add(0.5));
+                    int checked =
+                            GradientCheck.of(block)
+                                    .training(training)
+                                    .maxPoints(48)
+                                    .check(manager, randn(25, DataType.FLOAT64, 2, 3, 4, 2));
+                    assertEquals(checked, 48 + 2 * p.size(), "input, beta, gamma coordinates");
+                }
             }
         }
     }
@@ -355,6 +442,30 @@ public class LasagneBatchNormTest extends EngineTest {
         init(block, DataType.FLOAT64, new Shape(3, 4, 2));
         setParameter(block, "gamma", randn(4, DataType.FLOAT64, 3));
         GradientCheck.of(block).check(manager, randn(5, DataType.FLOAT64, 3, 4, 2));
+    }
+
+    /**
+     * Kept axes that are not contiguous ((0, 3) of a rank-4 input normalised over (1, 2)): the
+     * block permutes the input so that they are, (0, 3, 1, 2), and back with the inverse (0, 2, 3,
+     * 1); its gradients, of the input and of beta and gamma, in training and with the stored
+     * averages.
+     */
+    @Test
+    public void gradientsWithInterleavedAxes() {
+        for (boolean training : new boolean[] {true, false}) {
+            LasagneBatchNorm block = LasagneBatchNorm.builder().optAxes(1, 2).build();
+            init(block, DataType.FLOAT64, new Shape(2, 3, 4, 2));
+            setParameter(block, "gamma", randn(11, DataType.FLOAT64, 2, 2));
+            setParameter(block, "beta", randn(12, DataType.FLOAT64, 2, 2));
+            setParameter(block, "mean", randn(13, DataType.FLOAT64, 2, 2));
+            setParameter(block, "invStd", randn(14, DataType.FLOAT64, 2, 2).abs().add(0.5));
+            int checked =
+                    GradientCheck.of(block)
+                            .training(training)
+                            .maxPoints(48)
+                            .check(manager, randn(15, DataType.FLOAT64, 2, 3, 4, 2));
+            assertEquals(checked, 48 + 4 + 4, "input, beta, gamma coordinates");
+        }
     }
 
     @Test
