@@ -444,30 +444,6 @@ public class LasagneBatchNormTest extends EngineTest {
         GradientCheck.of(block).check(manager, randn(5, DataType.FLOAT64, 3, 4, 2));
     }
 
-    /**
-     * Kept axes that are not contiguous ((0, 3) of a rank-4 input normalised over (1, 2)): the
-     * block permutes the input so that they are, (0, 3, 1, 2), and back with the inverse (0, 2, 3,
-     * 1); its gradients, of the input and of beta and gamma, in training and with the stored
-     * averages.
-     */
-    @Test
-    public void gradientsWithInterleavedAxes() {
-        for (boolean training : new boolean[] {true, false}) {
-            LasagneBatchNorm block = LasagneBatchNorm.builder().optAxes(1, 2).build();
-            init(block, DataType.FLOAT64, new Shape(2, 3, 4, 2));
-            setParameter(block, "gamma", randn(11, DataType.FLOAT64, 2, 2));
-            setParameter(block, "beta", randn(12, DataType.FLOAT64, 2, 2));
-            setParameter(block, "mean", randn(13, DataType.FLOAT64, 2, 2));
-            setParameter(block, "invStd", randn(14, DataType.FLOAT64, 2, 2).abs().add(0.5));
-            int checked =
-                    GradientCheck.of(block)
-                            .training(training)
-                            .maxPoints(48)
-                            .check(manager, randn(15, DataType.FLOAT64, 2, 3, 4, 2));
-            assertEquals(checked, 48 + 4 + 4, "input, beta, gamma coordinates");
-        }
-    }
-
     @Test
     public void gradientsInference() {
         LasagneBatchNorm block = LasagneBatchNorm.builder().optAxes(0).build();
