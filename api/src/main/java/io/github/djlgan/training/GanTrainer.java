@@ -374,28 +374,41 @@ public final class GanTrainer implements AutoCloseable {
      * on. The latents come from a stream of their own, so drawing samples does not change the
      * training run.
      *
-     * @param manager the manager (and device) of the result
+     * @param manager the manager (and device) of the result; it receives the result only
      * @param n the number of samples
      * @return the samples (n, …)
      */
     public NDArray sample(NDManager manager, int n) {
         checkReady();
         BlockChecks.checkArgument(n >= 1, NAME, "sample needs n >= 1, got %d", n);
-        return sample(new NDList(drawLatent(sampling, manager, n)));
+        try (NDManager scope = manager.newSubManager()) {
+            return generate(scope, new NDList(drawLatent(sampling, scope, n)), manager);
+        }
     }
 
     /**
      * Runs the generator in inference mode on given latents — with the moving average of its
-     * parameters when EMA is on.
+     * parameters when EMA is on. The generator's intermediate arrays are closed before this
+     * returns, so that sampling again and again from the same latents does not fill their manager.
      *
-     * @param latents the latents (n, sampler shape…)
-     * @return the samples (n, …), attached to the latents' manager
+     * @param latents the latents (n, sampler shape…), left as they are
+     * @return the samples (n, …), attached to the latents' manager, which receives nothing else
      */
     public NDArray sample(NDList latents) {
         checkReady();
         NDManager m = latents.head().getManager();
-        ParameterStore store = ema != null ? ema.store(m) : new ParameterStore(m, false);
-        return generator.getBlock().forward(store, latents, false).head();
+        try (NDManager scope = m.newSubManager()) {
+            latents.tempAttach(scope); // back to their managers when scope closes
+            return generate(scope, latents, m);
+        }
+    }
+
+    /** The generator's inference output on z, computed in scope, attached to target. */
+    private NDArray generate(NDManager scope, NDList z, NDManager target) {
+        ParameterStore store = ema != null ? ema.store(scope) : new ParameterStore(scope, false);
+        NDArray out = generator.getBlock().forward(store, z, false).head();
+        out.attach(target);
+        return out;
     }
 
     /**

@@ -263,6 +263,33 @@ public class GanTrainerTest extends EngineTest {
         }
     }
 
+    /**
+     * Sampling again and again from fixed latents (the evaluation loop of the mode-coverage
+     * example) must not pile the generator's intermediate arrays onto the latents' manager: each
+     * call adds its result and nothing else, with EMA on and off.
+     */
+    @Test
+    public void sampleLeavesOnlyItsResultOnTheManager() {
+        for (boolean ema : new boolean[] {false, true}) {
+            Consumer<GanTrainer.Builder> options = ema ? b -> b.optGeneratorEma(0.9f) : b -> {};
+            try (Gan gan = new Gan(options).initialized(DATA);
+                    NDManager m = manager.newSubManager()) {
+                gan.step(1);
+                NDArray z = LatentSampler.normal(TinyGan.LATENT).sample(m, 8, DataType.FLOAT32);
+                int before = m.getManagedArrays().size();
+                for (int call = 1; call <= 3; call++) {
+                    NDArray out = gan.trainer.sample(new NDList(z));
+                    assertTrue(out.getManager() == m, "the result is on the latents' manager");
+                    assertTrue(z.getManager() == m, "the latents stay where they were");
+                    assertEquals(m.getManagedArrays().size(), before + call, "ema " + ema);
+                }
+                NDArray drawn = gan.trainer.sample(m, 4);
+                assertEquals(drawn.getShape(), new Shape(4, TinyGan.DATA));
+                assertEquals(m.getManagedArrays().size(), before + 4, "ema " + ema);
+            }
+        }
+    }
+
     private static void copyParameters(Block from, Block to) {
         for (Pair<String, Parameter> p : from.getParameters()) {
             p.getValue().getArray().copyTo(to.getParameters().get(p.getKey()).getArray());
