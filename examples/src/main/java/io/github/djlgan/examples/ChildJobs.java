@@ -141,10 +141,12 @@ public final class ChildJobs {
         }
         System.out.printf(
                 Locale.ROOT,
-                "%d %s in child JVMs, %d at a time (--jobs 1: all in this one)%n",
+                "%d %s in child JVMs, %d at a time (--jobs 1: all in this one); their logs in %s"
+                        + " until all are done%n",
                 children.size(),
                 unit,
-                parallel);
+                parallel,
+                dir);
         try (Progress progress = new Progress("Training", total)) {
             run(
                     children,

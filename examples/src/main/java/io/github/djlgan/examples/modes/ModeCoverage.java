@@ -13,12 +13,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -54,6 +56,12 @@ import picocli.CommandLine.Spec;
                     + " (within 3 sigma of the nearest mode), reverse KL of the mode histogram."
         })
 public final class ModeCoverage implements Callable<Integer> {
+
+    /**
+     * The start of the line a child JVM prints to its log for every measurement, followed by the
+     * curves.csv row: an interrupted run's curve so far stays in its log.
+     */
+    static final String CURVE_LINE = "curve: ";
 
     /**
      * The generator's learning rate on {@link Protocol#METZ} unless {@code --lr-g} says otherwise:
@@ -403,7 +411,8 @@ public final class ModeCoverage implements Callable<Integer> {
                                 variant,
                                 plan.settings(),
                                 seed,
-                                t -> progress.update(offset + t, label));
+                                t -> progress.update(offset + t, label),
+                                p -> {});
         for (ModeRun.Point p : r.curve()) {
             tables.curves().add(row(plan.protocol(), mixture, variant, seed, p));
         }
@@ -461,7 +470,11 @@ public final class ModeCoverage implements Callable<Integer> {
                             if (t % every == 0 || t == iterationsPerRun) {
                                 ChildJobs.reportProgress(t);
                             }
-                        });
+                        },
+                        // to the child's log: the curve so far survives an interrupted run
+                        p ->
+                                System.out.println(
+                                        curveLine(plan.protocol(), mixture, variant, seed, p)));
         r.write(result);
         System.out.printf(
                 Locale.ROOT,
@@ -500,6 +513,21 @@ public final class ModeCoverage implements Callable<Integer> {
         writeCurves(out, mixture, plan.protocol(), results);
         tables.summaryCsv().write(null, out.resolve("summary.csv"));
         tables.summaryMd().write(out.resolve("summary.md"), null);
+    }
+
+    /**
+     * A measurement as a child JVM prints it to its log: {@value #CURVE_LINE} and the row that
+     * curves.csv will hold.
+     */
+    static String curveLine(
+            Protocol protocol,
+            GaussianMixture mixture,
+            Variant variant,
+            long seed,
+            ModeRun.Point p) {
+        return Arrays.stream(row(protocol, mixture, variant, seed, p))
+                .map(String::valueOf)
+                .collect(Collectors.joining(",", CURVE_LINE, ""));
     }
 
     private static Object[] row(

@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
 /**
@@ -310,6 +311,7 @@ public final class ModeRun {
      * @param settings the run's options
      * @param seed the seed of the data, the latents and the weights
      * @param onIteration called with the number of finished iterations after each one
+     * @param onPoint called with each measurement as soon as it is taken
      * @return the curve, the final samples and the time
      */
     public static Result train(
@@ -319,7 +321,8 @@ public final class ModeRun {
             Variant variant,
             Settings settings,
             long seed,
-            IntConsumer onIteration) {
+            IntConsumer onIteration,
+            Consumer<Point> onPoint) {
         engine.setRandomSeed((int) seed);
         Random random = new Random(seed);
         int m = variant.packing();
@@ -350,12 +353,14 @@ public final class ModeRun {
                         samples = out.toFloatArray();
                         out.close();
                     }
-                    curve.add(
+                    Point point =
                             new Point(
                                     t,
                                     ModeMetrics.of(mixture, samples),
                                     last.getDiscriminatorLoss(),
-                                    last.getGeneratorLoss()));
+                                    last.getGeneratorLoss());
+                    curve.add(point);
+                    onPoint.accept(point);
                 }
             }
             return new Result(curve, samples, (System.nanoTime() - start) / 1e9);

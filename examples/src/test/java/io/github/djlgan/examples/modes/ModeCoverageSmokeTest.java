@@ -164,6 +164,54 @@ public class ModeCoverageSmokeTest {
                 Files.readAllLines(outs[0].resolve("summary.md")));
     }
 
+    /**
+     * A child JVM prints every measurement to its log as it is taken, as the curves.csv row, so
+     * that an interrupted run's curve is not lost: the lines of a child run equal the rows of the
+     * same run in this JVM.
+     */
+    @Test(dataProvider = "engines", dataProviderClass = Engines.class)
+    public void aChildPrintsItsCurveAsItGoes(String engine) throws IOException {
+        Path out = run(engine, "pacgan", "--variants", "gan"); // ring and grid, seed 1
+        Path result = Files.createTempFile("mode-coverage-child", ".bin");
+        String[] args = {
+            "mode-coverage",
+            "--engine",
+            engine,
+            "--protocol",
+            "pacgan",
+            "--data",
+            "grid",
+            "--iterations",
+            "20",
+            "--eval-every",
+            "10",
+            "--run-one",
+            "grid,gan,1",
+            "--result",
+            result.toString()
+        };
+        PrintStream stdout = System.out;
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(new CommandLine(new Main()).execute(args), 0);
+        } finally {
+            System.setOut(stdout);
+        }
+        List<String> lines =
+                printed.toString(StandardCharsets.UTF_8)
+                        .lines()
+                        .filter(l -> l.startsWith(ModeCoverage.CURVE_LINE))
+                        .map(l -> l.substring(ModeCoverage.CURVE_LINE.length()))
+                        .toList();
+        List<String> rows =
+                Files.readAllLines(out.resolve("curves.csv")).stream()
+                        .filter(r -> r.startsWith("pacgan,grid,gan,1,"))
+                        .toList();
+        assertEquals(rows.size(), 2);
+        assertEquals(lines, rows);
+    }
+
     /** The rows of a CSV file; in runs.csv and summary.csv without the last column, seconds. */
     private static List<String> withoutSeconds(String name, Path file) throws IOException {
         List<String> rows = Files.readAllLines(file);
