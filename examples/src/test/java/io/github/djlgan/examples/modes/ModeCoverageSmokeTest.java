@@ -136,15 +136,7 @@ public class ModeCoverageSmokeTest {
                 "--jobs",
                 Integer.toString(jobs)
             };
-            PrintStream stdout = System.out;
-            ByteArrayOutputStream printed = new ByteArrayOutputStream();
-            System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
-            try {
-                assertEquals(new CommandLine(new Main()).execute(args), 0);
-            } finally {
-                System.setOut(stdout);
-            }
-            String text = printed.toString(StandardCharsets.UTF_8);
+            String text = printedBy(args);
             assertEquals(text.contains("2 runs in child JVMs, 2 at a time"), jobs == 2, text);
             outs[jobs - 1] = out;
         }
@@ -190,16 +182,8 @@ public class ModeCoverageSmokeTest {
             "--result",
             result.toString()
         };
-        PrintStream stdout = System.out;
-        ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
-        try {
-            assertEquals(new CommandLine(new Main()).execute(args), 0);
-        } finally {
-            System.setOut(stdout);
-        }
         List<String> lines =
-                printed.toString(StandardCharsets.UTF_8)
+                printedBy(args)
                         .lines()
                         .filter(l -> l.startsWith(ModeCoverage.CURVE_LINE))
                         .map(l -> l.substring(ModeCoverage.CURVE_LINE.length()))
@@ -210,6 +194,20 @@ public class ModeCoverageSmokeTest {
                         .toList();
         assertEquals(rows.size(), 2);
         assertEquals(lines, rows);
+        Files.delete(result);
+    }
+
+    /** Runs the command in this JVM, checks that it succeeds and returns what it printed. */
+    private static String printedBy(String[] args) {
+        PrintStream stdout = System.out;
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(new CommandLine(new Main()).execute(args), 0);
+        } finally {
+            System.setOut(stdout);
+        }
+        return printed.toString(StandardCharsets.UTF_8);
     }
 
     /** The rows of a CSV file; in runs.csv and summary.csv without the last column, seconds. */
