@@ -35,14 +35,15 @@ import java.util.regex.Pattern;
  * n-discriminator-S.params} (DJL's {@code Model.save} format), {@code n-generator-ema-S.params}
  * when the generator's moving average is on (the generator's file format with the averaged values),
  * and {@code n-trainer-S.state}, written last: the options the trainer was built with, the
- * counters, the latent stream's state and the stateful optimizers' state. S has at least four
- * digits. Loading takes the newest state file and reads the parameter files through {@link
- * Checkpoints}, which checks every shape.
+ * counters, the states of the training latent stream and of {@link GanTrainer#sample(NDManager,
+ * int)}'s stream (from version 2 on; a version 1 file leaves the sampling stream as it is) and the
+ * stateful optimizers' state. S has at least four digits. Loading takes the newest state file and
+ * reads the parameter files through {@link Checkpoints}, which checks every shape.
  */
 final class GanCheckpoint {
 
     private static final String MAGIC = "DJLGAN-CHECKPOINT";
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
     private static final String NAME = "GanTrainer";
 
     private GanCheckpoint() {}
@@ -63,13 +64,8 @@ final class GanCheckpoint {
             os.writeUTF(trainer.describeOptions());
             os.writeLong(trainer.getSteps());
             os.writeLong(trainer.getGeneratorUpdates());
-            long[] latentState = trainer.getLatent().getState();
-            os.writeInt(latentState == null ? -1 : latentState.length);
-            if (latentState != null) {
-                for (long v : latentState) {
-                    os.writeLong(v);
-                }
-            }
+            writeLatentState(os, trainer.getLatent());
+            writeLatentState(os, trainer.samplingLatent());
             writeOptimizer(os, trainer.discriminatorConfig(), trainer.getDiscriminator());
             writeOptimizer(os, trainer.generatorConfig(), trainer.getGenerator());
         }
@@ -85,15 +81,17 @@ final class GanCheckpoint {
         long steps;
         long generatorUpdates;
         long[] latentState;
+        long[] samplingState = null;
         byte[] dOptimizer;
         byte[] gOptimizer;
         try {
-            if (!MAGIC.equals(state.readUTF()) || state.readInt() != VERSION) {
+            int version = MAGIC.equals(state.readUTF()) ? state.readInt() : -1;
+            if (version < 1 || version > VERSION) {
                 throw new MalformedModelException(
                         NAME
                                 + ": "
                                 + stateFile
-                                + " is not a GanTrainer checkpoint of version "
+                                + " is not a GanTrainer checkpoint of version 1 to "
                                 + VERSION);
             }
             String options = state.readUTF();
@@ -107,13 +105,9 @@ final class GanCheckpoint {
             }
             steps = state.readLong();
             generatorUpdates = state.readLong();
-            int n = state.readInt();
-            if (n < -1 || n > 64) {
-                throw new MalformedModelException(NAME + ": corrupt latent state in " + stateFile);
-            }
-            latentState = n < 0 ? null : new long[n];
-            for (int i = 0; i < n; i++) {
-                latentState[i] = state.readLong();
+            latentState = readLatentState(state, stateFile);
+            if (version >= 2) {
+                samplingState = readLatentState(state, stateFile);
             }
             dOptimizer = readBlob(state, stateFile);
             gOptimizer = readBlob(state, stateFile);
@@ -130,6 +124,7 @@ final class GanCheckpoint {
                     NAME + ": the checkpoint has a generator average, this trainer has no EMA");
         }
         long[] latentBefore = trainer.getLatent().getState();
+        long[] samplingBefore = trainer.samplingLatent().getState();
         try (NDManager scope = g.getNDManager().newSubManager()) {
             List<Pair<Parameter, NDArray>> parameters = new ArrayList<>();
             snapshot(g.getBlock(), scope, parameters);
@@ -148,6 +143,9 @@ final class GanCheckpoint {
                 if (latentState != null) {
                     trainer.getLatent().setState(latentState);
                 }
+                if (samplingState != null) {
+                    trainer.samplingLatent().setState(samplingState);
+                }
                 readOptimizer(dOptimizer, trainer.discriminatorConfig(), d);
                 readOptimizer(gOptimizer, trainer.generatorConfig(), g);
             } catch (IOException | MalformedModelException | RuntimeException e) {
@@ -158,10 +156,38 @@ final class GanCheckpoint {
                 if (latentBefore != null) {
                     trainer.getLatent().setState(latentBefore);
                 }
+                if (samplingBefore != null) {
+                    trainer.samplingLatent().setState(samplingBefore);
+                }
                 throw e;
             }
         }
         trainer.restoreCounters(steps, generatorUpdates);
+    }
+
+    /** A latent stream's state: its length (-1 when the sampler has none), then the values. */
+    private static void writeLatentState(DataOutputStream os, LatentSampler sampler)
+            throws IOException {
+        long[] values = sampler.getState();
+        os.writeInt(values == null ? -1 : values.length);
+        if (values != null) {
+            for (long v : values) {
+                os.writeLong(v);
+            }
+        }
+    }
+
+    private static long[] readLatentState(DataInputStream state, Path stateFile)
+            throws IOException, MalformedModelException {
+        int n = state.readInt();
+        if (n < -1 || n > 64) {
+            throw new MalformedModelException(NAME + ": corrupt latent state in " + stateFile);
+        }
+        long[] values = n < 0 ? null : new long[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = state.readLong();
+        }
+        return values;
     }
 
     private static void saveModel(Model model, Path dir, String prefix, long step)

@@ -413,9 +413,10 @@ public final class GanTrainer implements AutoCloseable {
 
     /**
      * Saves both networks, the generator's moving average (a generator parameter file of its own,
-     * loadable as a plain generator), the step counters, the latent stream and the optimizers'
-     * state (when they are {@link StatefulOptimizer}s) as {@code <name>-generator-NNNN.params},
-     * {@code <name>-discriminator-NNNN.params}, {@code <name>-generator-ema-NNNN.params} and {@code
+     * loadable as a plain generator), the step counters, the training latent stream, the stream of
+     * {@link #sample(NDManager, int)} and the optimizers' state (when they are {@link
+     * StatefulOptimizer}s) as {@code <name>-generator-NNNN.params}, {@code
+     * <name>-discriminator-NNNN.params}, {@code <name>-generator-ema-NNNN.params} and {@code
      * <name>-trainer-NNNN.state}, NNNN the step count.
      *
      * @param dir the directory
@@ -429,14 +430,17 @@ public final class GanTrainer implements AutoCloseable {
 
     /**
      * Resumes from the newest checkpoint {@link #save} wrote under {@code name}: parameters, moving
-     * average, counters, latent stream and stateful optimizers' state. Call it after {@link
-     * #initialize} and before the first step, on a trainer built with the same options. All or
-     * nothing: if any file does not fit, nothing changes.
+     * average, counters, both latent streams (training and {@link #sample(NDManager, int)}'s; a
+     * state file of format version 1, written before the sampling stream was saved, leaves that one
+     * as it is) and stateful optimizers' state. Call it after {@link #initialize} and before the
+     * first step, on a trainer built with the same options. All or nothing: if any file does not
+     * fit, nothing changes.
      *
      * <p>With a {@link StatefulOptimizer} (such as this project's {@link Adam}) on both networks,
      * and latents drawn in Java, the next step equals the next step of the run that saved the
-     * checkpoint, bit for bit on the same engine. DJL's own optimizers cannot be saved: their state
-     * restarts from zero (Adam: the moments and the bias correction), so the resumed run differs.
+     * checkpoint, bit for bit on the same engine, and so do the samples of {@link
+     * #sample(NDManager, int)}. DJL's own optimizers cannot be saved: their state restarts from
+     * zero (Adam: the moments and the bias correction), so the resumed run differs.
      *
      * @param dir the directory
      * @param name the checkpoint's name
@@ -530,6 +534,11 @@ public final class GanTrainer implements AutoCloseable {
      */
     public LatentSampler getLatent() {
         return latent;
+    }
+
+    /** The stream of {@link #sample(NDManager, int)}, which checkpoints save with the other. */
+    LatentSampler samplingLatent() {
+        return sampling;
     }
 
     /**

@@ -163,8 +163,8 @@ public class GanTrainerLifecycleTest extends EngineTest {
 
     /**
      * A run resumed from a checkpoint takes the same next steps as the uninterrupted run, bit for
-     * bit: parameters, the generator's average, the counters (nCritic's phase), the latent stream
-     * and Adam's moments all come back.
+     * bit: parameters, the generator's average, the counters (nCritic's phase), the latent stream,
+     * the sampling stream and Adam's moments all come back.
      */
     @Test
     public void aResumedRunContinuesBitForBit() throws IOException, MalformedModelException {
@@ -179,10 +179,12 @@ public class GanTrainerLifecycleTest extends EngineTest {
             for (int i = 0; i < 3; i++) {
                 step(gan, i);
             }
+            gan.sample(manager, 3).close(); // moves sample(manager, n)'s stream on
             gan.save(dir, "run");
             resumed.initialize(DATA);
             resumed.load(dir, "run");
             assertEquals(resumed.getSteps(), 3);
+            NDAssert.assertEqual(resumed.sample(manager, 4), gan.sample(manager, 4));
             for (int i = 3; i < 6; i++) {
                 GanStepResult a = step(gan, i);
                 GanStepResult b = step(resumed, i);
@@ -205,6 +207,69 @@ public class GanTrainerLifecycleTest extends EngineTest {
         } finally {
             delete(dir);
         }
+    }
+
+    /**
+     * A state file of format version 1 (before the sampling stream was saved; made here from a
+     * version 2 file by dropping that stream's state) still loads: training resumes bit for bit and
+     * the sampling stream stays where the loading trainer's was.
+     */
+    @Test
+    public void aVersionOneCheckpointStillLoads() throws IOException, MalformedModelException {
+        Path dir = Files.createTempDirectory("gan-checkpoint");
+        try (Model g = TinyGan.model("g", TinyGan.generator(), engineName);
+                Model d = TinyGan.model("d", TinyGan.discriminator(), engineName);
+                GanTrainer gan = adamTrainer(g, d, b -> {});
+                Model g2 = TinyGan.model("g", TinyGan.generator(), engineName);
+                Model d2 = TinyGan.model("d", TinyGan.discriminator(), engineName);
+                GanTrainer resumed = adamTrainer(g2, d2, b -> {})) {
+            gan.initialize(DATA);
+            for (int i = 0; i < 3; i++) {
+                step(gan, i);
+            }
+            gan.sample(manager, 3).close();
+            gan.save(dir, "run");
+            toVersionOne(dir.resolve("run-trainer-0003.state"));
+            resumed.initialize(DATA);
+            resumed.sample(manager, 3).close(); // its own sampling stream, as far as the saved one
+            resumed.load(dir, "run");
+            GanStepResult a = step(gan, 3);
+            GanStepResult b = step(resumed, 3);
+            assertEquals(b.getDiscriminatorLoss(), a.getDiscriminatorLoss());
+            assertEqualValues(TinyGan.values(d2.getBlock()), TinyGan.values(d.getBlock()));
+            // the file has no sampling stream: the resumed trainer's stays where it was, here
+            // where the saved run's is
+            NDAssert.assertEqual(resumed.sample(manager, 4), gan.sample(manager, 4));
+        } finally {
+            delete(dir);
+        }
+    }
+
+    /** Rewrites a version 2 trainer state file as version 1: without the sampling stream. */
+    private static void toVersionOne(Path file) throws IOException {
+        java.io.DataInputStream in =
+                new java.io.DataInputStream(
+                        new java.io.ByteArrayInputStream(Files.readAllBytes(file)));
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeUTF(in.readUTF());
+            assertEquals(in.readInt(), 2, "the files are written as version 2");
+            out.writeInt(1);
+            out.writeUTF(in.readUTF());
+            out.writeLong(in.readLong());
+            out.writeLong(in.readLong());
+            int n = in.readInt();
+            out.writeInt(n);
+            for (int i = 0; i < n; i++) {
+                out.writeLong(in.readLong());
+            }
+            int m = in.readInt(); // the sampling stream's state: dropped
+            for (int i = 0; i < m; i++) {
+                in.readLong();
+            }
+            in.transferTo(out);
+        }
+        Files.write(file, bytes.toByteArray());
     }
 
     /** DJL's own Adam cannot be saved: a resumed run restarts its moments and differs. */

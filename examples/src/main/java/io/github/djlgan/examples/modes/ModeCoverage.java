@@ -158,6 +158,23 @@ public final class ModeCoverage implements Callable<Integer> {
                             + " results are the same bit for bit.")
     Integer jobs;
 
+    @Option(
+            names = "--checkpoint-every",
+            defaultValue = "0",
+            description =
+                    "Save each run every N iterations and at its end, in <out>/checkpoints/"
+                            + "<data>-<variant>-seed-<seed>/ (only the newest is kept; default: 0 ="
+                            + " none).")
+    int checkpointEvery;
+
+    @Option(
+            names = "--resume",
+            description =
+                    "Continue each run from its newest checkpoint in <out>/checkpoints, if it has"
+                        + " one (the same command, or a larger --iterations to extend the runs);"
+                        + " the result is the uninterrupted run's, bit for bit on the same engine.")
+    boolean resume;
+
     /** Set in a child JVM: the one run to train, "data,variant,seed". */
     @Option(names = "--run-one", hidden = true)
     String runOne;
@@ -205,6 +222,7 @@ public final class ModeCoverage implements Callable<Integer> {
             List<GaussianMixture> mixtures,
             List<Variant> variants,
             ModeRun.Settings settings,
+            RunCheckpoints checkpoints,
             Engine engine) {}
 
     /** The four tables the command fills and writes. */
@@ -287,15 +305,18 @@ public final class ModeCoverage implements Callable<Integer> {
             b.learningRates(
                     learningRateD != null ? learningRateD : chosenProtocol.learningRateD(), lrG);
             ModeRun.Settings settings = b.build();
-            if (seeds < 1 || plotSize < 50 || (jobs != null && jobs < 1)) {
+            if (seeds < 1 || plotSize < 50 || (jobs != null && jobs < 1) || checkpointEvery < 0) {
                 throw new IllegalArgumentException(
-                        "need --seeds >= 1, --plot-size >= 50 and --jobs >= 1");
+                        "need --seeds >= 1, --plot-size >= 50, --jobs >= 1 and"
+                                + " --checkpoint-every >= 0");
             }
             if (runOne != null && result == null) {
                 throw new IllegalArgumentException("--run-one needs --result");
             }
             Engine engine = common.engine(1); // small matrices: one thread is faster than two
-            return new Plan(chosenProtocol, mixtures, chosen, settings, engine);
+            RunCheckpoints checkpoints =
+                    RunCheckpoints.in(common.out.resolve("checkpoints"), checkpointEvery, resume);
+            return new Plan(chosenProtocol, mixtures, chosen, settings, checkpoints, engine);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -411,6 +432,7 @@ public final class ModeCoverage implements Callable<Integer> {
                                 variant,
                                 plan.settings(),
                                 seed,
+                                plan.checkpoints(),
                                 t -> progress.update(offset + t, label),
                                 p -> {});
         for (ModeRun.Point p : r.curve()) {
@@ -466,6 +488,7 @@ public final class ModeCoverage implements Callable<Integer> {
                         variant,
                         plan.settings(),
                         seed,
+                        plan.checkpoints(),
                         t -> {
                             if (t % every == 0 || t == iterationsPerRun) {
                                 ChildJobs.reportProgress(t);

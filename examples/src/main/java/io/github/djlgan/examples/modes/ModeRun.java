@@ -216,28 +216,33 @@ public final class ModeRun {
         public void write(Path file) throws IOException {
             try (DataOutputStream out =
                     new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file)))) {
-                out.writeInt(RESULT_MAGIC);
-                out.writeDouble(seconds);
-                out.writeInt(samples.length);
-                for (float v : samples) {
-                    out.writeFloat(v);
-                }
-                out.writeInt(curve.size());
-                for (Point p : curve) {
-                    ModeMetrics m = p.metrics();
-                    out.writeInt(p.iteration());
-                    out.writeFloat(p.lossD());
-                    out.writeFloat(p.lossG());
-                    out.writeInt(m.numModes());
-                    out.writeInt(m.numSamples());
-                    out.writeInt(m.modesCaptured());
-                    out.writeDouble(m.highQualityPercent());
-                    out.writeDouble(m.reverseKl());
-                    int[] histogram = m.histogram();
-                    out.writeInt(histogram.length);
-                    for (int h : histogram) {
-                        out.writeInt(h);
-                    }
+                writeTo(out);
+            }
+        }
+
+        /** Writes the result to a stream: magic, time, samples, curve. */
+        void writeTo(DataOutputStream out) throws IOException {
+            out.writeInt(RESULT_MAGIC);
+            out.writeDouble(seconds);
+            out.writeInt(samples.length);
+            for (float v : samples) {
+                out.writeFloat(v);
+            }
+            out.writeInt(curve.size());
+            for (Point p : curve) {
+                ModeMetrics m = p.metrics();
+                out.writeInt(p.iteration());
+                out.writeFloat(p.lossD());
+                out.writeFloat(p.lossG());
+                out.writeInt(m.numModes());
+                out.writeInt(m.numSamples());
+                out.writeInt(m.modesCaptured());
+                out.writeDouble(m.highQualityPercent());
+                out.writeDouble(m.reverseKl());
+                int[] histogram = m.histogram();
+                out.writeInt(histogram.length);
+                for (int h : histogram) {
+                    out.writeInt(h);
                 }
             }
         }
@@ -252,47 +257,53 @@ public final class ModeRun {
         public static Result read(Path file) throws IOException {
             try (DataInputStream in =
                     new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
-                if (in.readInt() != RESULT_MAGIC) {
-                    throw new IOException("not a ModeRun result: " + file);
-                }
-                double seconds = in.readDouble();
-                float[] samples = new float[in.readInt()];
-                for (int i = 0; i < samples.length; i++) {
-                    samples[i] = in.readFloat();
-                }
-                int points = in.readInt();
-                List<Point> curve = new ArrayList<>(points);
-                for (int i = 0; i < points; i++) {
-                    int iteration = in.readInt();
-                    float lossD = in.readFloat();
-                    float lossG = in.readFloat();
-                    int numModes = in.readInt();
-                    int numSamples = in.readInt();
-                    int captured = in.readInt();
-                    double highQuality = in.readDouble();
-                    double reverseKl = in.readDouble();
-                    int[] histogram = new int[in.readInt()];
-                    for (int j = 0; j < histogram.length; j++) {
-                        histogram[j] = in.readInt();
-                    }
-                    curve.add(
-                            new Point(
-                                    iteration,
-                                    new ModeMetrics(
-                                            numModes,
-                                            numSamples,
-                                            captured,
-                                            highQuality,
-                                            reverseKl,
-                                            histogram),
-                                    lossD,
-                                    lossG));
-                }
+                Result r = readFrom(in, file);
                 if (in.read() != -1) {
                     throw new IOException("trailing bytes in a ModeRun result: " + file);
                 }
-                return new Result(List.copyOf(curve), samples, seconds);
+                return r;
             }
+        }
+
+        /** Reads what {@link #writeTo} wrote; {@code source} names the stream in errors. */
+        static Result readFrom(DataInputStream in, Path source) throws IOException {
+            if (in.readInt() != RESULT_MAGIC) {
+                throw new IOException("not a ModeRun result: " + source);
+            }
+            double seconds = in.readDouble();
+            float[] samples = new float[in.readInt()];
+            for (int i = 0; i < samples.length; i++) {
+                samples[i] = in.readFloat();
+            }
+            int points = in.readInt();
+            List<Point> curve = new ArrayList<>(points);
+            for (int i = 0; i < points; i++) {
+                int iteration = in.readInt();
+                float lossD = in.readFloat();
+                float lossG = in.readFloat();
+                int numModes = in.readInt();
+                int numSamples = in.readInt();
+                int captured = in.readInt();
+                double highQuality = in.readDouble();
+                double reverseKl = in.readDouble();
+                int[] histogram = new int[in.readInt()];
+                for (int j = 0; j < histogram.length; j++) {
+                    histogram[j] = in.readInt();
+                }
+                curve.add(
+                        new Point(
+                                iteration,
+                                new ModeMetrics(
+                                        numModes,
+                                        numSamples,
+                                        captured,
+                                        highQuality,
+                                        reverseKl,
+                                        histogram),
+                                lossD,
+                                lossG));
+            }
+            return new Result(List.copyOf(curve), samples, seconds);
         }
     }
 
@@ -302,7 +313,7 @@ public final class ModeRun {
     private ModeRun() {}
 
     /**
-     * Trains one GAN and measures it along the way.
+     * Trains one GAN and measures it along the way, without checkpoints.
      *
      * @param engine the engine
      * @param protocol the protocol
@@ -323,11 +334,57 @@ public final class ModeRun {
             long seed,
             IntConsumer onIteration,
             Consumer<Point> onPoint) {
+        return train(
+                engine,
+                protocol,
+                mixture,
+                variant,
+                settings,
+                seed,
+                RunCheckpoints.none(),
+                onIteration,
+                onPoint);
+    }
+
+    /**
+     * Trains one GAN and measures it along the way, saving checkpoints and resuming from the newest
+     * as {@code checkpoints} says. A resumed run continues from its checkpoint's iteration and
+     * returns the whole curve and time, the same as the uninterrupted run on the same engine.
+     *
+     * @param engine the engine
+     * @param protocol the protocol
+     * @param mixture the real distribution
+     * @param variant the discriminator variant
+     * @param settings the run's options
+     * @param seed the seed of the data, the latents and the weights
+     * @param checkpoints where and how often to save, and whether to resume
+     * @param onIteration called with the number of finished iterations after each one (from the
+     *     checkpoint's on when resumed)
+     * @param onPoint called with each new measurement as soon as it is taken
+     * @return the curve, the final samples and the time
+     * @throws IllegalArgumentException if the checkpoint to resume from is of another run or beyond
+     *     {@code settings.iterations()}
+     */
+    public static Result train(
+            Engine engine,
+            Protocol protocol,
+            GaussianMixture mixture,
+            Variant variant,
+            Settings settings,
+            long seed,
+            RunCheckpoints checkpoints,
+            IntConsumer onIteration,
+            Consumer<Point> onPoint) {
         engine.setRandomSeed((int) seed);
         Random random = new Random(seed);
         int m = variant.packing();
         long start = System.nanoTime();
+        double before = 0;
         List<Point> curve = new ArrayList<>();
+        String identity =
+                RunCheckpoints.identity(
+                        engine.getEngineName(), protocol, mixture, variant, settings, seed);
+        Path runDir = checkpoints.runDir(mixture, variant, seed);
         try (Networks networks = networks(engine, protocol, variant, settings, seed);
                 NDManager base = engine.newBaseManager()) {
             GanTrainer gan = networks.trainer();
@@ -339,7 +396,19 @@ public final class ModeRun {
                             .sample(base, Protocol.EVAL_SAMPLES, DataType.FLOAT32);
             GanStepResult last = null;
             float[] samples = null;
-            for (int t = 1; t <= settings.iterations(); t++) {
+            int done = 0;
+            RunCheckpoints.State resumed =
+                    checkpoints.resume(runDir, gan, identity, settings.iterations());
+            if (resumed != null) {
+                done = resumed.iteration();
+                before = resumed.seconds();
+                data.restore(resumed.random(), resumed.order(), resumed.position());
+                if (resumed.sofar() != null) {
+                    curve.addAll(resumed.sofar().curve());
+                    samples = resumed.sofar().samples();
+                }
+            }
+            for (int t = done + 1; t <= settings.iterations(); t++) {
                 try (NDManager s = base.newSubManager()) {
                     last = gan.step(new NDList(s.create(data.next(), new Shape(batch, 2))));
                 }
@@ -362,8 +431,24 @@ public final class ModeRun {
                     curve.add(point);
                     onPoint.accept(point);
                 }
+                if (checkpoints.due(t, settings.iterations())) {
+                    double seconds = before + (System.nanoTime() - start) / 1e9;
+                    checkpoints.save(
+                            runDir,
+                            gan,
+                            new RunCheckpoints.State(
+                                    identity,
+                                    t,
+                                    seconds,
+                                    data.random,
+                                    data.order,
+                                    data.position,
+                                    samples == null
+                                            ? null
+                                            : new Result(List.copyOf(curve), samples, seconds)));
+                }
             }
-            return new Result(curve, samples, (System.nanoTime() - start) / 1e9);
+            return new Result(curve, samples, before + (System.nanoTime() - start) / 1e9);
         }
     }
 
@@ -455,12 +540,12 @@ public final class ModeRun {
     /** The real batches of a run, as the protocol draws them. */
     static final class RealData {
         private final GaussianMixture mixture;
-        private final Random random;
         private final int batch;
         private final int packing;
         private final float[] set;
         private final int[][] slots;
-        private int[] order;
+        private Random random;
+        private int[] order = new int[0];
         private int position;
 
         RealData(Protocol protocol, GaussianMixture mixture, Random random, int batch, int m) {
@@ -477,11 +562,20 @@ public final class ModeRun {
                         slots[j][i] = random.nextInt(Protocol.TRAINING_SET);
                     }
                 }
-                order = new int[0];
             } else {
                 set = null;
                 slots = null;
             }
+        }
+
+        /**
+         * Continues a stream saved in a checkpoint: its generator, permutation and position (the
+         * training set and its resamples, drawn first from the seed, are the same).
+         */
+        void restore(Random savedRandom, int[] savedOrder, int savedPosition) {
+            random = savedRandom;
+            order = savedOrder;
+            position = savedPosition;
         }
 
         /** The next batch of points, flat; consecutive m points form a pack. */

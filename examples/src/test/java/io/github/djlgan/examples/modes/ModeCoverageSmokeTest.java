@@ -2,6 +2,7 @@ package io.github.djlgan.examples.modes;
 
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
 
 import io.github.djlgan.examples.Main;
 import io.github.djlgan.testing.Engines;
@@ -195,6 +196,141 @@ public class ModeCoverageSmokeTest {
         assertEquals(rows.size(), 2);
         assertEquals(lines, rows);
         Files.delete(result);
+    }
+
+    /**
+     * A run stopped after 20 iterations and resumed to 30 from its checkpoint gives the
+     * uninterrupted 30-iteration run's curves, numbers and final samples, bit for bit: on {@code
+     * metz} (fresh data and evaluation latents every time) and on {@code pacgan} (the fixed set's
+     * epoch order, the fixed evaluation latents), with packing.
+     */
+    @Test(dataProvider = "engines", dataProviderClass = Engines.class)
+    public void aResumedRunEqualsTheUninterruptedOne(String engine) throws IOException {
+        for (String protocol : new String[] {"metz", "pacgan"}) {
+            Path straight = Files.createTempDirectory("mode-coverage-straight");
+            Path stopped = Files.createTempDirectory("mode-coverage-resumed");
+            printedBy(resumeArgs(engine, protocol, straight, "30"));
+            printedBy(resumeArgs(engine, protocol, stopped, "20", "--checkpoint-every", "7"));
+            assertEquals(
+                    List.of(stopped.resolve("checkpoints/grid-pac2-seed-1/000000020")),
+                    list(stopped.resolve("checkpoints/grid-pac2-seed-1")),
+                    "only the newest checkpoint is kept, and the last iteration is saved");
+            printedBy(
+                    resumeArgs(
+                            engine,
+                            protocol,
+                            stopped,
+                            "30",
+                            "--checkpoint-every",
+                            "7",
+                            "--resume"));
+            for (String file : new String[] {"curves.csv", "runs.csv", "summary.csv"}) {
+                List<String> one = withoutSeconds(file, straight.resolve(file));
+                assertEquals(one.size(), file.equals("curves.csv") ? 1 + 3 : 1 + 1, file);
+                assertEquals(
+                        withoutSeconds(file, stopped.resolve(file)), one, protocol + " " + file);
+            }
+            assertEquals(
+                    Files.readAllBytes(stopped.resolve("grid.png")),
+                    Files.readAllBytes(straight.resolve("grid.png")),
+                    protocol + ": the same final samples");
+        }
+    }
+
+    /** A checkpoint of another run, or one beyond the run's iterations, is refused by name. */
+    @Test(dataProvider = "engines", dataProviderClass = Engines.class)
+    public void aCheckpointThatDoesNotFitIsRefused(String engine) throws IOException {
+        Path dir = Files.createTempDirectory("mode-coverage-checkpoints");
+        ai.djl.engine.Engine e = ai.djl.engine.Engine.getEngine(engine);
+        GaussianMixture grid = GaussianMixture.named("grid");
+        Variant gan = Variant.of("gan");
+        ModeRun.Settings ten = ModeRun.Settings.builder(Protocol.PACGAN).iterations(10).build();
+        ModeRun.train(
+                e,
+                Protocol.PACGAN,
+                grid,
+                gan,
+                ten,
+                1,
+                RunCheckpoints.in(dir, 5, false),
+                t -> {},
+                p -> {});
+        RunCheckpoints resume = RunCheckpoints.in(dir, 5, true);
+        ModeRun.Settings otherRate =
+                ModeRun.Settings.builder(Protocol.PACGAN)
+                        .iterations(10)
+                        .learningRates(1e-3f, 1e-4f)
+                        .build();
+        IllegalArgumentException other =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                ModeRun.train(
+                                        e,
+                                        Protocol.PACGAN,
+                                        grid,
+                                        gan,
+                                        otherRate,
+                                        1,
+                                        resume,
+                                        t -> {},
+                                        p -> {}));
+        assertTrue(other.getMessage().contains("is of another run"), other.getMessage());
+        assertTrue(other.getMessage().contains("lr D 1.0E-4"), other.getMessage());
+        ModeRun.Settings five = ModeRun.Settings.builder(Protocol.PACGAN).iterations(5).build();
+        IllegalArgumentException beyond =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                ModeRun.train(
+                                        e,
+                                        Protocol.PACGAN,
+                                        grid,
+                                        gan,
+                                        five,
+                                        1,
+                                        resume,
+                                        t -> {},
+                                        p -> {}));
+        assertTrue(
+                beyond.getMessage().contains("at iteration 10, beyond the run's 5 iterations"),
+                beyond.getMessage());
+        assertTrue(
+                expectThrows(IllegalArgumentException.class, () -> RunCheckpoints.in(dir, -1, true))
+                        .getMessage()
+                        .contains("got -1"));
+    }
+
+    private static String[] resumeArgs(
+            String engine, String protocol, Path out, String iterations, String... more) {
+        List<String> args =
+                new java.util.ArrayList<>(
+                        List.of(
+                                "mode-coverage",
+                                "--engine",
+                                engine,
+                                "--protocol",
+                                protocol,
+                                "--data",
+                                "grid",
+                                "--variants",
+                                "pac2",
+                                "--iterations",
+                                iterations,
+                                "--eval-every",
+                                "10",
+                                "--out",
+                                out.toString(),
+                                "--jobs",
+                                "1"));
+        args.addAll(List.of(more));
+        return args.toArray(String[]::new);
+    }
+
+    private static List<Path> list(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            return files.sorted().toList();
+        }
     }
 
     /** Runs the command in this JVM, checks that it succeeds and returns what it printed. */

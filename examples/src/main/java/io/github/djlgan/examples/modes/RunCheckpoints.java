@@ -1,0 +1,312 @@
+package io.github.djlgan.examples.modes;
+
+import ai.djl.MalformedModelException;
+import io.github.djlgan.training.GanTrainer;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputFilter;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.stream.Stream;
+
+/**
+ * Where and how often a {@link ModeRun} saves itself, so that a run of hundreds of thousands of
+ * iterations can be stopped and continued, or extended to more iterations, with the same result as
+ * an uninterrupted run.
+ *
+ * <p>A checkpoint holds the {@link GanTrainer} checkpoint (both networks with the generator's
+ * running statistics, the optimizers' moments, the step counters and the latent stream) and the
+ * run's own state: the data stream's {@code java.util.Random}, its epoch permutation and position,
+ * the curve so far, the last evaluation samples and the time spent. Resumed on the same engine, the
+ * run continues bit for bit as if it had not stopped. Layout: {@code
+ * <dir>/<data>-<variant>-seed-<seed>/<iteration, nine digits>/}; a checkpoint is written to a
+ * {@code .tmp} directory and renamed when complete, and the run's older checkpoints are deleted
+ * after it, so only the newest complete one is kept.
+ *
+ * <p>A checkpoint fits a run when the engine, protocol, data, variant, seed and every setting but
+ * the number of iterations are the same; resuming from one that does not fit, or from one beyond
+ * the run's iterations, is refused.
+ */
+public final class RunCheckpoints {
+
+    private static final int STATE_MAGIC = 0x4d430001; // "MC", version 1
+    private static final String STATE_FILE = "run.state";
+    private static final String TRAINER_NAME = "run";
+    private static final RunCheckpoints NONE = new RunCheckpoints(null, 0, false);
+
+    private final Path dir;
+    private final int every;
+    private final boolean resume;
+
+    private RunCheckpoints(Path dir, int every, boolean resume) {
+        this.dir = dir;
+        this.every = every;
+        this.resume = resume;
+    }
+
+    /**
+     * No checkpoints: runs start from scratch and save nothing.
+     *
+     * @return the empty policy
+     */
+    public static RunCheckpoints none() {
+        return NONE;
+    }
+
+    /**
+     * Checkpoints in a directory.
+     *
+     * @param dir the directory, one subdirectory per run
+     * @param every iterations between checkpoints (the last iteration is always saved); 0 saves
+     *     none
+     * @param resume whether a run continues from its newest checkpoint when there is one
+     * @return the policy
+     * @throws IllegalArgumentException if {@code every} is negative
+     */
+    public static RunCheckpoints in(Path dir, int every, boolean resume) {
+        if (every < 0) {
+            throw new IllegalArgumentException(
+                    "RunCheckpoints: need every >= 0 iterations, got " + every);
+        }
+        return new RunCheckpoints(dir, every, resume);
+    }
+
+    /**
+     * Returns the directory of one run's checkpoints.
+     *
+     * @param mixture the data
+     * @param variant the variant
+     * @param seed the seed
+     * @return the directory, or null for {@link #none()}
+     */
+    public Path runDir(GaussianMixture mixture, Variant variant, long seed) {
+        return dir == null
+                ? null
+                : dir.resolve(mixture.name() + "-" + variant.id() + "-seed-" + seed);
+    }
+
+    /** Whether iteration t of a run of {@code iterations} is saved. */
+    boolean due(int t, int iterations) {
+        return dir != null && every > 0 && (t % every == 0 || t == iterations);
+    }
+
+    /**
+     * What makes a checkpoint fit a run: everything that decides its course except the number of
+     * iterations.
+     */
+    static String identity(
+            String engine,
+            Protocol protocol,
+            GaussianMixture mixture,
+            Variant variant,
+            ModeRun.Settings s,
+            long seed) {
+        return String.format(
+                Locale.ROOT,
+                "engine %s, protocol %s, data %s, variant %s, seed %d, eval every %d, group size"
+                        + " %d, kernels %d x %d, lr D %s, lr G %s",
+                engine,
+                protocol.id(),
+                mixture.name(),
+                variant.id(),
+                seed,
+                s.evalEvery(),
+                s.groupSize(),
+                s.kernels(),
+                s.kernelDim(),
+                Float.toString(s.learningRateD()),
+                Float.toString(s.learningRateG()));
+    }
+
+    /**
+     * A run's state besides the trainer's, as a checkpoint holds it.
+     *
+     * @param identity the run's {@link #identity}
+     * @param iteration the iterations done
+     * @param seconds the time spent on them
+     * @param random the data stream's generator
+     * @param order the data stream's permutation of the training set (empty without one)
+     * @param position the next row of {@code order}
+     * @param sofar the curve so far and the last evaluation samples (null before the first)
+     */
+    record State(
+            String identity,
+            int iteration,
+            double seconds,
+            Random random,
+            int[] order,
+            int position,
+            ModeRun.Result sofar) {}
+
+    /**
+     * The newest complete checkpoint of a run when resuming, loaded into {@code gan}; null when not
+     * resuming or when the run has none.
+     *
+     * @throws IllegalArgumentException if the checkpoint does not fit the run or lies beyond its
+     *     iterations
+     */
+    State resume(Path runDir, GanTrainer gan, String identity, int iterations) {
+        if (!resume || runDir == null || !Files.isDirectory(runDir)) {
+            return null;
+        }
+        List<Path> complete = complete(runDir);
+        if (complete.isEmpty()) {
+            return null;
+        }
+        Path newest = complete.get(complete.size() - 1);
+        try {
+            State state = readState(newest.resolve(STATE_FILE));
+            if (!state.identity().equals(identity)) {
+                throw new IllegalArgumentException(
+                        "ModeRun: the checkpoint in "
+                                + newest
+                                + " is of another run: expected "
+                                + identity
+                                + ", found "
+                                + state.identity());
+            }
+            if (state.iteration() > iterations) {
+                throw new IllegalArgumentException(
+                        "ModeRun: the checkpoint in "
+                                + newest
+                                + " is at iteration "
+                                + state.iteration()
+                                + ", beyond the run's "
+                                + iterations
+                                + " iterations");
+            }
+            gan.load(newest, TRAINER_NAME);
+            if (gan.getSteps() != state.iteration()) {
+                throw new IllegalStateException(
+                        "ModeRun: the checkpoint in "
+                                + newest
+                                + " holds a trainer at step "
+                                + gan.getSteps()
+                                + " and a run at iteration "
+                                + state.iteration());
+            }
+            return state;
+        } catch (IOException | MalformedModelException e) {
+            throw new UncheckedIOException(
+                    new IOException("ModeRun: cannot resume from " + newest + ": " + e, e));
+        }
+    }
+
+    /**
+     * Saves a checkpoint of the run at {@code state.iteration()} and deletes the run's older ones.
+     */
+    void save(Path runDir, GanTrainer gan, State state) {
+        Path target = runDir.resolve(String.format(Locale.ROOT, "%09d", state.iteration()));
+        Path tmp = runDir.resolve(target.getFileName() + ".tmp");
+        try {
+            deleteTree(tmp);
+            Files.createDirectories(tmp);
+            gan.save(tmp, TRAINER_NAME);
+            writeState(tmp.resolve(STATE_FILE), state);
+            deleteTree(target);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            List<Path> older;
+            try (Stream<Path> all = Files.list(runDir)) {
+                older = all.filter(p -> !p.equals(target)).toList();
+            }
+            for (Path p : older) {
+                deleteTree(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("ModeRun: cannot save a checkpoint in " + runDir, e);
+        }
+    }
+
+    /** The run's complete checkpoints, oldest first. */
+    private static List<Path> complete(Path runDir) {
+        try (Stream<Path> all = Files.list(runDir)) {
+            return all.filter(p -> p.getFileName().toString().matches("\\d{9}"))
+                    .filter(p -> Files.isRegularFile(p.resolve(STATE_FILE)))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("ModeRun: cannot list " + runDir, e);
+        }
+    }
+
+    private static void writeState(Path file, State s) throws IOException {
+        try (DataOutputStream out =
+                new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file)))) {
+            out.writeInt(STATE_MAGIC);
+            out.writeUTF(s.identity());
+            out.writeInt(s.iteration());
+            out.writeDouble(s.seconds());
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (ObjectOutputStream random = new ObjectOutputStream(bytes)) {
+                random.writeObject(s.random());
+            }
+            out.writeInt(bytes.size());
+            bytes.writeTo(out);
+            out.writeInt(s.order().length);
+            for (int i : s.order()) {
+                out.writeInt(i);
+            }
+            out.writeInt(s.position());
+            out.writeBoolean(s.sofar() != null);
+            if (s.sofar() != null) {
+                s.sofar().writeTo(out);
+            }
+        }
+    }
+
+    private static State readState(Path file) throws IOException {
+        try (DataInputStream in =
+                new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+            if (in.readInt() != STATE_MAGIC) {
+                throw new IOException("not a ModeRun checkpoint state: " + file);
+            }
+            String identity = in.readUTF();
+            int iteration = in.readInt();
+            double seconds = in.readDouble();
+            byte[] bytes = new byte[in.readInt()];
+            in.readFully(bytes);
+            Random random;
+            try (ObjectInputStream ois = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
+                ois.setObjectInputFilter(
+                        ObjectInputFilter.Config.createFilter("java.util.Random;!*"));
+                random = (Random) ois.readObject();
+            } catch (ClassNotFoundException | ClassCastException e) {
+                throw new IOException("no random generator in " + file, e);
+            }
+            int[] order = new int[in.readInt()];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = in.readInt();
+            }
+            int position = in.readInt();
+            ModeRun.Result sofar = in.readBoolean() ? ModeRun.Result.readFrom(in, file) : null;
+            if (in.read() != -1) {
+                throw new IOException("trailing bytes in a ModeRun checkpoint state: " + file);
+            }
+            return new State(identity, iteration, seconds, random, order, position, sofar);
+        }
+    }
+
+    private static void deleteTree(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(path)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
