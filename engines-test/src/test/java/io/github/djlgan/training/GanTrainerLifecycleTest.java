@@ -155,10 +155,47 @@ public class GanTrainerLifecycleTest extends EngineTest {
                 });
     }
 
+    /** A TinyGan generator and discriminator and their trainer, closed together. */
+    private record TinyRun(Model g, Model d, GanTrainer gan) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                gan.close();
+            } finally {
+                d.close();
+                g.close();
+            }
+        }
+    }
+
+    /** A TinyRun whose trainer has these options. */
+    private TinyRun run(Consumer<GanTrainer.Builder> options) {
+        Model g = TinyGan.model("g", TinyGan.generator(), engineName);
+        Model d = TinyGan.model("d", TinyGan.discriminator(), engineName);
+        return new TinyRun(g, d, trainer(g, d, options));
+    }
+
+    /** A TinyRun with this project's Adam on both networks, EMA and nCritic(2), then options. */
+    private TinyRun adamRun(Consumer<GanTrainer.Builder> options) {
+        Model g = TinyGan.model("g", TinyGan.generator(), engineName);
+        Model d = TinyGan.model("d", TinyGan.discriminator(), engineName);
+        return new TinyRun(g, d, adamTrainer(g, d, options));
+    }
+
     private GanStepResult step(GanTrainer gan, long seed) {
         try (NDManager s = manager.newSubManager()) {
             return gan.step(new NDList(TinyGan.real(s, seed, 8)));
         }
+    }
+
+    /** Initializes, takes 3 steps, draws 3 samples (moving their stream on), saves as "run". */
+    private void threeStepsSampledAndSaved(GanTrainer gan, Path dir) throws IOException {
+        gan.initialize(DATA);
+        for (int i = 0; i < 3; i++) {
+            step(gan, i);
+        }
+        gan.sample(manager, 3).close();
+        gan.save(dir, "run");
     }
 
     /**
@@ -169,36 +206,30 @@ public class GanTrainerLifecycleTest extends EngineTest {
     @Test
     public void aResumedRunContinuesBitForBit() throws IOException, MalformedModelException {
         Path dir = Files.createTempDirectory("gan-checkpoint");
-        try (Model g = TinyGan.model("g", TinyGan.generator(), engineName);
-                Model d = TinyGan.model("d", TinyGan.discriminator(), engineName);
-                GanTrainer gan = adamTrainer(g, d, b -> {});
-                Model g2 = TinyGan.model("g", TinyGan.generator(), engineName);
-                Model d2 = TinyGan.model("d", TinyGan.discriminator(), engineName);
-                GanTrainer resumed = adamTrainer(g2, d2, b -> {})) {
-            gan.initialize(DATA);
-            for (int i = 0; i < 3; i++) {
-                step(gan, i);
-            }
-            gan.sample(manager, 3).close(); // moves sample(manager, n)'s stream on
-            gan.save(dir, "run");
-            resumed.initialize(DATA);
-            resumed.load(dir, "run");
-            assertEquals(resumed.getSteps(), 3);
-            NDAssert.assertEqual(resumed.sample(manager, 4), gan.sample(manager, 4));
+        try (TinyRun saved = adamRun(b -> {});
+                TinyRun loading = adamRun(b -> {})) {
+            threeStepsSampledAndSaved(saved.gan(), dir);
+            loading.gan().initialize(DATA);
+            loading.gan().load(dir, "run");
+            assertEquals(loading.gan().getSteps(), 3);
+            NDAssert.assertEqual(loading.gan().sample(manager, 4), saved.gan().sample(manager, 4));
             for (int i = 3; i < 6; i++) {
-                GanStepResult a = step(gan, i);
-                GanStepResult b = step(resumed, i);
+                GanStepResult a = step(saved.gan(), i);
+                GanStepResult b = step(loading.gan(), i);
                 assertEquals(b.getDiscriminatorLoss(), a.getDiscriminatorLoss(), "step " + i);
                 assertEquals(b.isGeneratorUpdated(), a.isGeneratorUpdated(), "step " + i);
                 assertEquals(b.getGeneratorLoss(), a.getGeneratorLoss(), "step " + i);
             }
-            assertEqualValues(TinyGan.values(g2.getBlock()), TinyGan.values(g.getBlock()));
-            assertEqualValues(TinyGan.values(d2.getBlock()), TinyGan.values(d.getBlock()));
+            assertEqualValues(
+                    TinyGan.values(loading.g().getBlock()), TinyGan.values(saved.g().getBlock()));
+            assertEqualValues(
+                    TinyGan.values(loading.d().getBlock()), TinyGan.values(saved.d().getBlock()));
             NDArray z =
                     LatentSampler.normal(TinyGan.LATENT)
                             .withSeed(5)
-                            .sample(manager, 4, g.getDataType());
-            NDAssert.assertEqual(resumed.sample(new NDList(z)), gan.sample(new NDList(z)));
+                            .sample(manager, 4, saved.g().getDataType());
+            NDAssert.assertEqual(
+                    loading.gan().sample(new NDList(z)), saved.gan().sample(new NDList(z)));
             // the EMA file is a plain generator's parameter file
             try (Model plain = TinyGan.model("g", TinyGan.generator(), engineName)) {
                 plain.load(dir, "run-generator-ema");
@@ -217,29 +248,23 @@ public class GanTrainerLifecycleTest extends EngineTest {
     @Test
     public void aVersionOneCheckpointStillLoads() throws IOException, MalformedModelException {
         Path dir = Files.createTempDirectory("gan-checkpoint");
-        try (Model g = TinyGan.model("g", TinyGan.generator(), engineName);
-                Model d = TinyGan.model("d", TinyGan.discriminator(), engineName);
-                GanTrainer gan = adamTrainer(g, d, b -> {});
-                Model g2 = TinyGan.model("g", TinyGan.generator(), engineName);
-                Model d2 = TinyGan.model("d", TinyGan.discriminator(), engineName);
-                GanTrainer resumed = adamTrainer(g2, d2, b -> {})) {
-            gan.initialize(DATA);
-            for (int i = 0; i < 3; i++) {
-                step(gan, i);
-            }
-            gan.sample(manager, 3).close();
-            gan.save(dir, "run");
+        try (TinyRun saved = adamRun(b -> {});
+                TinyRun loading = adamRun(b -> {})) {
+            threeStepsSampledAndSaved(saved.gan(), dir);
             toVersionOne(dir.resolve("run-trainer-0003.state"));
-            resumed.initialize(DATA);
-            resumed.sample(manager, 3).close(); // its own sampling stream, as far as the saved one
-            resumed.load(dir, "run");
-            GanStepResult a = step(gan, 3);
-            GanStepResult b = step(resumed, 3);
+            loading.gan().initialize(DATA);
+            loading.gan()
+                    .sample(manager, 3)
+                    .close(); // its own sampling stream, as far as the saved one
+            loading.gan().load(dir, "run");
+            GanStepResult a = step(saved.gan(), 3);
+            GanStepResult b = step(loading.gan(), 3);
             assertEquals(b.getDiscriminatorLoss(), a.getDiscriminatorLoss());
-            assertEqualValues(TinyGan.values(d2.getBlock()), TinyGan.values(d.getBlock()));
-            // the file has no sampling stream: the resumed trainer's stays where it was, here
+            assertEqualValues(
+                    TinyGan.values(loading.d().getBlock()), TinyGan.values(saved.d().getBlock()));
+            // the file has no sampling stream: the loading trainer's stays where it was, here
             // where the saved run's is
-            NDAssert.assertEqual(resumed.sample(manager, 4), gan.sample(manager, 4));
+            NDAssert.assertEqual(loading.gan().sample(manager, 4), saved.gan().sample(manager, 4));
         } finally {
             delete(dir);
         }
@@ -287,24 +312,23 @@ public class GanTrainerLifecycleTest extends EngineTest {
                                                 "d",
                                                 ai.djl.training.optimizer.Optimizer.adam()
                                                         .build()));
-        try (Model g = TinyGan.model("g", TinyGan.generator(), engineName);
-                Model d = TinyGan.model("d", TinyGan.discriminator(), engineName);
-                GanTrainer gan = trainer(g, d, djlAdam);
-                Model g2 = TinyGan.model("g", TinyGan.generator(), engineName);
-                Model d2 = TinyGan.model("d", TinyGan.discriminator(), engineName);
-                GanTrainer resumed = trainer(g2, d2, djlAdam)) {
-            gan.initialize(DATA);
+        try (TinyRun saved = run(djlAdam);
+                TinyRun loading = run(djlAdam)) {
+            saved.gan().initialize(DATA);
             for (int i = 0; i < 3; i++) {
-                step(gan, i);
+                step(saved.gan(), i);
             }
-            gan.save(dir, "run");
-            resumed.initialize(DATA);
-            resumed.load(dir, "run");
-            assertEqualValues(TinyGan.values(d2.getBlock()), TinyGan.values(d.getBlock()));
-            step(gan, 3);
-            step(resumed, 3);
+            saved.gan().save(dir, "run");
+            loading.gan().initialize(DATA);
+            loading.gan().load(dir, "run");
+            assertEqualValues(
+                    TinyGan.values(loading.d().getBlock()), TinyGan.values(saved.d().getBlock()));
+            step(saved.gan(), 3);
+            step(loading.gan(), 3);
             assertFalse(
-                    equalValues(TinyGan.values(d2.getBlock()), TinyGan.values(d.getBlock())),
+                    equalValues(
+                            TinyGan.values(loading.d().getBlock()),
+                            TinyGan.values(saved.d().getBlock())),
                     "the moments restarted, so the step differs");
         } finally {
             delete(dir);
@@ -323,38 +347,37 @@ public class GanTrainerLifecycleTest extends EngineTest {
     @Test
     public void aDamagedCheckpointChangesNothing() throws IOException {
         Path dir = Files.createTempDirectory("gan-checkpoint");
-        try (Model g = TinyGan.model("g", TinyGan.generator(), engineName);
-                Model d = TinyGan.model("d", TinyGan.discriminator(), engineName);
-                GanTrainer gan = adamTrainer(g, d, b -> {});
-                Model g2 = TinyGan.model("g", TinyGan.generator(), engineName);
-                Model d2 = TinyGan.model("d", TinyGan.discriminator(), engineName);
-                GanTrainer other = adamTrainer(g2, d2, b -> {})) {
-            gan.initialize(DATA);
-            step(gan, 1);
-            gan.save(dir, "run");
+        try (TinyRun saved = adamRun(b -> {});
+                TinyRun loading = adamRun(b -> {})) {
+            saved.gan().initialize(DATA);
+            step(saved.gan(), 1);
+            saved.gan().save(dir, "run");
             // cut the discriminator's file short: the generator and its average load first
             Path dFile = dir.resolve("run-discriminator-0001.params");
             try (RandomAccessFile f = new RandomAccessFile(dFile.toFile(), "rw")) {
                 f.setLength(f.length() - 10);
             }
-            other.initialize(DATA);
-            Map<String, float[]> gBefore = TinyGan.values(g2.getBlock());
-            Map<String, float[]> dBefore = TinyGan.values(d2.getBlock());
+            loading.gan().initialize(DATA);
+            Map<String, float[]> gBefore = TinyGan.values(loading.g().getBlock());
+            Map<String, float[]> dBefore = TinyGan.values(loading.d().getBlock());
             NDArray z =
                     LatentSampler.normal(TinyGan.LATENT)
                             .withSeed(5)
-                            .sample(manager, 4, g.getDataType());
-            float[] samplesBefore = other.sample(new NDList(z)).toFloatArray();
+                            .sample(manager, 4, saved.g().getDataType());
+            float[] samplesBefore = loading.gan().sample(new NDList(z)).toFloatArray();
             MalformedModelException e =
-                    expectThrows(MalformedModelException.class, () -> other.load(dir, "run"));
+                    expectThrows(
+                            MalformedModelException.class, () -> loading.gan().load(dir, "run"));
             assertMessage(e, "Checkpoints", "discriminator", "bytes left in the file");
-            assertEqualValues(TinyGan.values(g2.getBlock()), gBefore);
-            assertEqualValues(TinyGan.values(d2.getBlock()), dBefore);
+            assertEqualValues(TinyGan.values(loading.g().getBlock()), gBefore);
+            assertEqualValues(TinyGan.values(loading.d().getBlock()), dBefore);
             assertEquals(
-                    other.sample(new NDList(z)).toFloatArray(), samplesBefore, "EMA unchanged");
-            assertEquals(other.getSteps(), 0);
+                    loading.gan().sample(new NDList(z)).toFloatArray(),
+                    samplesBefore,
+                    "EMA unchanged");
+            assertEquals(loading.gan().getSteps(), 0);
             // and the untouched trainer still trains
-            assertTrue(Float.isFinite(step(other, 2).getDiscriminatorLoss()));
+            assertTrue(Float.isFinite(step(loading.gan(), 2).getDiscriminatorLoss()));
         } finally {
             delete(dir);
         }
@@ -363,27 +386,24 @@ public class GanTrainerLifecycleTest extends EngineTest {
     @Test
     public void aCheckpointOfOtherOptionsIsRefused() throws IOException {
         Path dir = Files.createTempDirectory("gan-checkpoint");
-        try (Model g = TinyGan.model("g", TinyGan.generator(), engineName);
-                Model d = TinyGan.model("d", TinyGan.discriminator(), engineName);
-                GanTrainer gan = adamTrainer(g, d, b -> {});
-                Model g2 = TinyGan.model("g", TinyGan.generator(), engineName);
-                Model d2 = TinyGan.model("d", TinyGan.discriminator(), engineName);
-                GanTrainer other =
-                        adamTrainer(g2, d2, b -> b.optSchedule(GanSchedule.nCritic(5)))) {
-            gan.initialize(DATA);
-            gan.save(dir, "run");
-            other.initialize(DATA);
+        try (TinyRun saved = adamRun(b -> {});
+                TinyRun loading = adamRun(b -> b.optSchedule(GanSchedule.nCritic(5)))) {
+            saved.gan().initialize(DATA);
+            saved.gan().save(dir, "run");
+            loading.gan().initialize(DATA);
             MalformedModelException e =
-                    expectThrows(MalformedModelException.class, () -> other.load(dir, "run"));
+                    expectThrows(
+                            MalformedModelException.class, () -> loading.gan().load(dir, "run"));
             assertMessage(e, "GanTrainer", "nCritic 2", "nCritic 5");
             assertMessage(
                     expectThrows(
-                            java.io.FileNotFoundException.class, () -> other.load(dir, "nothing")),
+                            java.io.FileNotFoundException.class,
+                            () -> loading.gan().load(dir, "nothing")),
                     "GanTrainer",
                     "nothing-trainer-NNNN.state");
-            step(other, 1);
+            step(loading.gan(), 1);
             assertMessage(
-                    expectThrows(IllegalStateException.class, () -> other.load(dir, "run")),
+                    expectThrows(IllegalStateException.class, () -> loading.gan().load(dir, "run")),
                     "GanTrainer",
                     "before the first step");
         } finally {

@@ -313,40 +313,6 @@ public final class ModeRun {
     private ModeRun() {}
 
     /**
-     * Trains one GAN and measures it along the way, without checkpoints.
-     *
-     * @param engine the engine
-     * @param protocol the protocol
-     * @param mixture the real distribution
-     * @param variant the discriminator variant
-     * @param settings the run's options
-     * @param seed the seed of the data, the latents and the weights
-     * @param onIteration called with the number of finished iterations after each one
-     * @param onPoint called with each measurement as soon as it is taken
-     * @return the curve, the final samples and the time
-     */
-    public static Result train(
-            Engine engine,
-            Protocol protocol,
-            GaussianMixture mixture,
-            Variant variant,
-            Settings settings,
-            long seed,
-            IntConsumer onIteration,
-            Consumer<Point> onPoint) {
-        return train(
-                engine,
-                protocol,
-                mixture,
-                variant,
-                settings,
-                seed,
-                RunCheckpoints.none(),
-                onIteration,
-                onPoint);
-    }
-
-    /**
      * Trains one GAN and measures it along the way, saving checkpoints and resuming from the newest
      * as {@code checkpoints} says. A resumed run continues from its checkpoint's iteration and
      * returns the whole curve and time, the same as the uninterrupted run on the same engine.

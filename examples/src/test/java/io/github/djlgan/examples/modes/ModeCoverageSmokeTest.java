@@ -22,33 +22,44 @@ import picocli.CommandLine;
  */
 public class ModeCoverageSmokeTest {
 
+    /**
+     * The command line of mode-coverage on an engine and protocol, in this JVM ({@code --jobs 1};
+     * jobsTwoChangesNothing runs children), measured every 10 iterations, writing to out; then more
+     * options.
+     */
+    private static String[] command(
+            String engine, String protocol, Path out, String iterations, String... more) {
+        List<String> args =
+                new java.util.ArrayList<>(
+                        List.of(
+                                "mode-coverage",
+                                "--engine",
+                                engine,
+                                "--protocol",
+                                protocol,
+                                "--iterations",
+                                iterations,
+                                "--eval-every",
+                                "10",
+                                "--out",
+                                out.toString(),
+                                "--jobs",
+                                "1"));
+        args.addAll(List.of(more));
+        return args.toArray(String[]::new);
+    }
+
+    /** 20 iterations on ring and grid with a small MinibatchDiscrimination; returns the out dir. */
     private static Path run(String engine, String protocol, String... more) throws IOException {
         Path out = Files.createTempDirectory("mode-coverage-" + protocol + "-" + engine);
-        String[] base = {
-            "mode-coverage",
-            "--engine",
-            engine,
-            "--protocol",
-            protocol,
-            "--data",
-            "ring,grid",
-            "--iterations",
-            "20",
-            "--eval-every",
-            "10",
-            "--kernels",
-            "4",
-            "--kernel-dim",
-            "2",
-            "--out",
-            out.toString(),
-            "--jobs", // in this JVM; jobsTwoChangesNothing runs children
-            "1"
-        };
-        String[] args = new String[base.length + more.length];
-        System.arraycopy(base, 0, args, 0, base.length);
-        System.arraycopy(more, 0, args, base.length, more.length);
-        assertEquals(new CommandLine(new Main()).execute(args), 0);
+        List<String> rest =
+                new java.util.ArrayList<>(
+                        List.of("--data", "ring,grid", "--kernels", "4", "--kernel-dim", "2"));
+        rest.addAll(List.of(more));
+        assertEquals(
+                new CommandLine(new Main())
+                        .execute(command(engine, protocol, out, "20", rest.toArray(String[]::new))),
+                0);
         return out;
     }
 
@@ -209,31 +220,37 @@ public class ModeCoverageSmokeTest {
         for (String protocol : new String[] {"metz", "pacgan"}) {
             Path straight = Files.createTempDirectory("mode-coverage-straight");
             Path stopped = Files.createTempDirectory("mode-coverage-resumed");
-            printedBy(resumeArgs(engine, protocol, straight, "30"));
-            printedBy(resumeArgs(engine, protocol, stopped, "20", "--checkpoint-every", "7"));
-            assertEquals(
-                    List.of(stopped.resolve("checkpoints/grid-pac2-seed-1/000000020")),
-                    list(stopped.resolve("checkpoints/grid-pac2-seed-1")),
-                    "only the newest checkpoint is kept, and the last iteration is saved");
-            printedBy(
-                    resumeArgs(
-                            engine,
-                            protocol,
-                            stopped,
-                            "30",
-                            "--checkpoint-every",
-                            "7",
-                            "--resume"));
-            for (String file : new String[] {"curves.csv", "runs.csv", "summary.csv"}) {
-                List<String> one = withoutSeconds(file, straight.resolve(file));
-                assertEquals(one.size(), file.equals("curves.csv") ? 1 + 3 : 1 + 1, file);
+            try {
+                printedBy(resumeArgs(engine, protocol, straight, "30"));
+                printedBy(resumeArgs(engine, protocol, stopped, "20", "--checkpoint-every", "7"));
                 assertEquals(
-                        withoutSeconds(file, stopped.resolve(file)), one, protocol + " " + file);
+                        List.of(stopped.resolve("checkpoints/grid-pac2-seed-1/000000020")),
+                        list(stopped.resolve("checkpoints/grid-pac2-seed-1")),
+                        "only the newest checkpoint is kept, and the last iteration is saved");
+                printedBy(
+                        resumeArgs(
+                                engine,
+                                protocol,
+                                stopped,
+                                "30",
+                                "--checkpoint-every",
+                                "7",
+                                "--resume"));
+                for (String file : new String[] {"curves.csv", "runs.csv", "summary.csv"}) {
+                    List<String> one = withoutSeconds(file, straight.resolve(file));
+                    assertEquals(one.size(), file.equals("curves.csv") ? 1 + 3 : 1 + 1, file);
+                    assertEquals(
+                            withoutSeconds(file, stopped.resolve(file)),
+                            one,
+                            protocol + " " + file);
+                }
+                assertEquals(
+                        Files.readAllBytes(stopped.resolve("grid.png")),
+                        Files.readAllBytes(straight.resolve("grid.png")),
+                        protocol + ": the same final samples");
+            } finally {
+                deleteTrees(straight, stopped);
             }
-            assertEquals(
-                    Files.readAllBytes(stopped.resolve("grid.png")),
-                    Files.readAllBytes(straight.resolve("grid.png")),
-                    protocol + ": the same final samples");
         }
     }
 
@@ -241,6 +258,14 @@ public class ModeCoverageSmokeTest {
     @Test(dataProvider = "engines", dataProviderClass = Engines.class)
     public void aCheckpointThatDoesNotFitIsRefused(String engine) throws IOException {
         Path dir = Files.createTempDirectory("mode-coverage-checkpoints");
+        try {
+            refusesCheckpointsThatDoNotFit(engine, dir);
+        } finally {
+            deleteTrees(dir);
+        }
+    }
+
+    private static void refusesCheckpointsThatDoNotFit(String engine, Path dir) {
         ai.djl.engine.Engine e = ai.djl.engine.Engine.getEngine(engine);
         GaussianMixture grid = GaussianMixture.named("grid");
         Variant gan = Variant.of("gan");
@@ -256,75 +281,56 @@ public class ModeCoverageSmokeTest {
                 t -> {},
                 p -> {});
         RunCheckpoints resume = RunCheckpoints.in(dir, 5, true);
-        ModeRun.Settings otherRate =
-                ModeRun.Settings.builder(Protocol.PACGAN)
-                        .iterations(10)
-                        .learningRates(1e-3f, 1e-4f)
-                        .build();
-        IllegalArgumentException other =
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () ->
-                                ModeRun.train(
-                                        e,
-                                        Protocol.PACGAN,
-                                        grid,
-                                        gan,
-                                        otherRate,
-                                        1,
-                                        resume,
-                                        t -> {},
-                                        p -> {}));
-        assertTrue(other.getMessage().contains("is of another run"), other.getMessage());
-        assertTrue(other.getMessage().contains("lr D 1.0E-4"), other.getMessage());
-        ModeRun.Settings five = ModeRun.Settings.builder(Protocol.PACGAN).iterations(5).build();
-        IllegalArgumentException beyond =
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () ->
-                                ModeRun.train(
-                                        e,
-                                        Protocol.PACGAN,
-                                        grid,
-                                        gan,
-                                        five,
-                                        1,
-                                        resume,
-                                        t -> {},
-                                        p -> {}));
-        assertTrue(
-                beyond.getMessage().contains("at iteration 10, beyond the run's 5 iterations"),
-                beyond.getMessage());
+        java.util.function.Function<ModeRun.Settings, String> refusal =
+                settings ->
+                        expectThrows(
+                                        IllegalArgumentException.class,
+                                        () ->
+                                                ModeRun.train(
+                                                        e,
+                                                        Protocol.PACGAN,
+                                                        grid,
+                                                        gan,
+                                                        settings,
+                                                        1,
+                                                        resume,
+                                                        t -> {},
+                                                        p -> {}))
+                                .getMessage();
+        String other =
+                refusal.apply(
+                        ModeRun.Settings.builder(Protocol.PACGAN)
+                                .iterations(10)
+                                .learningRates(1e-3f, 1e-4f)
+                                .build());
+        assertTrue(other.contains("is of another run"), other);
+        assertTrue(other.contains("lr D 1.0E-4"), other);
+        String beyond =
+                refusal.apply(ModeRun.Settings.builder(Protocol.PACGAN).iterations(5).build());
+        assertTrue(beyond.contains("at iteration 10, beyond the run's 5 iterations"), beyond);
         assertTrue(
                 expectThrows(IllegalArgumentException.class, () -> RunCheckpoints.in(dir, -1, true))
                         .getMessage()
                         .contains("got -1"));
     }
 
+    /** The command on the grid with packs of two. */
     private static String[] resumeArgs(
             String engine, String protocol, Path out, String iterations, String... more) {
-        List<String> args =
-                new java.util.ArrayList<>(
-                        List.of(
-                                "mode-coverage",
-                                "--engine",
-                                engine,
-                                "--protocol",
-                                protocol,
-                                "--data",
-                                "grid",
-                                "--variants",
-                                "pac2",
-                                "--iterations",
-                                iterations,
-                                "--eval-every",
-                                "10",
-                                "--out",
-                                out.toString(),
-                                "--jobs",
-                                "1"));
-        args.addAll(List.of(more));
-        return args.toArray(String[]::new);
+        List<String> rest =
+                new java.util.ArrayList<>(List.of("--data", "grid", "--variants", "pac2"));
+        rest.addAll(List.of(more));
+        return command(engine, protocol, out, iterations, rest.toArray(String[]::new));
+    }
+
+    private static void deleteTrees(Path... dirs) throws IOException {
+        for (Path dir : dirs) {
+            try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
     }
 
     private static List<Path> list(Path dir) throws IOException {
