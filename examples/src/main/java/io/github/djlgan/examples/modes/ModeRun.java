@@ -315,7 +315,8 @@ public final class ModeRun {
     /**
      * Trains one GAN and measures it along the way, saving checkpoints and resuming from the newest
      * as {@code checkpoints} says. A resumed run continues from its checkpoint's iteration and
-     * returns the whole curve and time, the same as the uninterrupted run on the same engine.
+     * returns the whole curve and final samples, equal to the uninterrupted run's on the same
+     * engine, and the time of all its parts.
      *
      * @param engine the engine
      * @param protocol the protocol
@@ -329,7 +330,8 @@ public final class ModeRun {
      * @param onPoint called with each new measurement as soon as it is taken
      * @return the curve, the final samples and the time
      * @throws IllegalArgumentException if the checkpoint to resume from is of another run or beyond
-     *     {@code settings.iterations()}
+     *     {@code settings.iterations()}, or if the run would save over its checkpoints without
+     *     resuming
      */
     public static Result train(
             Engine engine,

@@ -38,7 +38,7 @@ import java.util.stream.Stream;
  *
  * <p>A checkpoint fits a run when the engine, protocol, data, variant, seed and every setting but
  * the number of iterations are the same; resuming from one that does not fit, or from one beyond
- * the run's iterations, is refused.
+ * the run's iterations, is refused, and so is a fresh run that would save over a run's checkpoints.
  */
 public final class RunCheckpoints {
 
@@ -156,14 +156,20 @@ public final class RunCheckpoints {
      * resuming or when the run has none.
      *
      * @throws IllegalArgumentException if the checkpoint does not fit the run or lies beyond its
-     *     iterations
+     *     iterations, or if a run that saves checkpoints but does not resume would replace the ones
+     *     there
      */
     State resume(Path runDir, GanTrainer gan, String identity, int iterations) {
-        if (!resume || runDir == null || !Files.isDirectory(runDir)) {
-            return null;
+        List<Path> complete =
+                runDir == null || !Files.isDirectory(runDir) ? List.of() : complete(runDir);
+        if (!resume && every > 0 && !complete.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "ModeRun: "
+                            + runDir
+                            + " holds a checkpoint of this run; resume it, or remove it to start"
+                            + " afresh");
         }
-        List<Path> complete = complete(runDir);
-        if (complete.isEmpty()) {
+        if (!resume || complete.isEmpty()) {
             return null;
         }
         Path newest = complete.get(complete.size() - 1);

@@ -254,7 +254,11 @@ public class ModeCoverageSmokeTest {
         }
     }
 
-    /** A checkpoint of another run, or one beyond the run's iterations, is refused by name. */
+    /**
+     * A resumed run trains only the iterations after its checkpoint; a checkpoint of another run,
+     * one beyond the run's iterations, or a fresh run that would save over a run's checkpoints is
+     * refused by name.
+     */
     @Test(dataProvider = "engines", dataProviderClass = Engines.class)
     public void aCheckpointThatDoesNotFitIsRefused(String engine) throws IOException {
         Path dir = Files.createTempDirectory("mode-coverage-checkpoints");
@@ -281,8 +285,24 @@ public class ModeCoverageSmokeTest {
                 t -> {},
                 p -> {});
         RunCheckpoints resume = RunCheckpoints.in(dir, 5, true);
-        java.util.function.Function<ModeRun.Settings, String> refusal =
-                settings ->
+        // extended from its checkpoint at 10: only iterations 11 and 12 are trained
+        List<Integer> trained = new java.util.ArrayList<>();
+        ModeRun.Result twelve =
+                ModeRun.train(
+                        e,
+                        Protocol.PACGAN,
+                        grid,
+                        gan,
+                        ModeRun.Settings.builder(Protocol.PACGAN).iterations(12).build(),
+                        1,
+                        resume,
+                        trained::add,
+                        p -> {});
+        assertEquals(trained, List.of(11, 12));
+        assertEquals(
+                twelve.curve().stream().map(ModeRun.Point::iteration).toList(), List.of(10, 12));
+        java.util.function.BiFunction<ModeRun.Settings, RunCheckpoints, String> refusal =
+                (settings, policy) ->
                         expectThrows(
                                         IllegalArgumentException.class,
                                         () ->
@@ -293,7 +313,7 @@ public class ModeCoverageSmokeTest {
                                                         gan,
                                                         settings,
                                                         1,
-                                                        resume,
+                                                        policy,
                                                         t -> {},
                                                         p -> {}))
                                 .getMessage();
@@ -302,12 +322,16 @@ public class ModeCoverageSmokeTest {
                         ModeRun.Settings.builder(Protocol.PACGAN)
                                 .iterations(10)
                                 .learningRates(1e-3f, 1e-4f)
-                                .build());
+                                .build(),
+                        resume);
         assertTrue(other.contains("is of another run"), other);
         assertTrue(other.contains("lr D 1.0E-4"), other);
         String beyond =
-                refusal.apply(ModeRun.Settings.builder(Protocol.PACGAN).iterations(5).build());
-        assertTrue(beyond.contains("at iteration 10, beyond the run's 5 iterations"), beyond);
+                refusal.apply(
+                        ModeRun.Settings.builder(Protocol.PACGAN).iterations(5).build(), resume);
+        assertTrue(beyond.contains("at iteration 12, beyond the run's 5 iterations"), beyond);
+        String fresh = refusal.apply(ten, RunCheckpoints.in(dir, 5, false));
+        assertTrue(fresh.contains("holds a checkpoint of this run"), fresh);
         assertTrue(
                 expectThrows(IllegalArgumentException.class, () -> RunCheckpoints.in(dir, -1, true))
                         .getMessage()
