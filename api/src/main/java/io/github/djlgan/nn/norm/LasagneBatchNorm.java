@@ -39,6 +39,12 @@ import java.util.stream.IntStream;
  *   invStd ← (1 − α) · invStd + α · invStd_B
  * </pre>
  *
+ * <p>With g batch groups ({@link Builder#optBatchGroups}) the batch statistics are those of each of
+ * g interleaved groups of the batch (samples j, g + j, 2g + j, … form group j), each group is
+ * normalised with its own, and the averages are updated once, with the mean over the groups of
+ * μ<sub>B</sub> and of invStd<sub>B</sub> — the batch norm of a generator run once per packing
+ * slot.
+ *
  * <p>Two switches choose what a call does; each follows the training flag unless set (Lasagne's
  * {@code batch_norm_use_averages} and {@code batch_norm_update_averages}):
  *
@@ -107,6 +113,7 @@ public class LasagneBatchNorm extends BaseBlock {
     private final Boolean useAverages;
     private final Boolean updateAverages;
     private final Boolean sumsAsProducts;
+    private final int batchGroups;
     private final Parameter beta;
     private final Parameter gamma;
     private final Parameter mean;
@@ -124,6 +131,7 @@ public class LasagneBatchNorm extends BaseBlock {
         useAverages = builder.useAverages;
         updateAverages = builder.updateAverages;
         sumsAsProducts = builder.sumsAsProducts;
+        batchGroups = builder.batchGroups;
         beta = builder.center ? addParameter("beta", Parameter.Type.BETA) : null;
         gamma = builder.scale ? addParameter("gamma", Parameter.Type.GAMMA) : null;
         mean = addState("mean", Parameter.Type.RUNNING_MEAN, Initializer.ZEROS);
@@ -176,17 +184,29 @@ public class LasagneBatchNorm extends BaseBlock {
                         + Arrays.toString(axes)
                         + " for batch statistics (training or updating the averages)",
                 x.getShape());
+        // batch statistics per group: the view (N/g, g, …) keeps the group axis 1
+        int groups = !use || update ? batchGroups : 1;
+        BlockChecks.checkShape(
+                x.getShape().get(0) % groups == 0,
+                NAME,
+                "a batch of N divisible by the " + groups + " batch groups for batch statistics",
+                x.getShape());
+        NDArray xg = groups == 1 ? x : x.reshape(groupedShape(x.getShape(), groups));
+        int viewRank = groups == 1 ? rank : rank + 1;
+        int[] viewAxes = groups == 1 ? axes : groupedAxes(axes);
         Device device = x.getDevice();
         NDArray storedMean = store.getValue(mean, device, training);
         NDArray storedInvStd = store.getValue(invStd, device, training);
         NDManager scope = x.getManager();
         DataType type = x.getDataType();
 
-        // the input as (P, K, Q): kept axes contiguous, normalised ones around them
-        int[] perm = permutation();
-        NDArray xt = isIdentity(perm) ? x : x.transpose(perm);
+        // the view as (P, K, Q): kept axes contiguous, normalised ones around them
+        int[] perm = permutation(viewRank, viewAxes);
+        NDArray xt = isIdentity(perm) ? xg : xg.transpose(perm);
         boolean products = sumsAsProducts != null ? sumsAsProducts : Tensors.slowBroadcasting(x);
-        Channels c = Channels.of(xt, numBefore(), rank - axes.length, products);
+        Channels c =
+                Channels.of(
+                        xt, numBefore(viewRank, viewAxes), viewRank - viewAxes.length, products);
         NDArray rows = c.rows(xt);
         Shape row = new Shape(1, storedMean.size());
 
@@ -213,14 +233,15 @@ public class LasagneBatchNorm extends BaseBlock {
         if (use) {
             // a call that also updates the averages must normalise with (and differentiate
             // through) their values from before the update: take copies
-            deviation = rows.sub(c.repeat(onInput(storedMean, row, scope, update)));
-            inv = onInput(storedInvStd, row, scope, update);
+            NDArray averageMean = perGroup(onInput(storedMean, row, scope, update), groups);
+            deviation = rows.sub(c.repeat(averageMean));
+            inv = perGroup(onInput(storedInvStd, row, scope, update), groups);
         } else if (deviation == null) {
             deviation = rows.sub(c.repeat(batchMean));
         }
         // y = (x − μ) · (γ · invStd) + β: the per-channel factor on the (1, K) arrays
-        NDArray g = onInput(store.getValue(gamma, device, training), row, scope);
-        NDArray b = onInput(store.getValue(beta, device, training), row, scope);
+        NDArray g = perGroup(onInput(store.getValue(gamma, device, training), row, scope), groups);
+        NDArray b = perGroup(onInput(store.getValue(beta, device, training), row, scope), groups);
         NDArray y = deviation.mul(c.repeat(g == null ? inv : inv.mul(g)));
         if (b != null) {
             y = y.add(c.repeat(b));
@@ -229,8 +250,16 @@ public class LasagneBatchNorm extends BaseBlock {
         if (!isIdentity(perm)) {
             y = y.transpose(inverse(perm));
         }
+        if (groups > 1) {
+            y = y.reshape(x.getShape());
+        }
         if (update) {
-            updateAverages(storedMean, storedInvStd, batchMean, batchInvStd);
+            // the groups' statistics, averaged over the groups
+            updateAverages(
+                    storedMean,
+                    storedInvStd,
+                    groupMean(batchMean, groups),
+                    groupMean(batchInvStd, groups));
         }
         return y;
     }
@@ -253,29 +282,60 @@ public class LasagneBatchNorm extends BaseBlock {
      * the first kept axis, the kept axes, then the other normalised axes. It is the identity when
      * the kept axes are contiguous, as for the default axes.
      */
-    private int[] permutation() {
-        int first = firstKept();
+    private static int[] permutation(int rank, int[] axes) {
+        int first = firstKept(rank, axes);
         return IntStream.concat(
                         IntStream.concat(
                                 Arrays.stream(axes).filter(a -> a < first),
-                                IntStream.range(0, rank).filter(i -> !isNormalised(i))),
+                                IntStream.range(0, rank).filter(i -> !isNormalised(axes, i))),
                         Arrays.stream(axes).filter(a -> a > first))
                 .toArray();
     }
 
     /** The number of normalised axes before the first kept axis. */
-    private int numBefore() {
-        int first = firstKept();
+    private static int numBefore(int rank, int[] axes) {
+        int first = firstKept(rank, axes);
         return (int) Arrays.stream(axes).filter(a -> a < first).count();
     }
 
     /** The first axis not normalised, or the rank when every axis is. */
-    private int firstKept() {
-        return IntStream.range(0, rank).filter(i -> !isNormalised(i)).findFirst().orElse(rank);
+    private static int firstKept(int rank, int[] axes) {
+        return IntStream.range(0, rank)
+                .filter(i -> !isNormalised(axes, i))
+                .findFirst()
+                .orElse(rank);
     }
 
-    private boolean isNormalised(int axis) {
+    private static boolean isNormalised(int[] axes, int axis) {
         return Arrays.binarySearch(axes, axis) >= 0;
+    }
+
+    /** (N, d1, …, dk) as (N/g, g, d1, …, dk): group j holds samples j, g + j, 2g + j, …. */
+    private static Shape groupedShape(Shape in, int groups) {
+        long[] dims = new long[in.dimension() + 1];
+        dims[0] = in.get(0) / groups;
+        dims[1] = groups;
+        for (int i = 1; i < in.dimension(); i++) {
+            dims[i + 1] = in.get(i);
+        }
+        return new Shape(dims);
+    }
+
+    /** The normalised axes of the grouped view: axis 0, and every other axis one further on. */
+    private static int[] groupedAxes(int[] axes) {
+        return IntStream.concat(
+                        IntStream.of(0), Arrays.stream(axes).filter(a -> a > 0).map(a -> a + 1))
+                .toArray();
+    }
+
+    /** A (1, K) row repeated for each of g groups: (1, g·K), group by group; null stays null. */
+    private static NDArray perGroup(NDArray row, int groups) {
+        return row == null || groups == 1 ? row : row.tile(new long[] {1, groups});
+    }
+
+    /** The mean over the g groups of a (1, g·K) row of statistics: (1, K). */
+    private static NDArray groupMean(NDArray stats, int groups) {
+        return groups == 1 ? stats : stats.reshape(groups, -1).mean(new int[] {0}).reshape(1, -1);
     }
 
     private static boolean isIdentity(int[] perm) {
@@ -429,6 +489,7 @@ public class LasagneBatchNorm extends BaseBlock {
     @Override
     protected void beforeInitialize(Shape in) {
         int[] resolved = resolveAxes(in.dimension(), in);
+        checkGroupsFit(resolved, "input shape " + in);
         for (int i = 0; i < in.dimension(); i++) {
             BlockChecks.checkArgument(
                     Arrays.binarySearch(resolved, i) >= 0 || in.get(i) > 0,
@@ -441,6 +502,17 @@ public class LasagneBatchNorm extends BaseBlock {
         }
         rank = in.dimension();
         axes = resolved;
+    }
+
+    /** Batch groups split axis 0, so they need it among the normalised axes. */
+    private void checkGroupsFit(int[] resolved, String where) {
+        BlockChecks.checkArgument(
+                batchGroups == 1 || resolved[0] == 0,
+                NAME,
+                "needs axis 0 among the normalised axes for %d batch groups, got axes %s for %s",
+                batchGroups,
+                Arrays.toString(resolved),
+                where);
     }
 
     /** {@inheritDoc} */
@@ -545,6 +617,16 @@ public class LasagneBatchNorm extends BaseBlock {
     }
 
     /**
+     * Returns the number of interleaved batch groups whose statistics are computed separately (1:
+     * the whole batch).
+     *
+     * @return the batch groups g
+     */
+    public int getBatchGroups() {
+        return batchGroups;
+    }
+
+    /**
      * Returns whether the block learns a shift {@code beta}.
      *
      * @return whether the block has {@code beta}
@@ -597,6 +679,7 @@ public class LasagneBatchNorm extends BaseBlock {
             savedRank = Integer.parseInt(saved.getOrDefault("rank", ""));
             // the same axes may be written differently (e.g. auto and (0, 2) on rank 3)
             savedAxes = resolveAxes(savedRank, null);
+            checkGroupsFit(savedAxes, "rank " + savedRank);
         } catch (IllegalArgumentException e) {
             throw new MalformedModelException(
                     NAME + ": saved with " + saved + ", which does not fit: " + e.getMessage(), e);
@@ -636,6 +719,7 @@ public class LasagneBatchNorm extends BaseBlock {
         private Boolean useAverages;
         private Boolean updateAverages;
         private Boolean sumsAsProducts;
+        private int batchGroups = 1;
 
         Builder() {}
 
@@ -740,11 +824,31 @@ public class LasagneBatchNorm extends BaseBlock {
         }
 
         /**
+         * Sets the number g of batch groups (default 1): a pass that computes batch statistics
+         * computes them for each of g interleaved groups of the batch (group j holds samples j, g +
+         * j, 2g + j, …) and normalises each group with its own, and the running averages move
+         * towards the mean of the g groups' statistics, once per pass. Packing by m ({@link
+         * io.github.djlgan.nn.gan.Pack}) puts samples j, m + j, … in slot j of the packs, so with g
+         * = m each slot of a generated batch is normalised as a batch of its own — as in PacGAN's
+         * code, which runs the generator once per slot and averages the slots' statistics into the
+         * running averages. Passes with the stored averages only (inference) do not group. Axis 0
+         * must be one of the normalised axes; the option is not saved with the parameters, which it
+         * does not change.
+         *
+         * @param groups g &ge; 1; a batch of N samples then needs N divisible by g
+         * @return this builder
+         */
+        public Builder optBatchGroups(int groups) {
+            this.batchGroups = groups;
+            return this;
+        }
+
+        /**
          * Builds the block.
          *
          * @return a new {@link LasagneBatchNorm}
          * @throws IllegalArgumentException if the axes are empty or repeat an axis, ε is not
-         *     positive, or α is not in [0, 1]
+         *     positive, α is not in [0, 1], or the batch groups are fewer than 1
          */
         public LasagneBatchNorm build() {
             if (axes != null) {
@@ -766,6 +870,11 @@ public class LasagneBatchNorm extends BaseBlock {
                     NAME,
                     "optAlpha needs alpha in [0, 1], got %s",
                     alpha);
+            BlockChecks.checkArgument(
+                    batchGroups >= 1,
+                    NAME,
+                    "optBatchGroups needs at least 1 group, got %d",
+                    batchGroups);
             return new LasagneBatchNorm(this);
         }
     }

@@ -892,4 +892,291 @@ public class LasagneBatchNormTest extends EngineTest {
                     "magnitude " + magnitude);
         }
     }
+
+    // ---------------------------------------------------------------------------------------
+    // batch groups
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * For every flat input index, the parameter position of its group's statistics: group·K + its
+     * parameter index, where sample s belongs to group s mod g (written from the definition, not
+     * from the block's reshapes).
+     */
+    private static int[] groupIndex(Shape s, int[] axes, int groups) {
+        int[] index = Formulas.parameterIndex(s, axes);
+        int k = Arrays.stream(index).max().getAsInt() + 1;
+        long perSample = s.size() / s.get(0);
+        int[] grouped = new int[index.length];
+        for (int i = 0; i < index.length; i++) {
+            grouped[i] = (int) ((i / perSample) % groups) * k + index[i];
+        }
+        return grouped;
+    }
+
+    /** v repeated for each of g groups, group by group; null stays null. */
+    private static double[] perGroup(double[] v, int groups) {
+        if (v == null) {
+            return null;
+        }
+        double[] out = new double[v.length * groups];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = v[i % v.length];
+        }
+        return out;
+    }
+
+    /** The mean over the g groups of per-group statistics (g·K values, group by group). */
+    private static double[] groupMean(double[] stats, int groups) {
+        int k = stats.length / groups;
+        double[] mean = new double[k];
+        for (int i = 0; i < stats.length; i++) {
+            mean[i % k] += stats[i] / groups;
+        }
+        return mean;
+    }
+
+    /**
+     * With g batch groups, a training pass normalises each interleaved group (samples j, g + j, …)
+     * with its own batch statistics and moves the averages towards the groups' mean statistics —
+     * for default and other axes, kept axes contiguous or not, both formulations, and a pass that
+     * uses the averages while updating them.
+     */
+    @Test
+    public void batchGroupsNormaliseEachInterleavedGroup() {
+        Object[][] cases = {
+            // input shape, axes (null = default), resolved axes, groups
+            {new long[] {8, 3}, null, new int[] {0}, 4},
+            {new long[] {6, 3, 4, 2}, null, new int[] {0, 2, 3}, 3},
+            {new long[] {6, 4, 5}, new int[] {0, 2}, new int[] {0, 2}, 2},
+            {new long[] {6, 3, 4}, new int[] {0, 1}, new int[] {0, 1}, 2},
+            {new long[] {4, 3}, null, new int[] {0}, 4},
+        };
+        int seed = 1100;
+        for (Object[] c : cases) {
+            long[] dims = (long[]) c[0];
+            int[] axes = (int[]) c[2];
+            int groups = (int) c[3];
+            for (boolean products : new boolean[] {true, false}) {
+                for (Boolean use : new Boolean[] {null, true}) {
+                    LasagneBatchNorm.Builder builder =
+                            LasagneBatchNorm.builder()
+                                    .optAlpha(0.25f)
+                                    .optSumsAsProducts(products)
+                                    .optUseAverages(use)
+                                    .optBatchGroups(groups);
+                    if (c[1] != null) {
+                        builder.optAxes((int[]) c[1]);
+                    }
+                    LasagneBatchNorm block = builder.build();
+                    init(block, DataType.FLOAT32, new Shape(dims));
+                    assertEquals(block.getBatchGroups(), groups);
+                    randomize(block, seed++);
+                    NDArray x = input(seed++, dims);
+                    String label =
+                            Arrays.toString(dims)
+                                    + " axes "
+                                    + Arrays.toString(axes)
+                                    + " groups "
+                                    + groups
+                                    + " products="
+                                    + products
+                                    + " use="
+                                    + use;
+                    checkGroupedTraining(block, x, axes, groups, use != null, 0.25, label);
+                }
+            }
+        }
+    }
+
+    /** One training pass of a grouped block against the reference; returns nothing. */
+    private void checkGroupedTraining(
+            LasagneBatchNorm block,
+            NDArray x,
+            int[] axes,
+            int groups,
+            boolean useAverages,
+            double alpha,
+            String label) {
+        int[] index = groupIndex(x.getShape(), axes, groups);
+        double[] mean = values(param(block, "mean"));
+        double[] invStd = values(param(block, "invStd"));
+        double[] gamma = perGroup(block.isScale() ? values(param(block, "gamma")) : null, groups);
+        double[] beta = perGroup(block.isCenter() ? values(param(block, "beta")) : null, groups);
+        double[] xs = values(x);
+        double[][] batch = Formulas.batchStatistics(xs, index, mean.length * groups, EPS);
+
+        NDArray y = forward(block, true, x);
+
+        double[] want =
+                useAverages
+                        ? Formulas.normalized(
+                                xs,
+                                index,
+                                perGroup(mean, groups),
+                                perGroup(invStd, groups),
+                                gamma,
+                                beta)
+                        : Formulas.normalized(xs, index, batch[0], batch[1], gamma, beta);
+        double[] wantMean = Formulas.ema(mean, groupMean(batch[0], groups), alpha);
+        double[] wantInvStd = Formulas.ema(invStd, groupMean(batch[1], groups), alpha);
+        try {
+            NDAssert.assertClose(y, want, x.getShape(), 2e-5, 2e-5);
+            Shape p = param(block, "mean").getShape();
+            NDAssert.assertClose(param(block, "mean"), wantMean, p, 2e-5, 2e-5);
+            NDAssert.assertClose(param(block, "invStd"), wantInvStd, p, 2e-5, 2e-5);
+        } catch (AssertionError e) {
+            throw new AssertionError(label + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Groups and packing slots agree: after a training pass with g = m groups, every slot of the
+     * packs ({@link io.github.djlgan.nn.gan.Pack}) has mean 0 and variance var/(var + ε) per
+     * channel over the packs — each slot was normalised as a batch of its own.
+     */
+    @Test
+    public void batchGroupsAreThePackSlots() {
+        int m = 4;
+        LasagneBatchNorm block = LasagneBatchNorm.builder().optBatchGroups(m).build();
+        init(block, DataType.FLOAT64, new Shape(40, 3));
+        NDArray x = input(1250, 40, 3).toType(DataType.FLOAT64, false);
+        NDArray packs = io.github.djlgan.nn.gan.Pack.pack(forward(block, true, x), m); // (10, 12)
+        NDArray slots = x.reshape(10, m * 3); // the same slots of the input
+        double[] y = values(packs);
+        double[] in = values(slots);
+        for (int col = 0; col < m * 3; col++) {
+            double mean = 0;
+            double inMean = 0;
+            for (int pack = 0; pack < 10; pack++) {
+                mean += y[pack * m * 3 + col] / 10;
+                inMean += in[pack * m * 3 + col] / 10;
+            }
+            double var = 0;
+            double inVar = 0;
+            for (int pack = 0; pack < 10; pack++) {
+                var += Math.pow(y[pack * m * 3 + col] - mean, 2) / 10;
+                inVar += Math.pow(in[pack * m * 3 + col] - inMean, 2) / 10;
+            }
+            assertEquals(mean, 0, 1e-12, "slot column " + col);
+            assertEquals(var, inVar / (inVar + EPS), 1e-9, "slot column " + col);
+        }
+    }
+
+    /** Inference does not group: any batch size, the stored averages, as without groups. */
+    @Test
+    public void batchGroupsLeaveInferenceAlone() {
+        LasagneBatchNorm block = LasagneBatchNorm.builder().optBatchGroups(4).build();
+        init(block, DataType.FLOAT32, new Shape(8, 3));
+        randomize(block, 1200);
+        checkForward(block, input(1201, 5, 3), new int[] {0}, false, true, false, 0.1, 1e-5, "N=5");
+    }
+
+    /** Groups of one sample: each sample is its own batch (zero variance, invStd = 1/√ε). */
+    @Test
+    public void batchGroupsOfOneSample() {
+        LasagneBatchNorm block =
+                LasagneBatchNorm.builder().optBatchGroups(3).optAlpha(0.5f).build();
+        init(block, DataType.FLOAT32, new Shape(3, 2));
+        checkGroupedTraining(block, input(1300, 3, 2), new int[] {0}, 3, false, 0.5, "N=g");
+        // each sample is its own batch mean: every output is β = 0
+        NDAssert.assertClose(
+                forward(block, true, input(1301, 3, 2)), new double[6], new Shape(3, 2), 0, 0);
+    }
+
+    @Test
+    public void gradientsWithBatchGroups() {
+        for (boolean products : new boolean[] {true, false}) {
+            for (int[] axes : new int[][] {null, {0, 1}}) {
+                LasagneBatchNorm block =
+                        LasagneBatchNorm.builder()
+                                .optAxes(axes)
+                                .optSumsAsProducts(products)
+                                .optBatchGroups(2)
+                                .build();
+                init(block, DataType.FLOAT64, new Shape(4, 3, 2));
+                long[] pd = param(block, "mean").getShape().getShape();
+                setParameter(block, "gamma", randn(31, DataType.FLOAT64, pd));
+                setParameter(block, "beta", randn(32, DataType.FLOAT64, pd));
+                int checked =
+                        GradientCheck.of(block)
+                                .check(manager, randn(33, DataType.FLOAT64, 4, 3, 2));
+                assertEquals(
+                        checked,
+                        24 + 2 * param(block, "mean").getShape().size(),
+                        "input, beta, gamma coordinates");
+            }
+        }
+    }
+
+    @Test
+    public void batchGroupsThatDoNotDivideTheBatchAreRejected() {
+        LasagneBatchNorm block = LasagneBatchNorm.builder().optBatchGroups(3).build();
+        init(block, DataType.FLOAT32, new Shape(6, 2));
+        randomize(block, 1400);
+        NDArray mean = param(block, "mean").duplicate();
+        NDArray invStd = param(block, "invStd").duplicate();
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> forward(block, true, input(1401, 4, 2)));
+        assertMessage(e, "LasagneBatchNorm", "divisible by the 3 batch groups", "(4, 2)");
+        // nothing changed
+        assertTrue(param(block, "mean").contentEquals(mean));
+        assertTrue(param(block, "invStd").contentEquals(invStd));
+    }
+
+    @Test
+    public void batchGroupsNeedAxisZero() {
+        assertInitFails(
+                LasagneBatchNorm.builder().optAxes(1, 2).optBatchGroups(2).build(),
+                new Shape(4, 3, 5),
+                "LasagneBatchNorm",
+                "axis 0",
+                "2 batch groups",
+                "[1, 2]",
+                "(4, 3, 5)");
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> LasagneBatchNorm.builder().optBatchGroups(0).build());
+        assertMessage(e, "LasagneBatchNorm", "optBatchGroups", "at least 1 group", "0");
+    }
+
+    /**
+     * The groups are not saved (they leave the parameters alone): a file saved with groups loads
+     * into a block without and the other way round; a grouped block whose axes lack axis 0 refuses
+     * a file.
+     */
+    @Test
+    public void batchGroupsAreNotSaved() throws IOException, MalformedModelException {
+        int seed = 1500;
+        for (int[] savedLoaded : new int[][] {{4, 1}, {1, 2}}) {
+            LasagneBatchNorm trained =
+                    LasagneBatchNorm.builder().optBatchGroups(savedLoaded[0]).build();
+            init(trained, DataType.FLOAT32, new Shape(4, 3));
+            randomize(trained, seed++);
+            LasagneBatchNorm loaded =
+                    LasagneBatchNorm.builder().optBatchGroups(savedLoaded[1]).build();
+            RoundTrip.assertSameAfterReload(manager, trained, loaded, randn(seed++, 4, 3));
+        }
+        LasagneBatchNorm trained = LasagneBatchNorm.builder().optAxes(1).build();
+        init(trained, DataType.FLOAT32, new Shape(2, 3, 4));
+        Path dir = Files.createTempDirectory("djlgan-lbn-groups");
+        try {
+            try (Model saving = Model.newInstance("lbn", manager.getDevice(), engineName)) {
+                saving.setBlock(trained);
+                saving.save(dir, "lbn");
+            }
+            try (Model loading = Model.newInstance("lbn", manager.getDevice(), engineName)) {
+                loading.setBlock(LasagneBatchNorm.builder().optAxes(1).optBatchGroups(2).build());
+                MalformedModelException e =
+                        expectThrows(MalformedModelException.class, () -> loading.load(dir, "lbn"));
+                assertMessage(e, "LasagneBatchNorm", "axis 0", "2 batch groups", "[1]");
+            }
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
 }
