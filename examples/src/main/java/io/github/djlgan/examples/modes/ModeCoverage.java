@@ -151,6 +151,17 @@ public final class ModeCoverage implements Callable<Integer> {
     Float learningRateG;
 
     @Option(
+            names = "--generator-batch-norm",
+            defaultValue = "per-slot",
+            description =
+                    "pacgan with packing m: per-slot normalises each packing slot's 100 samples as"
+                            + " a batch of their own, as PacGAN's code (one generator pass per"
+                            + " slot); joint normalises all 100*m as one batch, as runs before"
+                            + " 2026-12-01 did (their checkpoints resume with it) (default:"
+                            + " ${DEFAULT-VALUE}).")
+    String generatorBatchNorm;
+
+    @Option(
             names = "--jobs",
             description =
                     "Runs trained at a time, each in a child JVM (default: the number of"
@@ -304,6 +315,12 @@ public final class ModeCoverage implements Callable<Integer> {
                                     : chosenProtocol.learningRateG();
             b.learningRates(
                     learningRateD != null ? learningRateD : chosenProtocol.learningRateD(), lrG);
+            if (!List.of("per-slot", "joint").contains(generatorBatchNorm)) {
+                throw new IllegalArgumentException(
+                        "--generator-batch-norm: expected per-slot or joint, got "
+                                + generatorBatchNorm);
+            }
+            b.jointBatchNorm(generatorBatchNorm.equals("joint"));
             ModeRun.Settings settings = b.build();
             if (seeds < 1 || plotSize < 50 || (jobs != null && jobs < 1) || checkpointEvery < 0) {
                 throw new IllegalArgumentException(
@@ -353,6 +370,14 @@ public final class ModeCoverage implements Callable<Integer> {
                                     + chosenProtocol.learningRateG()
                                     + " runs it as published)"
                             : "");
+        }
+        if (settings.jointBatchNorm()
+                && chosenProtocol == Protocol.PACGAN
+                && plan.variants().stream().anyMatch(v -> v.packing() > 1)) {
+            System.out.println(
+                    "Departs from the published protocol: the packed generator's batch norm"
+                            + " normalises all 100*m samples as one batch (PacGAN: one batch per"
+                            + " packing slot).");
         }
     }
 

@@ -57,6 +57,9 @@ public final class ModeRun {
      * @param kernelDim MinibatchDiscrimination's D
      * @param learningRateD the discriminator's learning rate (the protocol's unless overridden)
      * @param learningRateG the generator's learning rate (the protocol's unless overridden)
+     * @param jointBatchNorm whether a packed run's generator normalises its whole batch of 100·m as
+     *     one batch-norm batch, instead of each packing slot's 100 samples as a batch of their own
+     *     (PacGAN's code, the default; see {@link #generatorBatchGroups})
      */
     public record Settings(
             int iterations,
@@ -65,7 +68,8 @@ public final class ModeRun {
             int kernels,
             int kernelDim,
             float learningRateD,
-            float learningRateG) {
+            float learningRateG,
+            boolean jointBatchNorm) {
 
         /**
          * Starts settings with the protocol's values and the layers' defaults: MinibatchStdDev in
@@ -88,6 +92,7 @@ public final class ModeRun {
         private int kernelDim = 5;
         private float learningRateD;
         private float learningRateG;
+        private boolean jointBatchNorm;
 
         Builder(Protocol protocol) {
             iterations = protocol.iterations();
@@ -156,6 +161,18 @@ public final class ModeRun {
         }
 
         /**
+         * Makes a packed run's generator normalise its whole batch as one batch-norm batch
+         * (default: each packing slot's samples as a batch of their own, as PacGAN's code does).
+         *
+         * @param joint whether the whole batch is one batch-norm batch
+         * @return this
+         */
+        public Builder jointBatchNorm(boolean joint) {
+            this.jointBatchNorm = joint;
+            return this;
+        }
+
+        /**
          * Builds the settings.
          *
          * @return the settings
@@ -174,7 +191,8 @@ public final class ModeRun {
                     kernels,
                     kernelDim,
                     learningRateD,
-                    learningRateG);
+                    learningRateG,
+                    jointBatchNorm);
         }
     }
 
@@ -421,6 +439,23 @@ public final class ModeRun {
     }
 
     /**
+     * The batch groups of the generator's batch norm ({@link
+     * io.github.djlgan.nn.norm.LasagneBatchNorm.Builder#optBatchGroups}): with packing m on {@link
+     * Protocol#PACGAN}, m — each packing slot's samples are normalised as a batch of their own, and
+     * the running averages follow the mean of the slots' statistics, as in PacGAN's code, which
+     * runs the generator once per slot — unless the settings ask for one joint batch; 1 otherwise
+     * (the Metz generator has no batch norm).
+     *
+     * @param protocol the protocol
+     * @param variant the variant
+     * @param settings the settings
+     * @return the groups g
+     */
+    public static int generatorBatchGroups(Protocol protocol, Variant variant, Settings settings) {
+        return protocol == Protocol.PACGAN && !settings.jointBatchNorm() ? variant.packing() : 1;
+    }
+
+    /**
      * Builds a run's generator, its variant's discriminator and their {@link GanTrainer}
      * (simultaneous updates, packing m, non-saturating loss, Adam with the protocol's β₁ and the
      * settings' learning rates, latents from a stream seeded with {@code seed}), initialized for
@@ -443,7 +478,7 @@ public final class ModeRun {
         Model dModel = Model.newInstance("discriminator", engine.getEngineName());
         GanTrainer gan = null;
         try {
-            gModel.setBlock(protocol.generator());
+            gModel.setBlock(protocol.generator(generatorBatchGroups(protocol, variant, settings)));
             dModel.setBlock(variant.discriminator(protocol, settings));
             gan =
                     GanTrainer.builder()

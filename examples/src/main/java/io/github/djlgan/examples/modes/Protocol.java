@@ -145,9 +145,11 @@ public enum Protocol {
     /**
      * Builds the generator: latents (N, {@link #latent()}) to points (N, 2).
      *
+     * @param batchGroups the batch groups of PacGAN's batch norm ({@link
+     *     LasagneBatchNorm.Builder#optBatchGroups}; the Metz generator has none and ignores it)
      * @return a new, uninitialized generator
      */
-    public Block generator() {
+    public Block generator(int batchGroups) {
         SequentialBlock g = new SequentialBlock();
         if (this == METZ) {
             return g.add(dense(128, true))
@@ -158,7 +160,12 @@ public enum Protocol {
         }
         for (int i = 0; i < 4; i++) {
             g.add(dense(400, false))
-                    .add(LasagneBatchNorm.builder().optAlpha(0.05f).optEpsilon(1e-4f).build())
+                    .add(
+                            LasagneBatchNorm.builder()
+                                    .optAlpha(0.05f)
+                                    .optEpsilon(1e-4f)
+                                    .optBatchGroups(batchGroups)
+                                    .build())
                     .add(Activation::relu);
         }
         return g.add(dense(2, true));

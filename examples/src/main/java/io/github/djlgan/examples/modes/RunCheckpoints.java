@@ -115,20 +115,30 @@ public final class RunCheckpoints {
             ModeRun.Settings s,
             long seed) {
         return String.format(
-                Locale.ROOT,
-                "engine %s, protocol %s, data %s, variant %s, seed %d, eval every %d, group size"
-                        + " %d, kernels %d x %d, lr D %s, lr G %s",
-                engine,
-                protocol.id(),
-                mixture.name(),
-                variant.id(),
-                seed,
-                s.evalEvery(),
-                s.groupSize(),
-                s.kernels(),
-                s.kernelDim(),
-                Float.toString(s.learningRateD()),
-                Float.toString(s.learningRateG()));
+                        Locale.ROOT,
+                        "engine %s, protocol %s, data %s, variant %s, seed %d, eval every %d, group"
+                                + " size %d, kernels %d x %d, lr D %s, lr G %s",
+                        engine,
+                        protocol.id(),
+                        mixture.name(),
+                        variant.id(),
+                        seed,
+                        s.evalEvery(),
+                        s.groupSize(),
+                        s.kernels(),
+                        s.kernelDim(),
+                        Float.toString(s.learningRateD()),
+                        Float.toString(s.learningRateG()))
+                + batchNorm(protocol, variant, s);
+    }
+
+    /**
+     * The generator's batch-norm groups when they are not 1; runs from before the groups existed
+     * had one joint batch and no such part, so their checkpoints fit runs with {@code joint}.
+     */
+    private static String batchNorm(Protocol protocol, Variant variant, ModeRun.Settings s) {
+        int groups = ModeRun.generatorBatchGroups(protocol, variant, s);
+        return groups == 1 ? "" : ", generator batch-norm groups " + groups;
     }
 
     /**

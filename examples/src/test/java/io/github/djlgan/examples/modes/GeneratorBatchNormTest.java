@@ -1,0 +1,105 @@
+package io.github.djlgan.examples.modes;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertNotEquals;
+
+import ai.djl.engine.Engine;
+import ai.djl.nn.Block;
+import io.github.djlgan.nn.norm.LasagneBatchNorm;
+import io.github.djlgan.testing.Engines;
+import java.util.ArrayList;
+import java.util.List;
+import org.testng.annotations.Test;
+import picocli.CommandLine;
+
+/**
+ * The pacgan generator's batch norm: one batch per packing slot by default (PacGAN's code), one
+ * joint batch on request, and the checkpoint identity of each.
+ */
+public class GeneratorBatchNormTest {
+
+    /** Every LasagneBatchNorm in a block tree. */
+    private static List<LasagneBatchNorm> batchNorms(Block block) {
+        List<LasagneBatchNorm> found = new ArrayList<>();
+        if (block instanceof LasagneBatchNorm bn) {
+            found.add(bn);
+        }
+        block.getChildren().values().forEach(child -> found.addAll(batchNorms(child)));
+        return found;
+    }
+
+    private static List<Integer> groups(
+            String engine, Protocol protocol, String variant, boolean joint) {
+        ModeRun.Settings settings =
+                ModeRun.Settings.builder(protocol).jointBatchNorm(joint).build();
+        try (ModeRun.Networks n =
+                ModeRun.networks(
+                        Engine.getEngine(engine), protocol, Variant.of(variant), settings, 1)) {
+            return batchNorms(n.generator().getBlock()).stream()
+                    .map(LasagneBatchNorm::getBatchGroups)
+                    .toList();
+        }
+    }
+
+    @Test(dataProvider = "engines", dataProviderClass = Engines.class)
+    public void packedPacganGeneratorsNormaliseEachSlot(String engine) {
+        assertEquals(groups(engine, Protocol.PACGAN, "pac4", false), List.of(4, 4, 4, 4));
+        assertEquals(groups(engine, Protocol.PACGAN, "pac2", false), List.of(2, 2, 2, 2));
+        assertEquals(groups(engine, Protocol.PACGAN, "pac4", true), List.of(1, 1, 1, 1));
+        assertEquals(groups(engine, Protocol.PACGAN, "gan", false), List.of(1, 1, 1, 1));
+        assertEquals(groups(engine, Protocol.METZ, "pac2", false), List.of());
+    }
+
+    /**
+     * A joint run's identity is the one written before the groups existed (the literal below is
+     * from a checkpoint of 2026-12-01), so such checkpoints resume with {@code joint}; a per-slot
+     * run's names its groups.
+     */
+    @Test
+    public void identitiesOfJointAndPerSlotRuns() {
+        GaussianMixture grid = GaussianMixture.named("grid");
+        ModeRun.Builder b = ModeRun.Settings.builder(Protocol.PACGAN);
+        String old =
+                "engine PyTorch, protocol pacgan, data grid, variant pac4, seed 2, eval every 1000,"
+                        + " group size 4, kernels 100 x 5, lr D 1.0E-4, lr G 1.0E-4";
+        String joint =
+                RunCheckpoints.identity(
+                        "PyTorch",
+                        Protocol.PACGAN,
+                        grid,
+                        Variant.of("pac4"),
+                        b.jointBatchNorm(true).build(),
+                        2);
+        assertEquals(joint, old);
+        String perSlot =
+                RunCheckpoints.identity(
+                        "PyTorch",
+                        Protocol.PACGAN,
+                        grid,
+                        Variant.of("pac4"),
+                        b.jointBatchNorm(false).build(),
+                        2);
+        assertEquals(perSlot, old + ", generator batch-norm groups 4");
+        // the plain GAN has one slot: the same run either way
+        assertEquals(
+                RunCheckpoints.identity(
+                        "PyTorch", Protocol.PACGAN, grid, Variant.of("gan"), b.build(), 2),
+                RunCheckpoints.identity(
+                        "PyTorch",
+                        Protocol.PACGAN,
+                        grid,
+                        Variant.of("gan"),
+                        b.jointBatchNorm(true).build(),
+                        2));
+        assertNotEquals(joint, perSlot);
+    }
+
+    @Test
+    public void anUnknownBatchNormModeIsAUsageError() {
+        CommandLine cli = new CommandLine(new io.github.djlgan.examples.Main());
+        cli.setErr(new java.io.PrintWriter(java.io.Writer.nullWriter()));
+        assertEquals(
+                cli.execute("mode-coverage", "--protocol", "pacgan", "--generator-batch-norm", "x"),
+                2);
+    }
+}
