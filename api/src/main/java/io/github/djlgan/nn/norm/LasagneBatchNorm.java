@@ -42,8 +42,9 @@ import java.util.stream.IntStream;
  * <p>With g batch groups ({@link Builder#optBatchGroups}) the batch statistics are those of each of
  * g interleaved groups of the batch (samples j, g + j, 2g + j, … form group j), each group is
  * normalised with its own, and the averages are updated once, with the mean over the groups of
- * μ<sub>B</sub> and of invStd<sub>B</sub> — the batch norm of a generator run once per packing
- * slot.
+ * μ<sub>B</sub> and of invStd<sub>B</sub> — the batch norm of a generator run once per packing slot
+ * (PacGAN's code, whose Blocks batch norm averages the slots' standard deviations where this block
+ * averages their invStd).
  *
  * <p>Two switches choose what a call does; each follows the training flag unless set (Lasagne's
  * {@code batch_norm_use_averages} and {@code batch_norm_update_averages}):
@@ -79,16 +80,19 @@ import java.util.stream.IntStream;
  * contiguous, which the default axes are); the batch mean is the sum divided by the count, and the
  * per-channel factor γ · invStd is formed before it meets the input. The sums over A and the
  * repetitions of per-channel values along A are either the engine's reductions and broadcasting or
- * matrix products with ones ({@link Builder#optSumsAsProducts}).
+ * matrix products with ones ({@link Builder#optSumsAsProducts}). With g batch groups the view is
+ * that of the input as (N/g, g, d<sub>1</sub>, …), the group axis kept (the outermost kept axis):
+ * the per-channel values are repeated for each group.
  *
  * <p>Bad inputs: the input must have the parameters' data type and the sizes they were initialized
  * with on every axis not in A; a pass that needs batch statistics (training, or updating the
  * averages) rejects an input with no values on the axes A (e.g. an empty batch), whose statistics
- * would be 0/0 and poison the averages. A batch with NaN or infinity in some channels (parameter
- * positions) gives NaN outputs there, as the formula does, but those channels keep their running
- * averages: an update skips every position whose μ<sub>B</sub> or invStd<sub>B</sub> is not finite,
- * so one bad batch cannot poison later inference. Large finite inputs are normalised correctly:
- * when (x − μ<sub>B</sub>)² overflows the input's type (float32: |x − μ<sub>B</sub>| above about
+ * would be 0/0 and poison the averages, and, with g batch groups, a batch whose size N is not
+ * divisible by g. A batch with NaN or infinity in some channels (parameter positions) gives NaN
+ * outputs there, as the formula does, but those channels keep their running averages: an update
+ * skips every position whose μ<sub>B</sub> or invStd<sub>B</sub> is not finite, so one bad batch
+ * cannot poison later inference. Large finite inputs are normalised correctly: when (x −
+ * μ<sub>B</sub>)² overflows the input's type (float32: |x − μ<sub>B</sub>| above about
  * 1.8·10<sup>19</sup>), the batch statistics are computed again in float64 and rounded back, so
  * they are exact to rounding for every finite input (the check costs one test of the C variances
  * per pass).
@@ -333,9 +337,16 @@ public class LasagneBatchNorm extends BaseBlock {
         return row == null || groups == 1 ? row : row.tile(new long[] {1, groups});
     }
 
-    /** The mean over the g groups of a (1, g·K) row of statistics: (1, K). */
+    /**
+     * The mean over the g groups of a (1, g·K) row of statistics: (1, K), detached (it only feeds
+     * the averages); each term is divided by g before the sum, so no finite mean overflows.
+     */
     private static NDArray groupMean(NDArray stats, int groups) {
-        return groups == 1 ? stats : stats.reshape(groups, -1).mean(new int[] {0}).reshape(1, -1);
+        if (groups == 1) {
+            return stats;
+        }
+        NDArray byGroup = stats.stopGradient().reshape(groups, -1);
+        return byGroup.div(Tensors.scalar(byGroup, groups)).sum(new int[] {0}).reshape(1, -1);
     }
 
     private static boolean isIdentity(int[] perm) {
@@ -831,9 +842,10 @@ public class LasagneBatchNorm extends BaseBlock {
          * io.github.djlgan.nn.gan.Pack}) puts samples j, m + j, … in slot j of the packs, so with g
          * = m each slot of a generated batch is normalised as a batch of its own — as in PacGAN's
          * code, which runs the generator once per slot and averages the slots' statistics into the
-         * running averages. Passes with the stored averages only (inference) do not group. Axis 0
-         * must be one of the normalised axes; the option is not saved with the parameters, which it
-         * does not change.
+         * running averages (its mean and standard deviation; this block's running statistics are
+         * the mean and invStd). Passes with the stored averages only (inference) do not group. Axis
+         * 0 must be one of the normalised axes; the option is not saved with the parameters, which
+         * it does not change.
          *
          * @param groups g &ge; 1; a batch of N samples then needs N divisible by g
          * @return this builder

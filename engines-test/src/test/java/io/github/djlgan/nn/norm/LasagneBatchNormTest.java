@@ -950,6 +950,8 @@ public class LasagneBatchNormTest extends EngineTest {
             {new long[] {6, 4, 5}, new int[] {0, 2}, new int[] {0, 2}, 2},
             {new long[] {6, 3, 4}, new int[] {0, 1}, new int[] {0, 1}, 2},
             {new long[] {4, 3}, null, new int[] {0}, 4},
+            {new long[] {8, 3}, new int[] {0, 1}, new int[] {0, 1}, 2},
+            {new long[] {6}, null, new int[] {0}, 3},
         };
         int seed = 1100;
         for (Object[] c : cases) {
@@ -957,12 +959,15 @@ public class LasagneBatchNormTest extends EngineTest {
             int[] axes = (int[]) c[2];
             int groups = (int) c[3];
             for (boolean products : new boolean[] {true, false}) {
-                for (Boolean use : new Boolean[] {null, true}) {
+                // {use, update}: the training defaults, both switches on, batch statistics only
+                for (Boolean[] switches :
+                        new Boolean[][] {{null, null}, {true, true}, {null, false}}) {
                     LasagneBatchNorm.Builder builder =
                             LasagneBatchNorm.builder()
                                     .optAlpha(0.25f)
                                     .optSumsAsProducts(products)
-                                    .optUseAverages(use)
+                                    .optUseAverages(switches[0])
+                                    .optUpdateAverages(switches[1])
                                     .optBatchGroups(groups);
                     if (c[1] != null) {
                         builder.optAxes((int[]) c[1]);
@@ -971,7 +976,10 @@ public class LasagneBatchNormTest extends EngineTest {
                     init(block, DataType.FLOAT32, new Shape(dims));
                     assertEquals(block.getBatchGroups(), groups);
                     randomize(block, seed++);
-                    NDArray x = input(seed++, dims);
+                    NDArray x =
+                            dims.length > 1
+                                    ? input(seed++, dims)
+                                    : randn(seed++, dims).mul(2).add(1);
                     String label =
                             Arrays.toString(dims)
                                     + " axes "
@@ -980,22 +988,33 @@ public class LasagneBatchNormTest extends EngineTest {
                                     + groups
                                     + " products="
                                     + products
-                                    + " use="
-                                    + use;
-                    checkGroupedTraining(block, x, axes, groups, use != null, 0.25, label);
+                                    + " switches="
+                                    + Arrays.toString(switches);
+                    checkGroupedTraining(
+                            block,
+                            x,
+                            axes,
+                            groups,
+                            switches[0] != null,
+                            switches[1] == null || switches[1],
+                            0.25,
+                            2e-5,
+                            label);
                 }
             }
         }
     }
 
-    /** One training pass of a grouped block against the reference; returns nothing. */
+    /** One training pass of a grouped block against the reference. */
     private void checkGroupedTraining(
             LasagneBatchNorm block,
             NDArray x,
             int[] axes,
             int groups,
             boolean useAverages,
+            boolean updateAverages,
             double alpha,
+            double tol,
             String label) {
         int[] index = groupIndex(x.getShape(), axes, groups);
         double[] mean = values(param(block, "mean"));
@@ -1017,13 +1036,15 @@ public class LasagneBatchNormTest extends EngineTest {
                                 gamma,
                                 beta)
                         : Formulas.normalized(xs, index, batch[0], batch[1], gamma, beta);
-        double[] wantMean = Formulas.ema(mean, groupMean(batch[0], groups), alpha);
-        double[] wantInvStd = Formulas.ema(invStd, groupMean(batch[1], groups), alpha);
+        double[] wantMean =
+                updateAverages ? Formulas.ema(mean, groupMean(batch[0], groups), alpha) : mean;
+        double[] wantInvStd =
+                updateAverages ? Formulas.ema(invStd, groupMean(batch[1], groups), alpha) : invStd;
         try {
-            NDAssert.assertClose(y, want, x.getShape(), 2e-5, 2e-5);
+            NDAssert.assertClose(y, want, x.getShape(), tol, tol);
             Shape p = param(block, "mean").getShape();
-            NDAssert.assertClose(param(block, "mean"), wantMean, p, 2e-5, 2e-5);
-            NDAssert.assertClose(param(block, "invStd"), wantInvStd, p, 2e-5, 2e-5);
+            NDAssert.assertClose(param(block, "mean"), wantMean, p, tol, tol);
+            NDAssert.assertClose(param(block, "invStd"), wantInvStd, p, tol, tol);
         } catch (AssertionError e) {
             throw new AssertionError(label + ": " + e.getMessage(), e);
         }
@@ -1077,10 +1098,25 @@ public class LasagneBatchNormTest extends EngineTest {
         LasagneBatchNorm block =
                 LasagneBatchNorm.builder().optBatchGroups(3).optAlpha(0.5f).build();
         init(block, DataType.FLOAT32, new Shape(3, 2));
-        checkGroupedTraining(block, input(1300, 3, 2), new int[] {0}, 3, false, 0.5, "N=g");
+        checkGroupedTraining(
+                block, input(1300, 3, 2), new int[] {0}, 3, false, true, 0.5, 2e-5, "N=g");
         // each sample is its own batch mean: every output is β = 0
         NDAssert.assertClose(
                 forward(block, true, input(1301, 3, 2)), new double[6], new Shape(3, 2), 0, 0);
+    }
+
+    /**
+     * Group means near the float32 limit: their mean over the groups is finite, so the averages are
+     * updated (a sum of the g means before dividing would overflow and skip the update).
+     */
+    @Test
+    public void batchGroupsOfHugeFiniteInputs() {
+        LasagneBatchNorm block = LasagneBatchNorm.builder().optBatchGroups(4).build();
+        init(block, DataType.FLOAT32, new Shape(8, 3));
+        // values 0.9e38 … 2.1e38 (float32 max 3.4e38): 4 group means sum past the limit
+        NDArray x = manager.randomUniform(-1f, 1f, new Shape(8, 3)).add(5f).mul(3e37f);
+        checkGroupedTraining(block, x, new int[] {0}, 4, false, true, 0.1, 1e-4, "huge");
+        assertTrue(Float.isFinite(param(block, "mean").max().getFloat()));
     }
 
     @Test

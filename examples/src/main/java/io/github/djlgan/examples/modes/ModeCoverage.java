@@ -157,7 +157,7 @@ public final class ModeCoverage implements Callable<Integer> {
                     "pacgan with packing m: per-slot normalises each packing slot's 100 samples as"
                             + " a batch of their own, as PacGAN's code (one generator pass per"
                             + " slot); joint normalises all 100*m as one batch, as runs before"
-                            + " 2026-12-01 did (their checkpoints resume with it) (default:"
+                            + " commit 6b75b0c did (their checkpoints resume with it) (default:"
                             + " ${DEFAULT-VALUE}).")
     String generatorBatchNorm;
 

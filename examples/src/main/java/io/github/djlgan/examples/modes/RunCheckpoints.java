@@ -132,13 +132,15 @@ public final class RunCheckpoints {
                 + batchNorm(protocol, variant, s);
     }
 
+    private static final String BATCH_NORM_GROUPS = ", generator batch-norm groups ";
+
     /**
      * The generator's batch-norm groups when they are not 1; runs from before the groups existed
      * had one joint batch and no such part, so their checkpoints fit runs with {@code joint}.
      */
     private static String batchNorm(Protocol protocol, Variant variant, ModeRun.Settings s) {
         int groups = ModeRun.generatorBatchGroups(protocol, variant, s);
-        return groups == 1 ? "" : ", generator batch-norm groups " + groups;
+        return groups == 1 ? "" : BATCH_NORM_GROUPS + groups;
     }
 
     /**
@@ -192,7 +194,11 @@ public final class RunCheckpoints {
                                 + " is of another run: expected "
                                 + identity
                                 + ", found "
-                                + state.identity());
+                                + state.identity()
+                                + (identity.startsWith(state.identity() + BATCH_NORM_GROUPS)
+                                        ? " (a run with one joint batch-norm batch: resume it"
+                                                + " with --generator-batch-norm joint)"
+                                        : ""));
             }
             if (state.iteration() > iterations) {
                 throw new IllegalArgumentException(

@@ -2,11 +2,16 @@ package io.github.djlgan.examples.modes;
 
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertNotEquals;
+import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
 
 import ai.djl.engine.Engine;
 import ai.djl.nn.Block;
 import io.github.djlgan.nn.norm.LasagneBatchNorm;
 import io.github.djlgan.testing.Engines;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.testng.annotations.Test;
@@ -97,9 +102,59 @@ public class GeneratorBatchNormTest {
     @Test
     public void anUnknownBatchNormModeIsAUsageError() {
         CommandLine cli = new CommandLine(new io.github.djlgan.examples.Main());
-        cli.setErr(new java.io.PrintWriter(java.io.Writer.nullWriter()));
+        java.io.StringWriter err = new java.io.StringWriter();
+        cli.setErr(new java.io.PrintWriter(err));
         assertEquals(
                 cli.execute("mode-coverage", "--protocol", "pacgan", "--generator-batch-norm", "x"),
                 2);
+        assertTrue(
+                err.toString()
+                        .contains("--generator-batch-norm: expected per-slot or joint, got x"),
+                err.toString());
+    }
+
+    /** A joint run's checkpoint refuses a per-slot resume and says how to resume it. */
+    @Test(dataProvider = "engines", dataProviderClass = Engines.class)
+    public void aJointCheckpointNamesTheOptionThatResumesIt(String engine) throws IOException {
+        Path dir = Files.createTempDirectory("mode-coverage-joint");
+        try {
+            Engine e = Engine.getEngine(engine);
+            GaussianMixture grid = GaussianMixture.named("grid");
+            ModeRun.Builder five = ModeRun.Settings.builder(Protocol.PACGAN).iterations(5);
+            ModeRun.Settings joint = five.jointBatchNorm(true).build();
+            ModeRun.Settings perSlot = five.jointBatchNorm(false).build();
+            Variant pac2 = Variant.of("pac2");
+            ModeRun.train(
+                    e,
+                    Protocol.PACGAN,
+                    grid,
+                    pac2,
+                    joint,
+                    1,
+                    RunCheckpoints.in(dir, 5, false),
+                    t -> {},
+                    p -> {});
+            String message =
+                    expectThrows(
+                                    IllegalArgumentException.class,
+                                    () ->
+                                            ModeRun.train(
+                                                    e,
+                                                    Protocol.PACGAN,
+                                                    grid,
+                                                    pac2,
+                                                    perSlot,
+                                                    1,
+                                                    RunCheckpoints.in(dir, 5, true),
+                                                    t -> {},
+                                                    p -> {}))
+                            .getMessage();
+            assertTrue(message.contains("is of another run"), message);
+            assertTrue(message.contains("resume it with --generator-batch-norm joint"), message);
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 }
