@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 
 /** Save → load round trips through DJL's {@link Model} files. */
 public final class RoundTrip {
@@ -63,18 +62,7 @@ public final class RoundTrip {
         } catch (MalformedModelException e) {
             throw new AssertionError("reload failed: " + e.getMessage(), e);
         } finally {
-            deleteQuietly(dir);
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // temporary directory; nothing to do
+            TempDirs.delete(dir);
         }
     }
 }

@@ -27,13 +27,13 @@ import io.github.djlgan.nn.norm.WeightNorm;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
 import io.github.djlgan.testing.NDAssert;
+import io.github.djlgan.testing.TempDirs;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.testng.annotations.Factory;
 import org.testng.annotations.Test;
 
@@ -236,7 +236,7 @@ public class GanTrainerLifecycleTest extends EngineTest {
                 assertEquals(plain.getBlock().getParameters().size(), 4);
             }
         } finally {
-            delete(dir);
+            TempDirs.delete(dir);
         }
     }
 
@@ -266,7 +266,7 @@ public class GanTrainerLifecycleTest extends EngineTest {
             // where the saved run's is
             NDAssert.assertEqual(loading.gan().sample(manager, 4), saved.gan().sample(manager, 4));
         } finally {
-            delete(dir);
+            TempDirs.delete(dir);
         }
     }
 
@@ -331,7 +331,7 @@ public class GanTrainerLifecycleTest extends EngineTest {
                             TinyGan.values(saved.d().getBlock())),
                     "the moments restarted, so the step differs");
         } finally {
-            delete(dir);
+            TempDirs.delete(dir);
         }
     }
 
@@ -379,7 +379,7 @@ public class GanTrainerLifecycleTest extends EngineTest {
             // and the untouched trainer still trains
             assertTrue(Float.isFinite(step(loading.gan(), 2).getDiscriminatorLoss()));
         } finally {
-            delete(dir);
+            TempDirs.delete(dir);
         }
     }
 
@@ -407,7 +407,7 @@ public class GanTrainerLifecycleTest extends EngineTest {
                     "GanTrainer",
                     "before the first step");
         } finally {
-            delete(dir);
+            TempDirs.delete(dir);
         }
     }
 
@@ -461,11 +461,5 @@ public class GanTrainerLifecycleTest extends EngineTest {
                 epochs[i]++;
             }
         };
-    }
-
-    private static void delete(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
-        }
     }
 }

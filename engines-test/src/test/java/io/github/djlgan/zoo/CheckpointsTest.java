@@ -26,6 +26,7 @@ import io.github.djlgan.nn.norm.WeightNorm;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
 import io.github.djlgan.testing.NDAssert;
+import io.github.djlgan.testing.TempDirs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -130,7 +131,7 @@ public class CheckpointsTest extends EngineTest {
                 }
             }
         } finally {
-            deleteTree(dir);
+            TempDirs.delete(dir);
         }
     }
 
@@ -158,7 +159,7 @@ public class CheckpointsTest extends EngineTest {
                         1e-5);
             }
         } finally {
-            deleteTree(dir);
+            TempDirs.delete(dir);
         }
     }
 
@@ -205,7 +206,7 @@ public class CheckpointsTest extends EngineTest {
             MalformedModelException e = assertRejected(dir, mlp(5, 3));
             assertMessage(e, "Checkpoints", "01Linear_weight", "(4, 6)", "(5, 6)");
         } finally {
-            deleteTree(dir);
+            TempDirs.delete(dir);
         }
     }
 
@@ -227,7 +228,7 @@ public class CheckpointsTest extends EngineTest {
                                     .add(Linear.builder().setUnits(3).build()));
             assertMessage(e, "Checkpoints", "another architecture");
         } finally {
-            deleteTree(dir);
+            TempDirs.delete(dir);
         }
     }
 
@@ -244,7 +245,7 @@ public class CheckpointsTest extends EngineTest {
             MalformedModelException e = assertRejected(dir, mlp(4, 3));
             assertMessage(e, "Checkpoints", "truncated", "02Linear_bias", "(3)");
         } finally {
-            deleteTree(dir);
+            TempDirs.delete(dir);
         }
     }
 
@@ -257,7 +258,7 @@ public class CheckpointsTest extends EngineTest {
             expectThrows(MalformedModelException.class, () -> Checkpoints.load(model, dir, "mlp"));
             assertFalse(fresh.isInitialized());
         } finally {
-            deleteTree(dir);
+            TempDirs.delete(dir);
         }
     }
 
@@ -270,7 +271,7 @@ public class CheckpointsTest extends EngineTest {
                     expectThrows(IOException.class, () -> Checkpoints.load(model, dir, "mlp"));
             assertMessage(e, "Checkpoints", "mlp-NNNN.params");
         } finally {
-            deleteTree(dir);
+            TempDirs.delete(dir);
         }
     }
 
@@ -421,7 +422,7 @@ public class CheckpointsTest extends EngineTest {
             Files.write(file, bytes);
             return assertCorruptRejected(dir);
         } finally {
-            deleteTree(dir);
+            TempDirs.delete(dir);
         }
     }
 
@@ -469,7 +470,7 @@ public class CheckpointsTest extends EngineTest {
             MalformedModelException e = assertCorruptRejected(dir);
             assertMessage(e, "Checkpoints", "01WeightNorm_01Linear_bias", "data type", "FLOXT32");
         } finally {
-            deleteTree(dir);
+            TempDirs.delete(dir);
         }
     }
 
@@ -488,7 +489,7 @@ public class CheckpointsTest extends EngineTest {
             MalformedModelException e = assertCorruptRejected(dir);
             assertMessage(e, "Checkpoints", "input shape", "rank", "2147483632");
         } finally {
-            deleteTree(dir);
+            TempDirs.delete(dir);
         }
     }
 
@@ -504,7 +505,7 @@ public class CheckpointsTest extends EngineTest {
             MalformedModelException e = assertCorruptRejected(dir);
             assertMessage(e, "Checkpoints", "before parameter 01WeightNorm_g", "-1");
         } finally {
-            deleteTree(dir);
+            TempDirs.delete(dir);
         }
     }
 
@@ -538,13 +539,7 @@ public class CheckpointsTest extends EngineTest {
                 }
             }
         } finally {
-            deleteTree(dir);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
+            TempDirs.delete(dir);
         }
     }
 }

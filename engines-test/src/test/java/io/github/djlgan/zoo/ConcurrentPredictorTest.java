@@ -15,6 +15,7 @@ import ai.djl.util.Pair;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
 import io.github.djlgan.testing.ForkedJvm;
+import io.github.djlgan.testing.TempDirs;
 import io.github.djlgan.zoo.mnist.ImprovedGanPackager;
 import io.github.djlgan.zoo.mnist.ImprovedGanPackager.Network;
 import java.nio.file.Files;
@@ -57,7 +58,7 @@ public class ConcurrentPredictorTest extends EngineTest {
 
     @AfterMethod(alwaysRun = true)
     public void deleteTemporaryDirectory() {
-        ZooTesting.deleteTree(tmp);
+        TempDirs.delete(tmp);
     }
 
     @Test
@@ -188,7 +189,7 @@ public class ConcurrentPredictorTest extends EngineTest {
                 assertEquals(after.get(i), before.get(i), "parameter " + i + " changed");
             }
         } finally {
-            ZooTesting.deleteTree(ZooTesting.unpackedCopy(zip));
+            TempDirs.delete(ZooTesting.unpackedCopy(zip));
         }
     }
 

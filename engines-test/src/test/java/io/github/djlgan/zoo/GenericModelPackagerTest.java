@@ -19,6 +19,7 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.TempDirs;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.FloatBuffer;
@@ -73,7 +74,7 @@ public class GenericModelPackagerTest extends EngineTest {
 
     @AfterMethod(alwaysRun = true)
     public void deleteTemporaryDirectory() {
-        ZooTesting.deleteTree(tmp);
+        TempDirs.delete(tmp);
     }
 
     /** Saves a fresh tiny generator; returns its weight (side², 8) and bias, row-major. */
@@ -179,7 +180,7 @@ public class GenericModelPackagerTest extends EngineTest {
                             engine + " pixel " + i + ": " + grey[i] + " vs " + expected[i]);
                 }
             } finally {
-                ZooTesting.deleteTree(ZooTesting.unpackedCopy(zip));
+                TempDirs.delete(ZooTesting.unpackedCopy(zip));
             }
         }
     }

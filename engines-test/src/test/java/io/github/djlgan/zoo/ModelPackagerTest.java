@@ -17,6 +17,7 @@ import ai.djl.translate.TranslatorFactory;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
 import io.github.djlgan.testing.NDAssert;
+import io.github.djlgan.testing.TempDirs;
 import io.github.djlgan.zoo.mnist.DiscriminatorTranslatorFactory;
 import io.github.djlgan.zoo.mnist.ImprovedGanDiscriminatorFactory;
 import io.github.djlgan.zoo.mnist.ImprovedGanGeneratorFactory;
@@ -62,7 +63,7 @@ public class ModelPackagerTest extends EngineTest {
 
     @AfterMethod(alwaysRun = true)
     public void deleteTemporaryDirectory() {
-        ZooTesting.deleteTree(tmp);
+        TempDirs.delete(tmp);
     }
 
     private String otherEngine() {
@@ -134,7 +135,7 @@ public class ModelPackagerTest extends EngineTest {
                 boolean same = engine.equals(engineName);
                 NDAssert.assertClose(y, expected, outShape, same ? 0 : 2e-6, same ? 0 : 1e-5);
             } finally {
-                ZooTesting.deleteTree(ZooTesting.unpackedCopy(zip));
+                TempDirs.delete(ZooTesting.unpackedCopy(zip));
             }
         }
     }
@@ -168,7 +169,7 @@ public class ModelPackagerTest extends EngineTest {
                 assertEquals(images.length, 4);
                 pixelsPerEngine.add(GeneratorTranslatorTest.greyLevels(manager, images));
             } finally {
-                ZooTesting.deleteTree(ZooTesting.unpackedCopy(zip));
+                TempDirs.delete(ZooTesting.unpackedCopy(zip));
             }
         }
         int[] a = pixelsPerEngine.get(0);

@@ -19,11 +19,8 @@ import io.github.djlgan.init.DataInit;
 import io.github.djlgan.zoo.mnist.ImprovedGanMnist;
 import io.github.djlgan.zoo.mnist.ImprovedGanPackager.Network;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Random;
-import java.util.stream.Stream;
 
 /** Helpers of the model-zoo tests: tiny training runs, engine-independent data, clean-up. */
 final class ZooTesting {
@@ -158,18 +155,6 @@ final class ZooTesting {
         return Utils.getCacheDir()
                 .resolve("cache/repo/model/undefined/ai/djl/localmodelzoo")
                 .resolve(Utils.hash(uri));
-    }
-
-    /** Deletes a directory tree, quietly. */
-    static void deleteTree(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // temporary files; nothing to do
-        }
     }
 
     /** The largest absolute difference of two equally long arrays. */

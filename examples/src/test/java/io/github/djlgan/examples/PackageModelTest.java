@@ -6,14 +6,13 @@ import static org.testng.Assert.assertTrue;
 import ai.djl.Model;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.github.djlgan.testing.TempDirs;
 import io.github.djlgan.zoo.mnist.ImprovedGanMnist;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.testng.annotations.AfterMethod;
@@ -33,9 +32,7 @@ public class PackageModelTest {
 
     @AfterMethod(alwaysRun = true)
     public void deleteTemporaryDirectory() throws IOException {
-        try (Stream<Path> files = Files.walk(tmp)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        TempDirs.delete(tmp);
     }
 
     private int run(String... args) {

@@ -17,6 +17,7 @@ import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
 import io.github.djlgan.testing.Fixtures;
 import io.github.djlgan.testing.NDAssert;
+import io.github.djlgan.testing.TempDirs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -114,9 +115,7 @@ public class WeightNormLegacyFileTest extends EngineTest {
                 NDAssert.assertClose(forward(net, true, x), f.get("y"), 1e-5, 1e-6);
             }
         } finally {
-            try (var files = Files.walk(dir)) {
-                files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
-            }
+            TempDirs.delete(dir);
         }
     }
 }

@@ -5,15 +5,14 @@ import static org.testng.Assert.assertTrue;
 
 import io.github.djlgan.examples.Main;
 import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.TempDirs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.testng.annotations.AfterClass;
 import org.testng.annotations.BeforeClass;
 import org.testng.annotations.Test;
@@ -52,9 +51,7 @@ public class ShortSoakTest {
 
     @AfterClass(alwaysRun = true)
     public void deleteTemporaryDirectory() throws IOException {
-        try (Stream<Path> files = Files.walk(tmp)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        TempDirs.delete(tmp);
     }
 
     @Test(dataProvider = "engines", dataProviderClass = Engines.class)
