@@ -33,6 +33,7 @@ import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.LeakCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
+import io.github.djlgan.testing.TempDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,6 +90,12 @@ public class LasagneBatchNormTest extends EngineTest {
         setParameter(block, "invStd", positive(seed + 3, dims));
     }
 
+    /** The block built with the axes (null: the default), initialized for dims in float32. */
+    private LasagneBatchNorm initialized(
+            LasagneBatchNorm.Builder builder, int[] axes, long[] dims) {
+        return init(builder.optAxes(axes).build(), DataType.FLOAT32, new Shape(dims));
+    }
+
     private static double[] values(NDArray array) {
         return array == null ? null : NDAssert.toDoubles(array);
     }
@@ -108,31 +115,8 @@ public class LasagneBatchNormTest extends EngineTest {
             double alpha,
             double tol,
             String label) {
-        int[] index = Formulas.parameterIndex(x.getShape(), axes);
-        double[] mean = values(param(block, "mean"));
-        double[] invStd = values(param(block, "invStd"));
-        double[] gamma = block.isScale() ? values(param(block, "gamma")) : null;
-        double[] beta = block.isCenter() ? values(param(block, "beta")) : null;
-        double[] xs = values(x);
-        double[][] batch = Formulas.batchStatistics(xs, index, mean.length, EPS);
-
-        NDArray y = forward(block, training, x);
-
-        double[] want =
-                expectUse
-                        ? Formulas.normalized(xs, index, mean, invStd, gamma, beta)
-                        : Formulas.normalized(xs, index, batch[0], batch[1], gamma, beta);
-        double[] wantMean = expectUpdate ? Formulas.ema(mean, batch[0], alpha) : mean;
-        double[] wantInvStd = expectUpdate ? Formulas.ema(invStd, batch[1], alpha) : invStd;
-        try {
-            NDAssert.assertClose(y, want, x.getShape(), tol, tol);
-            Shape p = param(block, "mean").getShape();
-            NDAssert.assertClose(param(block, "mean"), wantMean, p, tol, tol);
-            NDAssert.assertClose(param(block, "invStd"), wantInvStd, p, tol, tol);
-        } catch (AssertionError e) {
-            throw new AssertionError(label + ": " + e.getMessage(), e);
-        }
-        return y;
+        return checkForward(
+                block, x, axes, 1, training, expectUse, expectUpdate, alpha, tol, label);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -219,11 +203,7 @@ public class LasagneBatchNormTest extends EngineTest {
             int[] axes = (int[]) c[2];
             for (boolean training : new boolean[] {true, false}) {
                 LasagneBatchNorm.Builder builder = LasagneBatchNorm.builder().optAlpha(0.25f);
-                if (c[1] != null) {
-                    builder.optAxes((int[]) c[1]);
-                }
-                LasagneBatchNorm block = builder.build();
-                init(block, DataType.FLOAT32, new Shape(dims));
+                LasagneBatchNorm block = initialized(builder, (int[]) c[1], dims);
                 assertEquals(block.getAxes(), axes);
                 randomize(block, seed++);
                 NDArray x = randn(seed++, dims).mul(2).add(1);
@@ -270,11 +250,7 @@ public class LasagneBatchNormTest extends EngineTest {
                 for (boolean products : new boolean[] {true, false}) {
                     LasagneBatchNorm.Builder builder =
                             LasagneBatchNorm.builder().optSumsAsProducts(products);
-                    if (c[1] != null) {
-                        builder.optAxes((int[]) c[1]);
-                    }
-                    LasagneBatchNorm block = builder.build();
-                    init(block, DataType.FLOAT32, new Shape(dims));
+                    LasagneBatchNorm block = initialized(builder, (int[]) c[1], dims);
                     randomize(block, seed);
                     String label =
                             Arrays.toString(dims)
@@ -354,10 +330,7 @@ public class LasagneBatchNormTest extends EngineTest {
         };
         for (Object[] c : cases) {
             LasagneBatchNorm.Builder builder = LasagneBatchNorm.builder();
-            if (c[1] != null) {
-                builder.optAxes((int[]) c[1]);
-            }
-            LasagneBatchNorm block = builder.build();
+            LasagneBatchNorm block = builder.optAxes((int[]) c[1]).build(); // null: the default
             Shape in = new Shape((long[]) c[0]);
             init(block, DataType.FLOAT32, in);
             Shape want = new Shape((long[]) c[2]);
@@ -604,9 +577,7 @@ public class LasagneBatchNormTest extends EngineTest {
             NDArray x = input(620, 4, 3, 7);
             checkForward(fresh, x, new int[] {0, 2}, false, true, false, alpha, 1e-5, "loaded");
         } finally {
-            try (var files = Files.walk(dir)) {
-                files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
-            }
+            TempDirs.delete(dir);
         }
     }
 
@@ -678,9 +649,7 @@ public class LasagneBatchNormTest extends EngineTest {
                 assertEquals(same.getAxes(), new int[] {0, 2});
             }
         } finally {
-            try (var files = Files.walk(dir)) {
-                files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
-            }
+            TempDirs.delete(dir);
         }
     }
 
@@ -969,11 +938,7 @@ public class LasagneBatchNormTest extends EngineTest {
                                     .optUseAverages(switches[0])
                                     .optUpdateAverages(switches[1])
                                     .optBatchGroups(groups);
-                    if (c[1] != null) {
-                        builder.optAxes((int[]) c[1]);
-                    }
-                    LasagneBatchNorm block = builder.build();
-                    init(block, DataType.FLOAT32, new Shape(dims));
+                    LasagneBatchNorm block = initialized(builder, (int[]) c[1], dims);
                     assertEquals(block.getBatchGroups(), groups);
                     randomize(block, seed++);
                     NDArray x =
@@ -990,11 +955,12 @@ public class LasagneBatchNormTest extends EngineTest {
                                     + products
                                     + " switches="
                                     + Arrays.toString(switches);
-                    checkGroupedTraining(
+                    checkForward(
                             block,
                             x,
                             axes,
                             groups,
+                            true,
                             switches[0] != null,
                             switches[1] == null || switches[1],
                             0.25,
@@ -1005,12 +971,18 @@ public class LasagneBatchNormTest extends EngineTest {
         }
     }
 
-    /** One training pass of a grouped block against the reference. */
-    private void checkGroupedTraining(
+    /**
+     * Runs one forward pass of a block with g batch groups (1: none) and checks output and stored
+     * averages against the reference: statistics per group, averages towards the groups' mean.
+     *
+     * @return the output
+     */
+    private NDArray checkForward(
             LasagneBatchNorm block,
             NDArray x,
             int[] axes,
             int groups,
+            boolean training,
             boolean useAverages,
             boolean updateAverages,
             double alpha,
@@ -1024,7 +996,7 @@ public class LasagneBatchNormTest extends EngineTest {
         double[] xs = values(x);
         double[][] batch = Formulas.batchStatistics(xs, index, mean.length * groups, EPS);
 
-        NDArray y = forward(block, true, x);
+        NDArray y = forward(block, training, x);
 
         double[] want =
                 useAverages
@@ -1048,6 +1020,7 @@ public class LasagneBatchNormTest extends EngineTest {
         } catch (AssertionError e) {
             throw new AssertionError(label + ": " + e.getMessage(), e);
         }
+        return y;
     }
 
     /**
@@ -1098,8 +1071,8 @@ public class LasagneBatchNormTest extends EngineTest {
         LasagneBatchNorm block =
                 LasagneBatchNorm.builder().optBatchGroups(3).optAlpha(0.5f).build();
         init(block, DataType.FLOAT32, new Shape(3, 2));
-        checkGroupedTraining(
-                block, input(1300, 3, 2), new int[] {0}, 3, false, true, 0.5, 2e-5, "N=g");
+        checkForward(
+                block, input(1300, 3, 2), new int[] {0}, 3, true, false, true, 0.5, 2e-5, "N=g");
         // each sample is its own batch mean: every output is β = 0
         NDAssert.assertClose(
                 forward(block, true, input(1301, 3, 2)), new double[6], new Shape(3, 2), 0, 0);
@@ -1115,7 +1088,7 @@ public class LasagneBatchNormTest extends EngineTest {
         init(block, DataType.FLOAT32, new Shape(8, 3));
         // values 0.9e38 … 2.1e38 (float32 max 3.4e38): 4 group means sum past the limit
         NDArray x = manager.randomUniform(-1f, 1f, new Shape(8, 3)).add(5f).mul(3e37f);
-        checkGroupedTraining(block, x, new int[] {0}, 4, false, true, 0.1, 1e-4, "huge");
+        checkForward(block, x, new int[] {0}, 4, true, false, true, 0.1, 1e-4, "huge");
         assertTrue(Float.isFinite(param(block, "mean").max().getFloat()));
     }
 
@@ -1210,9 +1183,7 @@ public class LasagneBatchNormTest extends EngineTest {
                 assertMessage(e, "LasagneBatchNorm", "axis 0", "2 batch groups", "[1]");
             }
         } finally {
-            try (var files = Files.walk(dir)) {
-                files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
-            }
+            TempDirs.delete(dir);
         }
     }
 }

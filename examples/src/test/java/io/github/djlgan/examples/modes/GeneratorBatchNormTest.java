@@ -9,6 +9,7 @@ import ai.djl.engine.Engine;
 import ai.djl.nn.Block;
 import io.github.djlgan.nn.norm.LasagneBatchNorm;
 import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.TempDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -119,42 +120,25 @@ public class GeneratorBatchNormTest {
         Path dir = Files.createTempDirectory("mode-coverage-joint");
         try {
             Engine e = Engine.getEngine(engine);
-            GaussianMixture grid = GaussianMixture.named("grid");
             ModeRun.Builder five = ModeRun.Settings.builder(Protocol.PACGAN).iterations(5);
             ModeRun.Settings joint = five.jointBatchNorm(true).build();
             ModeRun.Settings perSlot = five.jointBatchNorm(false).build();
             Variant pac2 = Variant.of("pac2");
-            ModeRun.train(
-                    e,
-                    Protocol.PACGAN,
-                    grid,
-                    pac2,
-                    joint,
-                    1,
-                    RunCheckpoints.in(dir, 5, false),
-                    t -> {},
-                    p -> {});
+            ModeCoverageSmokeTest.trainGrid(e, pac2, joint, RunCheckpoints.in(dir, 5, false));
             String message =
                     expectThrows(
                                     IllegalArgumentException.class,
                                     () ->
-                                            ModeRun.train(
+                                            ModeCoverageSmokeTest.trainGrid(
                                                     e,
-                                                    Protocol.PACGAN,
-                                                    grid,
                                                     pac2,
                                                     perSlot,
-                                                    1,
-                                                    RunCheckpoints.in(dir, 5, true),
-                                                    t -> {},
-                                                    p -> {}))
+                                                    RunCheckpoints.in(dir, 5, true)))
                             .getMessage();
             assertTrue(message.contains("is of another run"), message);
             assertTrue(message.contains("resume it with --generator-batch-norm joint"), message);
         } finally {
-            try (var files = Files.walk(dir)) {
-                files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
-            }
+            TempDirs.delete(dir);
         }
     }
 }

@@ -6,6 +6,7 @@ import static org.testng.Assert.expectThrows;
 
 import io.github.djlgan.examples.Main;
 import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.TempDirs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -249,7 +250,7 @@ public class ModeCoverageSmokeTest {
                         Files.readAllBytes(straight.resolve("grid.png")),
                         protocol + ": the same final samples");
             } finally {
-                deleteTrees(straight, stopped);
+                TempDirs.delete(straight, stopped);
             }
         }
     }
@@ -265,8 +266,26 @@ public class ModeCoverageSmokeTest {
         try {
             refusesCheckpointsThatDoNotFit(engine, dir);
         } finally {
-            deleteTrees(dir);
+            TempDirs.delete(dir);
         }
+    }
+
+    /** A pacgan grid run of seed 1 that reports nothing as it goes. */
+    static ModeRun.Result trainGrid(
+            ai.djl.engine.Engine engine,
+            Variant variant,
+            ModeRun.Settings settings,
+            RunCheckpoints checkpoints) {
+        return ModeRun.train(
+                engine,
+                Protocol.PACGAN,
+                GaussianMixture.named("grid"),
+                variant,
+                settings,
+                1,
+                checkpoints,
+                t -> {},
+                p -> {});
     }
 
     private static void refusesCheckpointsThatDoNotFit(String engine, Path dir) {
@@ -274,16 +293,7 @@ public class ModeCoverageSmokeTest {
         GaussianMixture grid = GaussianMixture.named("grid");
         Variant gan = Variant.of("gan");
         ModeRun.Settings ten = ModeRun.Settings.builder(Protocol.PACGAN).iterations(10).build();
-        ModeRun.train(
-                e,
-                Protocol.PACGAN,
-                grid,
-                gan,
-                ten,
-                1,
-                RunCheckpoints.in(dir, 5, false),
-                t -> {},
-                p -> {});
+        trainGrid(e, gan, ten, RunCheckpoints.in(dir, 5, false));
         RunCheckpoints resume = RunCheckpoints.in(dir, 5, true);
         // extended from its checkpoint at 10: only iterations 11 and 12 are trained
         List<Integer> trained = new java.util.ArrayList<>();
@@ -305,17 +315,7 @@ public class ModeCoverageSmokeTest {
                 (settings, policy) ->
                         expectThrows(
                                         IllegalArgumentException.class,
-                                        () ->
-                                                ModeRun.train(
-                                                        e,
-                                                        Protocol.PACGAN,
-                                                        grid,
-                                                        gan,
-                                                        settings,
-                                                        1,
-                                                        policy,
-                                                        t -> {},
-                                                        p -> {}))
+                                        () -> trainGrid(e, gan, settings, policy))
                                 .getMessage();
         String other =
                 refusal.apply(
@@ -345,16 +345,6 @@ public class ModeCoverageSmokeTest {
                 new java.util.ArrayList<>(List.of("--data", "grid", "--variants", "pac2"));
         rest.addAll(List.of(more));
         return command(engine, protocol, out, iterations, rest.toArray(String[]::new));
-    }
-
-    private static void deleteTrees(Path... dirs) throws IOException {
-        for (Path dir : dirs) {
-            try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
     }
 
     private static List<Path> list(Path dir) throws IOException {
