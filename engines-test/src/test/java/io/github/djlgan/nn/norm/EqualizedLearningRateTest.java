@@ -1,38 +1,60 @@
 package io.github.djlgan.nn.norm;
 
 import static org.testng.Assert.assertEquals;
-import static org.testng.Assert.expectThrows;
 
-import ai.djl.MalformedModelException;
-import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.BatchNorm;
-import ai.djl.training.ParameterStore;
 import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.nn.core.NetworkInNetwork;
-import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
 import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
+import org.testng.Assert.ThrowingRunnable;
 import org.testng.annotations.Factory;
 import org.testng.annotations.Test;
 
-public class EqualizedLearningRateTest extends EngineTest {
+public class EqualizedLearningRateTest
+        extends WrapperBlockTestBase<EqualizedLearningRate, EqualizedLearningRate.Builder> {
+
+    private static final Float[] NOT_POSITIVE_AND_FINITE = {
+        0f, -1f, Float.NaN, Float.POSITIVE_INFINITY
+    };
 
     @Factory(dataProvider = "engines", dataProviderClass = Engines.class)
     public EqualizedLearningRateTest(String engine) {
-        super(engine);
+        super(
+                engine,
+                "EqualizedLearningRate",
+                EqualizedLearningRate::builder,
+                EqualizedLearningRate.Builder::build);
+    }
+
+    @Override
+    protected List<BadOption<EqualizedLearningRate.Builder>> badOptions() {
+        return List.of(
+                badOption(
+                        "optGain", EqualizedLearningRate.Builder::optGain, NOT_POSITIVE_AND_FINITE),
+                badOption(
+                        "optLrMultiplier",
+                        EqualizedLearningRate.Builder::optLrMultiplier,
+                        NOT_POSITIVE_AND_FINITE));
+    }
+
+    @Override
+    protected ConfigurationChange<EqualizedLearningRate.Builder> configurationChange() {
+        return new ConfigurationChange<>(b -> b.optGain(1f), "gain=1.4142135", "gain=1.0");
+    }
+
+    @Override
+    protected List<ThrowingRunnable> accessorsNeedingInitialization(
+            EqualizedLearningRate uninitialized) {
+        return List.of(uninitialized::getWeightScale);
     }
 
     /**
@@ -259,102 +281,5 @@ public class EqualizedLearningRateTest extends EngineTest {
                         .optLrMultiplier(0.1f)
                         .build(),
                 randn(91, 3, 6));
-    }
-
-    @Test
-    public void loadIntoDifferentConfigurationFails() throws IOException {
-        EqualizedLearningRate trained =
-                EqualizedLearningRate.wrap(Linear.builder().setUnits(4).build());
-        init(trained, DataType.FLOAT32, new Shape(3, 6));
-        Path dir = Files.createTempDirectory("djlgan-eqlr");
-        try (Model saving = Model.newInstance("eqlr", manager.getDevice(), engineName)) {
-            saving.setBlock(trained);
-            saving.save(dir, "eqlr");
-        }
-        try (Model loading = Model.newInstance("eqlr", manager.getDevice(), engineName)) {
-            loading.setBlock(
-                    EqualizedLearningRate.builder()
-                            .setBlock(Linear.builder().setUnits(4).build())
-                            .optGain(1f)
-                            .build());
-            MalformedModelException e =
-                    expectThrows(MalformedModelException.class, () -> loading.load(dir, "eqlr"));
-            assertMessage(e, "EqualizedLearningRate(Linear)", "gain=1.4142135", "gain=1.0");
-        }
-    }
-
-    @Test
-    public void badOptionsAndBlocksAreRejected() {
-        IllegalArgumentException e =
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () -> EqualizedLearningRate.wrap(BatchNorm.builder().build()));
-        assertMessage(e, "EqualizedLearningRate", "ai.djl.nn.norm.BatchNorm", "Conv2d");
-        e =
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () -> EqualizedLearningRate.builder().build());
-        assertMessage(e, "EqualizedLearningRate", "setBlock");
-        for (float bad : new float[] {0, -1, Float.NaN, Float.POSITIVE_INFINITY}) {
-            e =
-                    expectThrows(
-                            IllegalArgumentException.class,
-                            () ->
-                                    EqualizedLearningRate.builder()
-                                            .setBlock(Linear.builder().setUnits(2).build())
-                                            .optGain(bad)
-                                            .build());
-            assertMessage(e, "EqualizedLearningRate", "optGain", String.valueOf(bad));
-            e =
-                    expectThrows(
-                            IllegalArgumentException.class,
-                            () ->
-                                    EqualizedLearningRate.builder()
-                                            .setBlock(Linear.builder().setUnits(2).build())
-                                            .optLrMultiplier(bad)
-                                            .build());
-            assertMessage(e, "EqualizedLearningRate", "optLrMultiplier", String.valueOf(bad));
-        }
-    }
-
-    @Test
-    public void badInputsAreRejected() {
-        EqualizedLearningRate linear =
-                EqualizedLearningRate.wrap(Linear.builder().setUnits(3).build());
-        init(linear, DataType.FLOAT32, new Shape(2, 5));
-        IllegalArgumentException e =
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () -> forward(linear, false, manager.ones(new Shape(2, 4))));
-        assertMessage(e, "EqualizedLearningRate(Linear)", "(..., 5)", "(2, 4)");
-        e =
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () -> forward(linear, true, manager.ones(new Shape(2, 5), DataType.INT32)));
-        assertMessage(e, "EqualizedLearningRate(Linear)", "float32", "int32");
-        EqualizedLearningRate nin =
-                EqualizedLearningRate.wrap(NetworkInNetwork.builder().setUnits(3).build());
-        init(nin, DataType.FLOAT32, new Shape(2, 4, 3));
-        e =
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () -> forward(nin, false, manager.ones(new Shape(2, 5, 3))));
-        assertMessage(e, "EqualizedLearningRate(NetworkInNetwork)", "(N, 4, ...)", "(2, 5, 3)");
-    }
-
-    @Test
-    public void forwardBeforeInitializeIsRejected() {
-        EqualizedLearningRate eq = EqualizedLearningRate.wrap(Linear.builder().setUnits(3).build());
-        IllegalStateException e =
-                expectThrows(
-                        IllegalStateException.class,
-                        () ->
-                                eq.forward(
-                                        new ParameterStore(manager, false),
-                                        new NDList(manager.ones(new Shape(2, 2))),
-                                        false));
-        assertMessage(e, "EqualizedLearningRate(Linear)", "not initialized");
-        e = expectThrows(IllegalStateException.class, eq::getWeightScale);
-        assertMessage(e, "EqualizedLearningRate(Linear)", "not initialized");
     }
 }

@@ -2,11 +2,7 @@ package io.github.djlgan.nn.norm;
 
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertFalse;
-import static org.testng.Assert.assertTrue;
-import static org.testng.Assert.expectThrows;
 
-import ai.djl.MalformedModelException;
-import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
@@ -14,12 +10,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.ParameterStore;
 import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.nn.core.NetworkInNetwork;
-import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
 import io.github.djlgan.testing.Fixtures;
 import io.github.djlgan.testing.Formulas;
@@ -27,18 +20,34 @@ import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
 import io.github.djlgan.training.DetachedParameterStore;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
+import org.testng.Assert.ThrowingRunnable;
 import org.testng.annotations.Factory;
 import org.testng.annotations.Test;
 
-public class SpectralNormTest extends EngineTest {
+public class SpectralNormTest extends WrapperBlockTestBase<SpectralNorm, SpectralNorm.Builder> {
 
     @Factory(dataProvider = "engines", dataProviderClass = Engines.class)
     public SpectralNormTest(String engine) {
-        super(engine);
+        super(engine, "SpectralNorm", SpectralNorm::builder, SpectralNorm.Builder::build);
+    }
+
+    @Override
+    protected List<BadOption<SpectralNorm.Builder>> badOptions() {
+        return List.of(
+                badOption("optPowerIterations", SpectralNorm.Builder::optPowerIterations, 0),
+                badOption("optEpsilon", SpectralNorm.Builder::optEpsilon, 0f, -1f, Float.NaN));
+    }
+
+    @Override
+    protected ConfigurationChange<SpectralNorm.Builder> configurationChange() {
+        return new ConfigurationChange<>(
+                b -> b.optPowerIterations(3), "powerIterations=1", "powerIterations=3");
+    }
+
+    @Override
+    protected List<ThrowingRunnable> accessorsNeedingInitialization(SpectralNorm uninitialized) {
+        return List.of(uninitialized::getSigma);
     }
 
     /**
@@ -389,121 +398,6 @@ public class SpectralNormTest extends EngineTest {
                         .optPowerIterations(2)
                         .build(),
                 randn(34, 2, 3, 6, 6));
-    }
-
-    @Test
-    public void loadIntoDifferentConfigurationFails() throws IOException {
-        SpectralNorm trained = SpectralNorm.wrap(Linear.builder().setUnits(4).build());
-        init(trained, DataType.FLOAT32, new Shape(3, 6));
-        Path dir = Files.createTempDirectory("djlgan-sn");
-        try (Model saving = Model.newInstance("sn", manager.getDevice(), engineName)) {
-            saving.setBlock(trained);
-            saving.save(dir, "sn");
-        }
-        try (Model loading = Model.newInstance("sn", manager.getDevice(), engineName)) {
-            loading.setBlock(
-                    SpectralNorm.builder()
-                            .setBlock(Linear.builder().setUnits(4).build())
-                            .optPowerIterations(3)
-                            .build());
-            MalformedModelException e =
-                    expectThrows(MalformedModelException.class, () -> loading.load(dir, "sn"));
-            assertMessage(e, "SpectralNorm(Linear)", "powerIterations=1", "powerIterations=3");
-        }
-    }
-
-    @Test
-    public void badOptionsAndBlocksAreRejected() {
-        IllegalArgumentException e =
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () -> SpectralNorm.wrap(BatchNorm.builder().build()));
-        assertMessage(e, "SpectralNorm", "ai.djl.nn.norm.BatchNorm", "Linear", "Deconv2d");
-        e = expectThrows(IllegalArgumentException.class, () -> SpectralNorm.builder().build());
-        assertMessage(e, "SpectralNorm", "setBlock");
-        e =
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () ->
-                                SpectralNorm.builder()
-                                        .setBlock(Linear.builder().setUnits(2).build())
-                                        .optPowerIterations(0)
-                                        .build());
-        assertMessage(e, "SpectralNorm", "optPowerIterations", "0");
-        for (float eps : new float[] {0, -1, Float.NaN}) {
-            e =
-                    expectThrows(
-                            IllegalArgumentException.class,
-                            () ->
-                                    SpectralNorm.builder()
-                                            .setBlock(Linear.builder().setUnits(2).build())
-                                            .optEpsilon(eps)
-                                            .build());
-            assertMessage(e, "SpectralNorm", "optEpsilon", String.valueOf(eps));
-        }
-    }
-
-    @Test
-    public void badInputsAreRejected() {
-        SpectralNorm linear = SpectralNorm.wrap(Linear.builder().setUnits(3).build());
-        init(linear, DataType.FLOAT32, new Shape(2, 5));
-        IllegalArgumentException e =
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () -> forward(linear, true, manager.ones(new Shape(2, 4))));
-        assertMessage(e, "SpectralNorm(Linear)", "(..., 5)", "(2, 4)");
-        e =
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () ->
-                                forward(
-                                        linear,
-                                        false,
-                                        manager.ones(new Shape(2, 5), DataType.FLOAT64)));
-        assertMessage(e, "SpectralNorm(Linear)", "float32", "float64", "(2, 5)");
-
-        SpectralNorm conv =
-                SpectralNorm.wrap(
-                        Conv2d.builder().setKernelShape(new Shape(1, 1)).setFilters(3).build());
-        init(conv, DataType.FLOAT32, new Shape(2, 4, 3, 3));
-        e =
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () -> forward(conv, true, manager.ones(new Shape(2, 5, 3, 3))));
-        assertMessage(e, "SpectralNorm(Conv2d)", "4 channels", "(2, 5, 3, 3)");
-        e =
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () -> forward(conv, false, manager.ones(new Shape(4, 3, 3))));
-        assertMessage(e, "SpectralNorm(Conv2d)", "rank 4", "(4, 3, 3)");
-
-        SpectralNorm deconv =
-                SpectralNorm.wrap(
-                        Deconv2d.builder().setKernelShape(new Shape(2, 2)).setFilters(3).build());
-        init(deconv, DataType.FLOAT32, new Shape(2, 4, 3, 3));
-        e =
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () -> forward(deconv, false, manager.ones(new Shape(2, 3, 3, 3))));
-        assertMessage(e, "SpectralNorm(Deconv2d)", "(N, 4, H, W)", "(2, 3, 3, 3)");
-        // a rejected training forward leaves u and v alone
-        assertTrue(deconv.isInitialized());
-    }
-
-    @Test
-    public void forwardAndSigmaBeforeInitializeAreRejected() {
-        SpectralNorm sn = SpectralNorm.wrap(Linear.builder().setUnits(3).build());
-        IllegalStateException e =
-                expectThrows(
-                        IllegalStateException.class,
-                        () ->
-                                sn.forward(
-                                        new ParameterStore(manager, false),
-                                        new NDList(manager.ones(new Shape(2, 2))),
-                                        false));
-        assertMessage(e, "SpectralNorm(Linear)", "not initialized");
-        e = expectThrows(IllegalStateException.class, sn::getSigma);
-        assertMessage(e, "SpectralNorm(Linear)", "not initialized");
     }
 
     /** An all-zero weight gives a zero weight (output = bias), not 0/0. */

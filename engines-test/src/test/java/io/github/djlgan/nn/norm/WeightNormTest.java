@@ -2,13 +2,9 @@ package io.github.djlgan.nn.norm;
 
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertFalse;
-import static org.testng.Assert.assertNotNull;
 import static org.testng.Assert.assertNull;
 import static org.testng.Assert.assertTrue;
-import static org.testng.Assert.expectThrows;
 
-import ai.djl.MalformedModelException;
-import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -16,29 +12,34 @@ import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv1d;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.ParameterStore;
 import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.nn.core.NetworkInNetwork;
-import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
 import io.github.djlgan.testing.Fixtures;
 import io.github.djlgan.testing.Formulas;
 import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.List;
 import org.testng.annotations.Factory;
 import org.testng.annotations.Test;
 
-public class WeightNormTest extends EngineTest {
+public class WeightNormTest extends WrapperBlockTestBase<WeightNorm, WeightNorm.Builder> {
 
     @Factory(dataProvider = "engines", dataProviderClass = Engines.class)
     public WeightNormTest(String engine) {
-        super(engine);
+        super(engine, "WeightNorm", WeightNorm::builder, WeightNorm.Builder::build);
+    }
+
+    @Override
+    protected List<BadOption<WeightNorm.Builder>> badOptions() {
+        return List.of(badOption("optInitScale", WeightNorm.Builder::optInitScale, 0f));
+    }
+
+    @Override
+    protected ConfigurationChange<WeightNorm.Builder> configurationChange() {
+        return new ConfigurationChange<>(b -> b.optInitScale(2f), "initScale=1.0", "initScale=2.0");
     }
 
     private NDArray asArray(double[] values, Shape shape) {
@@ -434,87 +435,5 @@ public class WeightNormTest extends EngineTest {
                         .optInitScale(0.7f)
                         .build(),
                 randn(83, 3, 6));
-    }
-
-    @Test
-    public void loadIntoDifferentConfigurationFails() throws IOException {
-        WeightNorm trained = WeightNorm.wrap(Linear.builder().setUnits(4).build());
-        init(trained, DataType.FLOAT32, new Shape(3, 6));
-        Path dir = Files.createTempDirectory("djlgan-wn");
-        try (Model saving = Model.newInstance("wn", manager.getDevice(), engineName)) {
-            saving.setBlock(trained);
-            saving.save(dir, "wn");
-        }
-        try (Model loading = Model.newInstance("wn", manager.getDevice(), engineName)) {
-            loading.setBlock(
-                    WeightNorm.builder()
-                            .setBlock(Linear.builder().setUnits(4).build())
-                            .optInitScale(2f)
-                            .build());
-            MalformedModelException e =
-                    expectThrows(MalformedModelException.class, () -> loading.load(dir, "wn"));
-            assertMessage(e, "WeightNorm(Linear)", "initScale=1.0", "initScale=2.0");
-        }
-    }
-
-    @Test
-    public void unsupportedBlockIsRejected() {
-        IllegalArgumentException e =
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () -> WeightNorm.wrap(BatchNorm.builder().build()));
-        assertMessage(e, "WeightNorm", "ai.djl.nn.norm.BatchNorm", "Linear");
-        e = expectThrows(IllegalArgumentException.class, () -> WeightNorm.builder().build());
-        assertMessage(e, "WeightNorm", "setBlock");
-        e =
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () ->
-                                WeightNorm.builder()
-                                        .setBlock(Linear.builder().setUnits(2).build())
-                                        .optInitScale(0)
-                                        .build());
-        assertMessage(e, "WeightNorm", "optInitScale", "0.0");
-    }
-
-    @Test
-    public void wrongInputFeaturesAreRejected() {
-        WeightNorm linear = WeightNorm.wrap(Linear.builder().setUnits(3).build());
-        init(linear, DataType.FLOAT32, new Shape(2, 5));
-        IllegalArgumentException e =
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () -> forward(linear, false, manager.ones(new Shape(2, 4))));
-        assertMessage(e, "WeightNorm(Linear)", "(..., 5)", "(2, 4)");
-
-        WeightNorm conv =
-                WeightNorm.wrap(
-                        Conv2d.builder().setKernelShape(new Shape(1, 1)).setFilters(3).build());
-        init(conv, DataType.FLOAT32, new Shape(2, 4, 3, 3));
-        e =
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () -> forward(conv, false, manager.ones(new Shape(2, 5, 3, 3))));
-        assertMessage(e, "WeightNorm(Conv2d)", "4 channels", "(2, 5, 3, 3)");
-        e =
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () -> forward(conv, false, manager.ones(new Shape(4, 3, 3))));
-        assertMessage(e, "WeightNorm(Conv2d)", "rank 4", "(4, 3, 3)");
-    }
-
-    @Test
-    public void forwardBeforeInitializeIsRejected() {
-        WeightNorm wn = WeightNorm.wrap(Linear.builder().setUnits(3).build());
-        IllegalStateException e =
-                expectThrows(
-                        IllegalStateException.class,
-                        () ->
-                                wn.forward(
-                                        new ParameterStore(manager, false),
-                                        new ai.djl.ndarray.NDList(manager.ones(new Shape(2, 2))),
-                                        false));
-        assertMessage(e, "WeightNorm(Linear)", "not initialized");
-        assertNotNull(wn.getBlock());
     }
 }

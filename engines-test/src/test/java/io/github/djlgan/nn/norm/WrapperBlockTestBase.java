@@ -1,0 +1,284 @@
+package io.github.djlgan.nn.norm;
+
+import static org.testng.Assert.assertSame;
+import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
+
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import io.github.djlgan.nn.convolutional.Deconv2d;
+import io.github.djlgan.nn.core.NetworkInNetwork;
+import io.github.djlgan.testing.EngineTest;
+import io.github.djlgan.testing.NDAssert;
+import io.github.djlgan.testing.TempDirs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import org.testng.Assert.ThrowingRunnable;
+import org.testng.annotations.Test;
+
+/**
+ * The checks every {@link WeightWrapper} must pass, whatever it does to the weight.
+ *
+ * <p>The checks ({@code @Test} methods run for each subclass on each engine): a block the wrapper
+ * cannot wrap, a missing block and bad option values are refused; a file saved with other options
+ * is refused; inputs that do not fit the wrapped layer are refused in inference and in training,
+ * naming the wrapper, the expected and the actual shape, and leave every parameter as it was;
+ * nothing runs before initialization.
+ *
+ * <p>A subclass tests one wrapper: it passes the wrapper's name (written out, as the messages must
+ * spell it) and how to build it to this constructor, lists its bad options and a saved option to
+ * change, and keeps the wrapper's own maths (fixtures, formulas, finite differences) to itself. It
+ * declares the {@code @Factory} constructor like every engine-matrix test; this class is abstract
+ * and not named {@code *Test}, so neither surefire nor TestNG runs it on its own.
+ *
+ * @param <B> the wrapper under test
+ * @param <U> its builder
+ */
+public abstract class WrapperBlockTestBase<
+                B extends WeightWrapper, U extends WeightWrapper.WrapperBuilder<U>>
+        extends EngineTest {
+
+    private final String wrapperName;
+    private final Supplier<U> builder;
+    private final Function<U, B> build;
+
+    /**
+     * Creates the test of one wrapper for one engine.
+     *
+     * @param engine the engine name
+     * @param wrapperName the wrapper's class name as its messages spell it, e.g. {@code
+     *     "SpectralNorm"}
+     * @param builder the wrapper's {@code builder}
+     * @param build its builder's {@code build}
+     */
+    protected WrapperBlockTestBase(
+            String engine, String wrapperName, Supplier<U> builder, Function<U, B> build) {
+        super(engine);
+        this.wrapperName = wrapperName;
+        this.builder = builder;
+        this.build = build;
+    }
+
+    /**
+     * A builder option and values of it that {@code build()} must refuse with a message naming the
+     * wrapper, the option and the value.
+     *
+     * @param name the option's setter, e.g. {@code "optEpsilon"}
+     * @param values each bad value as the message shows it, and the builder change setting it
+     * @param <U> the wrapper's builder
+     */
+    protected record BadOption<U>(String name, Map<String, UnaryOperator<U>> values) {}
+
+    /**
+     * A change of one saved option, and how the message refusing a file saved with the default
+     * shows the option: as saved and as the loading block has it, e.g. {@code "powerIterations=1"}
+     * and {@code "powerIterations=3"}.
+     *
+     * @param change the builder change
+     * @param saved the saved option in the message
+     * @param loading the loading block's option in the message
+     * @param <U> the wrapper's builder
+     */
+    protected record ConfigurationChange<U>(
+            UnaryOperator<U> change, String saved, String loading) {}
+
+    /**
+     * Returns a bad option with its values.
+     *
+     * @param name the option's setter
+     * @param set the setter
+     * @param values the bad values
+     * @param <U> the wrapper's builder
+     * @param <V> the option's type
+     * @return the bad option
+     */
+    @SafeVarargs
+    protected static <U, V> BadOption<U> badOption(
+            String name, BiFunction<U, V, U> set, V... values) {
+        Map<String, UnaryOperator<U>> changes = new LinkedHashMap<>();
+        for (V value : values) {
+            changes.put(String.valueOf(value), b -> set.apply(b, value));
+        }
+        return new BadOption<>(name, changes);
+    }
+
+    /**
+     * Returns the wrapper's options that {@code build()} must refuse.
+     *
+     * @return the bad options
+     */
+    protected abstract List<BadOption<U>> badOptions();
+
+    /**
+     * Returns a change of one saved option from the defaults of {@code wrap}.
+     *
+     * @return the change
+     */
+    protected abstract ConfigurationChange<U> configurationChange();
+
+    /**
+     * Returns calls on an uninitialized wrapper besides {@code forward} that must throw an {@link
+     * IllegalStateException} saying it is not initialized; none unless overridden.
+     *
+     * @param uninitialized the wrapper, of a {@code Linear}, not initialized
+     * @return the calls
+     */
+    protected List<ThrowingRunnable> accessorsNeedingInitialization(B uninitialized) {
+        return List.of();
+    }
+
+    /**
+     * Wraps a layer with the wrapper's default options, as its {@code wrap} does.
+     *
+     * @param layer the layer
+     * @return the wrapper, not initialized
+     */
+    protected B wrap(Block layer) {
+        return build.apply(builder.get().setBlock(layer));
+    }
+
+    /**
+     * Wraps a layer with the wrapper's default options and initializes it for inputs of one shape.
+     *
+     * @param layer the layer
+     * @param dataType the parameters' data type
+     * @param inputShape the input shape
+     * @return the initialized wrapper
+     */
+    protected B initialized(Block layer, DataType dataType, long... inputShape) {
+        return init(wrap(layer), dataType, new Shape(inputShape));
+    }
+
+    @Test
+    public void badOptionsAndBlocksAreRejected() {
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class, () -> wrap(BatchNorm.builder().build()));
+        assertMessage(e, wrapperName, "ai.djl.nn.norm.BatchNorm", "Linear", "Conv2d", "Deconv2d");
+        e = expectThrows(IllegalArgumentException.class, () -> build.apply(builder.get()));
+        assertMessage(e, wrapperName, "setBlock");
+        for (BadOption<U> option : badOptions()) {
+            for (Map.Entry<String, UnaryOperator<U>> value : option.values().entrySet()) {
+                U configured = builder.get().setBlock(Linear.builder().setUnits(2).build());
+                e =
+                        expectThrows(
+                                IllegalArgumentException.class,
+                                () -> build.apply(value.getValue().apply(configured)));
+                assertMessage(e, wrapperName, option.name(), value.getKey());
+            }
+        }
+    }
+
+    @Test
+    public void loadIntoDifferentConfigurationFails() throws IOException {
+        B trained = initialized(Linear.builder().setUnits(4).build(), DataType.FLOAT32, 3, 6);
+        ConfigurationChange<U> other = configurationChange();
+        Path dir = Files.createTempDirectory("djlgan-wrapper");
+        try {
+            try (Model saving = Model.newInstance("wrapper", manager.getDevice(), engineName)) {
+                saving.setBlock(trained);
+                saving.save(dir, "wrapper");
+            }
+            try (Model loading = Model.newInstance("wrapper", manager.getDevice(), engineName)) {
+                U configured = builder.get().setBlock(Linear.builder().setUnits(4).build());
+                loading.setBlock(build.apply(other.change().apply(configured)));
+                MalformedModelException e =
+                        expectThrows(
+                                MalformedModelException.class, () -> loading.load(dir, "wrapper"));
+                assertMessage(e, wrapperName + "(Linear)", other.saved(), other.loading());
+            }
+        } finally {
+            TempDirs.delete(dir);
+        }
+    }
+
+    /**
+     * Each bad input, in inference and in training, is refused with a message naming the wrapper
+     * and its layer, the expected and the actual shape or type; afterwards every parameter is as it
+     * was (a refused training forward updates nothing).
+     */
+    @Test
+    public void badInputsAreRejected() {
+        B linear = initialized(Linear.builder().setUnits(3).build(), DataType.FLOAT32, 2, 5);
+        assertRefused(linear, manager.ones(new Shape(2, 4)), "Linear", "(..., 5)", "(2, 4)");
+        for (Map.Entry<DataType, String> type :
+                Map.of(DataType.FLOAT64, "float64", DataType.INT32, "int32").entrySet()) {
+            NDArray x = manager.ones(new Shape(2, 5), type.getKey());
+            assertRefused(linear, x, "Linear", "float32", type.getValue());
+        }
+        Block conv = Conv2d.builder().setKernelShape(new Shape(1, 1)).setFilters(3).build();
+        B conv2d = initialized(conv, DataType.FLOAT32, 2, 4, 3, 3);
+        assertRefused(conv2d, manager.ones(new Shape(2, 5, 3, 3)), "Conv2d", "4 channels");
+        assertRefused(conv2d, manager.ones(new Shape(4, 3, 3)), "Conv2d", "rank 4", "(4, 3, 3)");
+        Block deconv = Deconv2d.builder().setKernelShape(new Shape(2, 2)).setFilters(3).build();
+        B deconv2d = initialized(deconv, DataType.FLOAT32, 2, 4, 3, 3);
+        assertRefused(deconv2d, manager.ones(new Shape(2, 3, 3, 3)), "Deconv2d", "(N, 4, H, W)");
+        B nin =
+                initialized(
+                        NetworkInNetwork.builder().setUnits(3).build(), DataType.FLOAT32, 2, 4, 3);
+        assertRefused(nin, manager.ones(new Shape(2, 5, 3)), "NetworkInNetwork", "(N, 4, ...)");
+    }
+
+    /**
+     * Asserts that a forward pass of {@code x} is refused in inference and in training with a
+     * message naming the wrapper of {@code layer}, the input's shape and {@code expected}, and that
+     * the wrapper's parameters are unchanged.
+     */
+    private void assertRefused(B wrapper, NDArray x, String layer, String... expected) {
+        List<NDArray> before = new ArrayList<>();
+        for (Pair<String, Parameter> p : wrapper.getParameters()) {
+            before.add(p.getValue().getArray().duplicate());
+        }
+        for (boolean training : new boolean[] {false, true}) {
+            IllegalArgumentException e =
+                    expectThrows(
+                            IllegalArgumentException.class, () -> forward(wrapper, training, x));
+            assertMessage(e, wrapperName + "(" + layer + ")", x.getShape().toString());
+            assertMessage(e, expected);
+        }
+        assertTrue(wrapper.isInitialized());
+        for (int i = 0; i < before.size(); i++) {
+            NDAssert.assertEqual(wrapper.getParameters().valueAt(i).getArray(), before.get(i));
+        }
+    }
+
+    @Test
+    public void forwardBeforeInitializeIsRejected() {
+        Block layer = Linear.builder().setUnits(3).build();
+        B wrapper = wrap(layer);
+        IllegalStateException e =
+                expectThrows(
+                        IllegalStateException.class,
+                        () ->
+                                wrapper.forward(
+                                        new ParameterStore(manager, false),
+                                        new NDList(manager.ones(new Shape(2, 2))),
+                                        false));
+        assertMessage(e, wrapperName + "(Linear)", "not initialized");
+        for (ThrowingRunnable accessor : accessorsNeedingInitialization(wrapper)) {
+            e = expectThrows(IllegalStateException.class, accessor);
+            assertMessage(e, wrapperName + "(Linear)", "not initialized");
+        }
+        assertSame(wrapper.getBlock(), layer);
+    }
+}
