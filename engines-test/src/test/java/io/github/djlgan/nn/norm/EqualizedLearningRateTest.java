@@ -15,6 +15,7 @@ import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
 import java.util.List;
+import java.util.function.Supplier;
 import org.testng.Assert.ThrowingRunnable;
 import org.testng.annotations.Factory;
 import org.testng.annotations.Test;
@@ -62,8 +63,9 @@ public class EqualizedLearningRateTest
      * b · lrMul gives the same output. {@code fanIn} is written out per case by hand.
      */
     private void checkAgainstPlainBlock(
-            Block wrapped, Block plain, long fanIn, float gain, float lrMul, long... in) {
+            Supplier<Block> layer, long fanIn, float gain, float lrMul, long... in) {
         Shape inShape = new Shape(in);
+        Block wrapped = layer.get();
         EqualizedLearningRate eq =
                 EqualizedLearningRate.builder()
                         .setBlock(wrapped)
@@ -71,7 +73,7 @@ public class EqualizedLearningRateTest
                         .optLrMultiplier(lrMul)
                         .build();
         init(eq, DataType.FLOAT32, inShape);
-        init(plain, DataType.FLOAT32, inShape);
+        Block plain = init(layer.get(), DataType.FLOAT32, inShape);
         String child = "01" + wrapped.getClass().getSimpleName();
         NDArray w = eq.getParameters().get(child + "_weight").getArray();
         double scale = gain * (double) lrMul / Math.sqrt(fanIn);
@@ -111,22 +113,9 @@ public class EqualizedLearningRateTest
     public void linearMatchesTheFormulaOnBothPaths() {
         // Linear(20 -> 7): a batch of 30 (output 210 > weight 140) scales the weight, 2 the output
         for (long batch : new long[] {30, 2}) {
-            checkAgainstPlainBlock(
-                    Linear.builder().setUnits(7).build(),
-                    Linear.builder().setUnits(7).build(),
-                    20,
-                    (float) Math.sqrt(2),
-                    1f,
-                    batch,
-                    20);
-            checkAgainstPlainBlock(
-                    Linear.builder().setUnits(7).build(),
-                    Linear.builder().setUnits(7).build(),
-                    20,
-                    1f,
-                    0.01f,
-                    batch,
-                    20);
+            Supplier<Block> linear = () -> Linear.builder().setUnits(7).build();
+            checkAgainstPlainBlock(linear, 20, (float) Math.sqrt(2), 1f, batch, 20);
+            checkAgainstPlainBlock(linear, 20, 1f, 0.01f, batch, 20);
         }
     }
 
@@ -134,35 +123,21 @@ public class EqualizedLearningRateTest
     public void conv2dMatchesTheFormula() {
         // fanIn = C/G · kh · kw = 4/2 · 3 · 3
         checkAgainstPlainBlock(
-                Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(6).optGroups(2).build(),
-                Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(6).optGroups(2).build(),
-                18,
-                (float) Math.sqrt(2),
-                0.5f,
-                2,
-                4,
-                5,
-                5);
+                WrapperBlockTestBase::groupedConv2d, 18, (float) Math.sqrt(2), 0.5f, 2, 4, 5, 5);
     }
 
     @Test
     public void deconv2dMatchesTheFormula() {
         // weight (C, F/G, kh, kw) = (4, 3, 4, 4): one output channel sees C/G · kh · kw = 2 · 16
         checkAgainstPlainBlock(
-                Deconv2d.builder()
-                        .setKernelShape(new Shape(4, 4))
-                        .setFilters(6)
-                        .optGroups(2)
-                        .optStride(new Shape(2, 2))
-                        .optPadding(new Shape(1, 1))
-                        .build(),
-                Deconv2d.builder()
-                        .setKernelShape(new Shape(4, 4))
-                        .setFilters(6)
-                        .optGroups(2)
-                        .optStride(new Shape(2, 2))
-                        .optPadding(new Shape(1, 1))
-                        .build(),
+                () ->
+                        Deconv2d.builder()
+                                .setKernelShape(new Shape(4, 4))
+                                .setFilters(6)
+                                .optGroups(2)
+                                .optStride(new Shape(2, 2))
+                                .optPadding(new Shape(1, 1))
+                                .build(),
                 32,
                 (float) Math.sqrt(2),
                 1f,
@@ -175,8 +150,7 @@ public class EqualizedLearningRateTest
     @Test
     public void networkInNetworkWithoutBiasMatchesTheFormula() {
         checkAgainstPlainBlock(
-                NetworkInNetwork.builder().setUnits(5).optBias(false).build(),
-                NetworkInNetwork.builder().setUnits(5).optBias(false).build(),
+                () -> NetworkInNetwork.builder().setUnits(5).optBias(false).build(),
                 3,
                 2f,
                 1f,
@@ -237,25 +211,11 @@ public class EqualizedLearningRateTest
             setParameter(eq, "01Linear_bias", randn(60 + batch, DataType.FLOAT64, 3));
             GradientCheck.of(eq).check(manager, randn(70 + batch, DataType.FLOAT64, batch, 6));
         }
-        EqualizedLearningRate conv =
-                EqualizedLearningRate.wrap(
-                        Conv2d.builder()
-                                .setKernelShape(new Shape(3, 3))
-                                .setFilters(2)
-                                .optPadding(new Shape(1, 1))
-                                .build());
-        init(conv, DataType.FLOAT64, new Shape(2, 2, 4, 4));
+        EqualizedLearningRate conv = initialized(smallConv2d(), DataType.FLOAT64, 2, 2, 4, 4);
         setParameter(conv, "01Conv2d_bias", randn(80, DataType.FLOAT64, 2));
         GradientCheck.of(conv).check(manager, randn(81, DataType.FLOAT64, 2, 2, 4, 4));
         EqualizedLearningRate deconv =
-                EqualizedLearningRate.wrap(
-                        Deconv2d.builder()
-                                .setKernelShape(new Shape(3, 3))
-                                .setFilters(4)
-                                .optGroups(2)
-                                .optStride(new Shape(2, 2))
-                                .build());
-        init(deconv, DataType.FLOAT64, new Shape(2, 2, 3, 3));
+                initialized(smallGroupedDeconv2d(), DataType.FLOAT64, 2, 2, 3, 3);
         setParameter(deconv, "01Deconv2d_bias", randn(82, DataType.FLOAT64, 4));
         GradientCheck.of(deconv)
                 .maxPoints(12)
@@ -264,22 +224,15 @@ public class EqualizedLearningRateTest
 
     @Test
     public void saveLoadRoundTrip() {
-        EqualizedLearningRate trained =
-                EqualizedLearningRate.builder()
-                        .setBlock(Linear.builder().setUnits(4).build())
-                        .optGain(1f)
-                        .optLrMultiplier(0.1f)
-                        .build();
-        init(trained, DataType.FLOAT32, new Shape(3, 6));
+        Supplier<EqualizedLearningRate> config =
+                () ->
+                        EqualizedLearningRate.builder()
+                                .setBlock(Linear.builder().setUnits(4).build())
+                                .optGain(1f)
+                                .optLrMultiplier(0.1f)
+                                .build();
+        EqualizedLearningRate trained = init(config.get(), DataType.FLOAT32, new Shape(3, 6));
         setParameter(trained, "01Linear_bias", randn(90, 4));
-        RoundTrip.assertSameAfterReload(
-                manager,
-                trained,
-                EqualizedLearningRate.builder()
-                        .setBlock(Linear.builder().setUnits(4).build())
-                        .optGain(1f)
-                        .optLrMultiplier(0.1f)
-                        .build(),
-                randn(91, 3, 6));
+        RoundTrip.assertSameAfterReload(manager, trained, config.get(), randn(91, 3, 6));
     }
 }

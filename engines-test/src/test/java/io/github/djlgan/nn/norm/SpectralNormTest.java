@@ -10,7 +10,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
-import ai.djl.training.GradientCollector;
 import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.testing.Engines;
@@ -21,6 +20,7 @@ import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
 import io.github.djlgan.training.DetachedParameterStore;
 import java.util.List;
+import java.util.function.Supplier;
 import org.testng.Assert.ThrowingRunnable;
 import org.testng.annotations.Factory;
 import org.testng.annotations.Test;
@@ -74,11 +74,7 @@ public class SpectralNormTest extends WrapperBlockTestBase<SpectralNorm, Spectra
         setParameter(sn, "v", f.get(prefix + "_v0"));
 
         NDArray weight = sn.getParameters().get(child + "_weight").getArray();
-        NDArray y;
-        try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
-            y = forward(sn, true, x);
-            collector.backward(y.mul(f.get(prefix + "_r")).sum());
-        }
+        NDArray y = forwardBackward(sn, x, f.get(prefix + "_r"));
         NDAssert.assertClose(y, f.get(prefix + "_y_train"), 1e-6, 1e-6);
         NDAssert.assertClose(weight.getGradient(), f.get(prefix + "_dw"), 1e-5, 1e-5);
         NDAssert.assertClose(
@@ -97,25 +93,17 @@ public class SpectralNormTest extends WrapperBlockTestBase<SpectralNorm, Spectra
 
     @Test
     public void linearMatchesTorch() {
-        checkAgainstTorch("linear", Linear.builder().setUnits(7).build(), 1);
+        checkAgainstTorch("linear", fixtureLinear(), 1);
     }
 
     @Test
     public void linearWithThreePowerIterationsAndTheOutputScaledMatchesTorch() {
-        checkAgainstTorch("linear3", Linear.builder().setUnits(7).build(), 3);
+        checkAgainstTorch("linear3", fixtureLinear(), 3);
     }
 
     @Test
     public void conv2dMatchesTorch() {
-        checkAgainstTorch(
-                "conv2d",
-                Conv2d.builder()
-                        .setKernelShape(new Shape(3, 2))
-                        .setFilters(5)
-                        .optStride(new Shape(2, 1))
-                        .optPadding(new Shape(1, 1))
-                        .build(),
-                1);
+        checkAgainstTorch("conv2d", fixtureConv2d(), 1);
     }
 
     @Test
@@ -134,16 +122,7 @@ public class SpectralNormTest extends WrapperBlockTestBase<SpectralNorm, Spectra
 
     @Test
     public void deconv2dMatchesTorchConvTranspose2dOnDim1() {
-        checkAgainstTorch(
-                "deconv2d",
-                Deconv2d.builder()
-                        .setKernelShape(new Shape(3, 3))
-                        .setFilters(6)
-                        .optStride(new Shape(2, 2))
-                        .optPadding(new Shape(1, 1))
-                        .optOutPadding(new Shape(1, 1))
-                        .build(),
-                1);
+        checkAgainstTorch("deconv2d", fixtureDeconv2d(), 1);
     }
 
     @Test
@@ -165,11 +144,11 @@ public class SpectralNormTest extends WrapperBlockTestBase<SpectralNorm, Spectra
      * block with its weight set to W/σ (σ from the stored u, v, in plain Java) gives the same
      * output.
      */
-    private void checkInferenceAgainstPlainBlock(Block wrapped, Block plain, long... in) {
+    private void checkInferenceAgainstPlainBlock(Supplier<Block> layer, long... in) {
         Shape inShape = new Shape(in);
-        SpectralNorm sn = SpectralNorm.wrap(wrapped);
-        init(sn, DataType.FLOAT32, inShape);
-        init(plain, DataType.FLOAT32, inShape);
+        Block wrapped = layer.get();
+        SpectralNorm sn = init(SpectralNorm.wrap(wrapped), DataType.FLOAT32, inShape);
+        Block plain = init(layer.get(), DataType.FLOAT32, inShape);
         String child = "01" + wrapped.getClass().getSimpleName();
         // fixed weight, v, and u = W v/‖W v‖, so that σ = ‖W v‖ is well away from 0
         NDArray w = sn.getParameters().get(child + "_weight").getArray();
@@ -213,25 +192,12 @@ public class SpectralNormTest extends WrapperBlockTestBase<SpectralNorm, Spectra
     public void inferenceMatchesTheFormulaOnBothPaths() {
         // Linear(20 -> 7): a batch of 30 (output 210 > weight 140) scales the weight, 2 the output
         for (long batch : new long[] {30, 2}) {
-            checkInferenceAgainstPlainBlock(
-                    Linear.builder().setUnits(7).build(),
-                    Linear.builder().setUnits(7).build(),
-                    batch,
-                    20);
+            checkInferenceAgainstPlainBlock(() -> Linear.builder().setUnits(7).build(), batch, 20);
         }
         checkInferenceAgainstPlainBlock(
-                NetworkInNetwork.builder().setUnits(5).build(),
-                NetworkInNetwork.builder().setUnits(5).build(),
-                2,
-                3,
-                4,
-                4);
+                () -> NetworkInNetwork.builder().setUnits(5).build(), 2, 3, 4, 4);
         checkInferenceAgainstPlainBlock(
-                NetworkInNetwork.builder().setUnits(4).optUntieBiases(true).build(),
-                NetworkInNetwork.builder().setUnits(4).optUntieBiases(true).build(),
-                1,
-                6,
-                2);
+                () -> NetworkInNetwork.builder().setUnits(4).optUntieBiases(true).build(), 1, 6, 2);
     }
 
     /** Power iteration finds the largest singular value: W = diag(3, −2, 1) has σ = 3. */
@@ -345,26 +311,11 @@ public class SpectralNormTest extends WrapperBlockTestBase<SpectralNorm, Spectra
 
     @Test
     public void gradientsConv2dAndDeconv2d() {
-        SpectralNorm conv =
-                SpectralNorm.wrap(
-                        Conv2d.builder()
-                                .setKernelShape(new Shape(3, 3))
-                                .setFilters(2)
-                                .optPadding(new Shape(1, 1))
-                                .build());
-        init(conv, DataType.FLOAT64, new Shape(2, 2, 4, 4));
+        SpectralNorm conv = initialized(smallConv2d(), DataType.FLOAT64, 2, 2, 4, 4);
         GradientCheck.of(conv)
                 .training(false)
                 .check(manager, randn(21, DataType.FLOAT64, 2, 2, 4, 4));
-        SpectralNorm deconv =
-                SpectralNorm.wrap(
-                        Deconv2d.builder()
-                                .setKernelShape(new Shape(3, 3))
-                                .setFilters(4)
-                                .optGroups(2)
-                                .optStride(new Shape(2, 2))
-                                .build());
-        init(deconv, DataType.FLOAT64, new Shape(2, 2, 3, 3));
+        SpectralNorm deconv = initialized(smallGroupedDeconv2d(), DataType.FLOAT64, 2, 2, 3, 3);
         GradientCheck.of(deconv)
                 .training(false)
                 .maxPoints(12)
@@ -373,31 +324,21 @@ public class SpectralNormTest extends WrapperBlockTestBase<SpectralNorm, Spectra
 
     @Test
     public void saveLoadRoundTrip() {
-        SpectralNorm trained =
-                SpectralNorm.builder()
-                        .setBlock(
-                                Conv2d.builder()
-                                        .setKernelShape(new Shape(3, 3))
-                                        .setFilters(4)
-                                        .build())
-                        .optPowerIterations(2)
-                        .build();
-        init(trained, DataType.FLOAT32, new Shape(2, 3, 6, 6));
+        Supplier<SpectralNorm> config =
+                () ->
+                        SpectralNorm.builder()
+                                .setBlock(
+                                        Conv2d.builder()
+                                                .setKernelShape(new Shape(3, 3))
+                                                .setFilters(4)
+                                                .build())
+                                .optPowerIterations(2)
+                                .build();
+        SpectralNorm trained = init(config.get(), DataType.FLOAT32, new Shape(2, 3, 6, 6));
         for (int i = 0; i < 3; i++) {
             forward(trained, true, randn(30 + i, 2, 3, 6, 6));
         }
-        RoundTrip.assertSameAfterReload(
-                manager,
-                trained,
-                SpectralNorm.builder()
-                        .setBlock(
-                                Conv2d.builder()
-                                        .setKernelShape(new Shape(3, 3))
-                                        .setFilters(4)
-                                        .build())
-                        .optPowerIterations(2)
-                        .build(),
-                randn(34, 2, 3, 6, 6));
+        RoundTrip.assertSameAfterReload(manager, trained, config.get(), randn(34, 2, 3, 6, 6));
     }
 
     /** An all-zero weight gives a zero weight (output = bias), not 0/0. */

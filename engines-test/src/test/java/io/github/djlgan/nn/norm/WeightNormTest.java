@@ -12,7 +12,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv1d;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
-import ai.djl.training.GradientCollector;
 import io.github.djlgan.nn.convolutional.Deconv2d;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.testing.Engines;
@@ -22,6 +21,7 @@ import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
 import java.util.List;
+import java.util.function.Supplier;
 import org.testng.annotations.Factory;
 import org.testng.annotations.Test;
 
@@ -61,7 +61,7 @@ public class WeightNormTest extends WrapperBlockTestBase<WeightNorm, WeightNorm.
 
     @Test
     public void linearMatchesTorchWeightNorm() {
-        checkAgainstTorch("linear", Linear.builder().setUnits(7).build());
+        checkAgainstTorch("linear", fixtureLinear());
     }
 
     @Test
@@ -77,27 +77,12 @@ public class WeightNormTest extends WrapperBlockTestBase<WeightNorm, WeightNorm.
 
     @Test
     public void conv2dMatchesTorchWeightNorm() {
-        checkAgainstTorch(
-                "conv2d",
-                Conv2d.builder()
-                        .setKernelShape(new Shape(3, 2))
-                        .setFilters(5)
-                        .optStride(new Shape(2, 1))
-                        .optPadding(new Shape(1, 1))
-                        .build());
+        checkAgainstTorch("conv2d", fixtureConv2d());
     }
 
     @Test
     public void deconv2dMatchesTorchWeightNormOnAxis1() {
-        checkAgainstTorch(
-                "deconv2d",
-                Deconv2d.builder()
-                        .setKernelShape(new Shape(3, 3))
-                        .setFilters(6)
-                        .optStride(new Shape(2, 2))
-                        .optPadding(new Shape(1, 1))
-                        .optOutPadding(new Shape(1, 1))
-                        .build());
+        checkAgainstTorch("deconv2d", fixtureDeconv2d());
     }
 
     @Test
@@ -164,11 +149,7 @@ public class WeightNormTest extends WrapperBlockTestBase<WeightNorm, WeightNorm.
             setParameter(wn, "g", f.get(prefix + "_g"));
             NDAssert.assertClose(forward(wn, false, x), f.get(prefix + "_y"), 1e-9, 1e-10);
             x.setRequiresGradient(true);
-            NDArray y;
-            try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
-                y = forward(wn, true, x);
-                collector.backward(y.mul(f.get(prefix + "_r")).sum());
-            }
+            NDArray y = forwardBackward(wn, x, f.get(prefix + "_r"));
             NDAssert.assertClose(y, f.get(prefix + "_y"), 1e-9, 1e-10);
             NDAssert.assertClose(x.getGradient(), f.get(prefix + "_dx"), 1e-9, 1e-10);
             NDAssert.assertClose(
@@ -206,11 +187,11 @@ public class WeightNormTest extends WrapperBlockTestBase<WeightNorm, WeightNorm.
      * For blocks torch has no weight_norm fixture of here: the plain block with its weight set to
      * the independently computed g·v/‖v‖ must give the same output.
      */
-    private void checkAgainstPlainBlock(Block wrapped, Block plain, String weightKey, long... in) {
+    private void checkAgainstPlainBlock(Supplier<Block> layer, long... in) {
         Shape inShape = new Shape(in);
-        WeightNorm wn = WeightNorm.wrap(wrapped);
-        init(wn, DataType.FLOAT32, inShape);
-        init(plain, DataType.FLOAT32, inShape);
+        Block wrapped = layer.get();
+        WeightNorm wn = init(WeightNorm.wrap(wrapped), DataType.FLOAT32, inShape);
+        Block plain = init(layer.get(), DataType.FLOAT32, inShape);
         String child = "01" + wrapped.getClass().getSimpleName();
         NDArray v = wn.getParameters().get(child + "_weight").getArray();
         Shape gShape = wn.getParameters().get("g").getArray().getShape();
@@ -220,7 +201,7 @@ public class WeightNormTest extends WrapperBlockTestBase<WeightNorm, WeightNorm.
         boolean ownBias = wn.getDirectParameters().contains("bias");
         setParameter(wn, ownBias ? "bias" : child + "_bias", b);
         double[] w = Formulas.weightNorm(NDAssert.toDoubles(v), NDAssert.toDoubles(g));
-        setParameter(plain, weightKey, asArray(w, v.getShape()));
+        setParameter(plain, "weight", asArray(w, v.getShape()));
         NDArray x = randn(63, in);
         NDArray expected = forward(plain, false, x);
         if (ownBias) {
@@ -239,21 +220,8 @@ public class WeightNormTest extends WrapperBlockTestBase<WeightNorm, WeightNorm.
 
     @Test
     public void networkInNetworkMatchesFormula() {
-        checkAgainstPlainBlock(
-                NetworkInNetwork.builder().setUnits(5).build(),
-                NetworkInNetwork.builder().setUnits(5).build(),
-                "weight",
-                2,
-                3,
-                4,
-                4);
-        checkAgainstPlainBlock(
-                NetworkInNetwork.builder().setUnits(2).build(),
-                NetworkInNetwork.builder().setUnits(2).build(),
-                "weight",
-                3,
-                4,
-                6);
+        checkAgainstPlainBlock(() -> NetworkInNetwork.builder().setUnits(5).build(), 2, 3, 4, 4);
+        checkAgainstPlainBlock(() -> NetworkInNetwork.builder().setUnits(2).build(), 3, 4, 6);
     }
 
     /**
@@ -264,27 +232,12 @@ public class WeightNormTest extends WrapperBlockTestBase<WeightNorm, WeightNorm.
     @Test
     public void outputScalingAndWeightScalingBothMatchTheFormula() {
         for (long batch : new long[] {2, 30}) {
+            checkAgainstPlainBlock(() -> Linear.builder().setUnits(7).build(), batch, 20);
             checkAgainstPlainBlock(
-                    Linear.builder().setUnits(7).build(),
-                    Linear.builder().setUnits(7).build(),
-                    "weight",
-                    batch,
-                    20);
-            checkAgainstPlainBlock(
-                    Linear.builder().setUnits(7).optBias(false).build(),
-                    Linear.builder().setUnits(7).optBias(false).build(),
-                    "weight",
-                    batch,
-                    20);
+                    () -> Linear.builder().setUnits(7).optBias(false).build(), batch, 20);
         }
         // NetworkInNetwork(6 → 5) on (1, 6, 1): output 5 values, weight 30
-        checkAgainstPlainBlock(
-                NetworkInNetwork.builder().setUnits(5).build(),
-                NetworkInNetwork.builder().setUnits(5).build(),
-                "weight",
-                1,
-                6,
-                1);
+        checkAgainstPlainBlock(() -> NetworkInNetwork.builder().setUnits(5).build(), 1, 6, 1);
     }
 
     @Test
@@ -304,14 +257,7 @@ public class WeightNormTest extends WrapperBlockTestBase<WeightNorm, WeightNorm.
 
     @Test
     public void groupedConv2dMatchesFormula() {
-        checkAgainstPlainBlock(
-                Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(6).optGroups(2).build(),
-                Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(6).optGroups(2).build(),
-                "weight",
-                2,
-                4,
-                5,
-                5);
+        checkAgainstPlainBlock(WrapperBlockTestBase::groupedConv2d, 2, 4, 5, 5);
     }
 
     @Test
@@ -320,13 +266,7 @@ public class WeightNormTest extends WrapperBlockTestBase<WeightNorm, WeightNorm.
         init(wn, DataType.FLOAT32, new Shape(4, 2, 6));
         assertEquals(wn.getParameters().get("bias").getArray().getShape(), new Shape(3));
         assertNull(wn.getParameters().get("01Linear_bias"));
-        checkAgainstPlainBlock(
-                Linear.builder().setUnits(3).optBias(false).build(),
-                Linear.builder().setUnits(3).optBias(false).build(),
-                "weight",
-                4,
-                2,
-                6);
+        checkAgainstPlainBlock(() -> Linear.builder().setUnits(3).optBias(false).build(), 4, 2, 6);
     }
 
     @Test
@@ -335,9 +275,7 @@ public class WeightNormTest extends WrapperBlockTestBase<WeightNorm, WeightNorm.
                 WeightNorm.wrap(
                         Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(8).build());
         init(wn, DataType.FLOAT32, new Shape(2, 3, 9, 9));
-        assertEquals(
-                wn.getParameters().keys(),
-                java.util.List.of("g", "01Conv2d_weight", "01Conv2d_bias"));
+        assertEquals(wn.getParameters().keys(), List.of("g", "01Conv2d_weight", "01Conv2d_bias"));
         assertEquals(wn.getParameters().get("g").getArray().getShape(), new Shape(8));
         NDAssert.assertAllClose(wn.getParameters().get("g").getArray(), 1, 0, 0);
         assertEquals(
@@ -397,14 +335,7 @@ public class WeightNormTest extends WrapperBlockTestBase<WeightNorm, WeightNorm.
 
     @Test
     public void gradientsConv2d() {
-        WeightNorm wn =
-                WeightNorm.wrap(
-                        Conv2d.builder()
-                                .setKernelShape(new Shape(3, 3))
-                                .setFilters(2)
-                                .optPadding(new Shape(1, 1))
-                                .build());
-        init(wn, DataType.FLOAT64, new Shape(2, 2, 4, 4));
+        WeightNorm wn = initialized(smallConv2d(), DataType.FLOAT64, 2, 2, 4, 4);
         setParameter(wn, "g", randn(74, DataType.FLOAT64, 2).abs().add(0.5));
         GradientCheck.of(wn).check(manager, randn(75, DataType.FLOAT64, 2, 2, 4, 4));
     }
@@ -419,21 +350,15 @@ public class WeightNormTest extends WrapperBlockTestBase<WeightNorm, WeightNorm.
 
     @Test
     public void saveLoadRoundTrip() {
-        WeightNorm trained =
-                WeightNorm.builder()
-                        .setBlock(Linear.builder().setUnits(4).optBias(false).build())
-                        .optInitScale(0.7f)
-                        .build();
-        init(trained, DataType.FLOAT32, new Shape(3, 6));
+        Supplier<WeightNorm> config =
+                () ->
+                        WeightNorm.builder()
+                                .setBlock(Linear.builder().setUnits(4).optBias(false).build())
+                                .optInitScale(0.7f)
+                                .build();
+        WeightNorm trained = init(config.get(), DataType.FLOAT32, new Shape(3, 6));
         setParameter(trained, "g", randn(81, 4));
         setParameter(trained, "bias", randn(82, 4));
-        RoundTrip.assertSameAfterReload(
-                manager,
-                trained,
-                WeightNorm.builder()
-                        .setBlock(Linear.builder().setUnits(4).optBias(false).build())
-                        .optInitScale(0.7f)
-                        .build(),
-                randn(83, 3, 6));
+        RoundTrip.assertSameAfterReload(manager, trained, config.get(), randn(83, 3, 6));
     }
 }

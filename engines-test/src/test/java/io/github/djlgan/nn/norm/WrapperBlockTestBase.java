@@ -15,6 +15,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import io.github.djlgan.nn.convolutional.Deconv2d;
@@ -37,7 +38,8 @@ import org.testng.Assert.ThrowingRunnable;
 import org.testng.annotations.Test;
 
 /**
- * The checks every {@link WeightWrapper} must pass, whatever it does to the weight.
+ * The checks every {@link WeightWrapper} must pass, whatever it does to the weight, and the layers
+ * its tests share.
  *
  * <p>The checks ({@code @Test} methods run for each subclass on each engine): a block the wrapper
  * cannot wrap, a missing block and bad option values are refused; a file saved with other options
@@ -167,6 +169,102 @@ public abstract class WrapperBlockTestBase<
      */
     protected B initialized(Block layer, DataType dataType, long... inputShape) {
         return init(wrap(layer), dataType, new Shape(inputShape));
+    }
+
+    /**
+     * Runs a training forward pass of {@code x} under a gradient collector and back-propagates
+     * sum(y · r).
+     *
+     * @param block the block
+     * @param x the input
+     * @param r the weights of the output in the sum, of the output's shape
+     * @return the output y
+     */
+    protected NDArray forwardBackward(Block block, NDArray x, NDArray r) {
+        try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+            NDArray y = forward(block, true, x);
+            collector.backward(y.mul(r).sum());
+            return y;
+        }
+    }
+
+    /**
+     * Returns the layer of the {@code "linear"} records of {@code fixtures/weight_norm.py} and
+     * {@code fixtures/spectral_norm.py}: {@code torch.nn.Linear(20, 7)}.
+     *
+     * @return the layer
+     */
+    protected static Linear fixtureLinear() {
+        return Linear.builder().setUnits(7).build();
+    }
+
+    /**
+     * Returns the layer of both fixtures' {@code "conv2d"} records: {@code torch.nn.Conv2d(3, 5,
+     * (3, 2), stride=(2, 1), padding=1)}.
+     *
+     * @return the layer
+     */
+    protected static Conv2d fixtureConv2d() {
+        return Conv2d.builder()
+                .setKernelShape(new Shape(3, 2))
+                .setFilters(5)
+                .optStride(new Shape(2, 1))
+                .optPadding(new Shape(1, 1))
+                .build();
+    }
+
+    /**
+     * Returns the layer of both fixtures' {@code "deconv2d"} records: {@code
+     * torch.nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1)}.
+     *
+     * @return the layer
+     */
+    protected static Deconv2d fixtureDeconv2d() {
+        return Deconv2d.builder()
+                .setKernelShape(new Shape(3, 3))
+                .setFilters(6)
+                .optStride(new Shape(2, 2))
+                .optPadding(new Shape(1, 1))
+                .optOutPadding(new Shape(1, 1))
+                .build();
+    }
+
+    /**
+     * Returns a 3×3 convolution with 2 filters and padding 1, small enough for finite differences
+     * on inputs (2, 2, 4, 4).
+     *
+     * @return the layer
+     */
+    protected static Conv2d smallConv2d() {
+        return Conv2d.builder()
+                .setKernelShape(new Shape(3, 3))
+                .setFilters(2)
+                .optPadding(new Shape(1, 1))
+                .build();
+    }
+
+    /**
+     * Returns a 3×3 convolution with 6 filters in 2 groups, for inputs (N, 4, H, W).
+     *
+     * @return the layer
+     */
+    protected static Conv2d groupedConv2d() {
+        return Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(6).optGroups(2).build();
+    }
+
+    /**
+     * Returns a 3×3 transposed convolution with 4 filters in 2 groups and stride 2, small enough
+     * for finite differences on inputs (2, 2, 3, 3).
+     *
+     * @return the layer
+     */
+    protected static Deconv2d smallGroupedDeconv2d() {
+        return Deconv2d.builder()
+                .setKernelShape(new Shape(3, 3))
+                .setFilters(4)
+                .optGroups(2)
+                .optStride(new Shape(2, 2))
+                .build();
     }
 
     @Test
