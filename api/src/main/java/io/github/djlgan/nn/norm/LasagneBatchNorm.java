@@ -236,10 +236,11 @@ public class LasagneBatchNorm extends BaseBlock {
         NDArray inv = batchInvStd;
         if (use) {
             // a call that also updates the averages must normalise with (and differentiate
-            // through) their values from before the update: take copies
-            NDArray averageMean = perGroup(onInput(storedMean, row, scope, update), groups);
+            // through) their values from before the update: take copies (perGroup's tile is one)
+            boolean copy = update && groups == 1;
+            NDArray averageMean = perGroup(onInput(storedMean, row, scope, copy), groups);
             deviation = rows.sub(c.repeat(averageMean));
-            inv = perGroup(onInput(storedInvStd, row, scope, update), groups);
+            inv = perGroup(onInput(storedInvStd, row, scope, copy), groups);
         } else if (deviation == null) {
             deviation = rows.sub(c.repeat(batchMean));
         }
@@ -332,7 +333,10 @@ public class LasagneBatchNorm extends BaseBlock {
                 .toArray();
     }
 
-    /** A (1, K) row repeated for each of g groups: (1, g·K), group by group; null stays null. */
+    /**
+     * A (1, K) row repeated for each of g groups: (1, g·K), group by group, a new array when g > 1;
+     * null stays null.
+     */
     private static NDArray perGroup(NDArray row, int groups) {
         return row == null || groups == 1 ? row : row.tile(new long[] {1, groups});
     }
