@@ -39,12 +39,20 @@ import java.util.stream.IntStream;
  *   invStd ← (1 − α) · invStd + α · invStd_B
  * </pre>
  *
+ * <p>or, with {@link Builder#optAverageStdDev}, the running average of the batch standard deviation
+ * σ<sub>B</sub> = sqrt(var<sub>B</sub> + ε) instead (Blocks' {@code BatchNormalization}), still
+ * stored as its inverse:
+ *
+ * <pre>
+ *   1 / invStd ← (1 − α) / invStd + α · σ_B
+ * </pre>
+ *
  * <p>With g batch groups ({@link Builder#optBatchGroups}) the batch statistics are those of each of
  * g interleaved groups of the batch (samples j, g + j, 2g + j, … form group j), each group is
  * normalised with its own, and the averages are updated once, with the mean over the groups of
- * μ<sub>B</sub> and of invStd<sub>B</sub> — the batch norm of a generator run once per packing slot
- * (PacGAN's code, whose Blocks batch norm averages the slots' standard deviations where this block
- * averages their invStd).
+ * μ<sub>B</sub> and of invStd<sub>B</sub> (or σ<sub>B</sub>) — the batch norm of a generator run
+ * once per packing slot (PacGAN's code, whose Blocks batch norm averages the slots' standard
+ * deviations: {@code optBatchGroups(m).optAverageStdDev(true)}).
  *
  * <p>Two switches choose what a call does; each follows the training flag unless set (Lasagne's
  * {@code batch_norm_use_averages} and {@code batch_norm_update_averages}):
@@ -63,9 +71,10 @@ import java.util.stream.IntStream;
  *   <li>{@code beta} (trainable, zeros) — absent with {@code optCenter(false)}, i.e. β = 0;
  *   <li>{@code gamma} (trainable, ones) — absent with {@code optScale(false)}, i.e. γ = 1;
  *   <li>{@code mean} (not trainable, zeros) — the running average of μ<sub>B</sub>;
- *   <li>{@code invStd} (not trainable, ones) — the running average of invStd<sub>B</sub>. Lasagne
- *       averages the inverse standard deviation, not the variance; so does this block. Its type is
- *       {@link Parameter.Type#RUNNING_VAR}, DJL's category for a running spread statistic.
+ *   <li>{@code invStd} (not trainable, ones) — the running average of invStd<sub>B</sub> (Lasagne
+ *       averages the inverse standard deviation, not the variance), or the inverse of the running
+ *       average of σ<sub>B</sub>; the value used at inference either way. Its type is {@link
+ *       Parameter.Type#RUNNING_VAR}, DJL's category for a running spread statistic.
  * </ul>
  *
  * <p>The running averages are updated in place in the arrays the {@link ParameterStore} hands out,
@@ -118,6 +127,7 @@ public class LasagneBatchNorm extends BaseBlock {
     private final Boolean updateAverages;
     private final Boolean sumsAsProducts;
     private final int batchGroups;
+    private final boolean averageStdDev;
     private final Parameter beta;
     private final Parameter gamma;
     private final Parameter mean;
@@ -136,6 +146,7 @@ public class LasagneBatchNorm extends BaseBlock {
         updateAverages = builder.updateAverages;
         sumsAsProducts = builder.sumsAsProducts;
         batchGroups = builder.batchGroups;
+        averageStdDev = builder.averageStdDev;
         beta = builder.center ? addParameter("beta", Parameter.Type.BETA) : null;
         gamma = builder.scale ? addParameter("gamma", Parameter.Type.GAMMA) : null;
         mean = addState("mean", Parameter.Type.RUNNING_MEAN, Initializer.ZEROS);
@@ -260,11 +271,12 @@ public class LasagneBatchNorm extends BaseBlock {
         }
         if (update) {
             // the groups' statistics, averaged over the groups
+            NDArray spread = averageStdDev ? batchInvStd.stopGradient().pow(-1) : batchInvStd;
             updateAverages(
                     storedMean,
                     storedInvStd,
                     groupMean(batchMean, groups),
-                    groupMean(batchInvStd, groups));
+                    groupMean(spread, groups));
         }
         return y;
     }
@@ -453,13 +465,16 @@ public class LasagneBatchNorm extends BaseBlock {
     }
 
     /**
-     * average ← (1 − α)·average + α·batch for both averages, in place, out of the autograd graph; a
-     * channel whose batch mean or invStd is NaN or infinite keeps both of its averages.
+     * average ← (1 − α)·average + α·batch for the mean and for invStd (or σ, whose average is
+     * stored as its inverse), in place, out of the autograd graph; a channel whose batch mean or
+     * spread statistic is NaN or infinite keeps both of its averages.
+     *
+     * @param batchSpread invStd<sub>B</sub>, or σ<sub>B</sub> when averaging the standard deviation
      */
     private void updateAverages(
-            NDArray storedMean, NDArray storedInvStd, NDArray batchMean, NDArray batchInvStd) {
+            NDArray storedMean, NDArray storedInvStd, NDArray batchMean, NDArray batchSpread) {
         NDArray m = batchMean.stopGradient().reshape(storedMean.getShape());
-        NDArray s = batchInvStd.stopGradient().reshape(storedInvStd.getShape());
+        NDArray s = batchSpread.stopGradient().reshape(storedInvStd.getShape());
         // x · 0 is 0 exactly for finite x (MXNet has no isInfinite)
         NDArray finite = m.mul(0).add(s.mul(0)).eq(0);
         // α as a double: MXNet reads a Float operand through Float.toString (0.1f becomes 0.1)
@@ -467,7 +482,12 @@ public class LasagneBatchNorm extends BaseBlock {
         NDArray keep = finite.toType(m.getDataType(), false).mul(-a).add(1); // 1 − α or 1
         NDArray zeros = m.zerosLike();
         storedMean.muli(keep).addi(NDArrays.where(finite, m, zeros).mul(a));
-        storedInvStd.muli(keep).addi(NDArrays.where(finite, s, zeros).mul(a));
+        if (averageStdDev) {
+            // 1/invStd ← (1 − α)/invStd + α·σ, i.e. invStd ← invStd / ((1 − α) + α·σ·invStd)
+            storedInvStd.divi(keep.add(NDArrays.where(finite, s, zeros).mul(storedInvStd).mul(a)));
+        } else {
+            storedInvStd.muli(keep).addi(NDArrays.where(finite, s, zeros).mul(a));
+        }
     }
 
     /** A view of a stored array in the broadcast shape, owned by the input's manager. */
@@ -642,6 +662,16 @@ public class LasagneBatchNorm extends BaseBlock {
     }
 
     /**
+     * Returns whether the running average is of the batch standard deviation (Blocks) rather than
+     * of its inverse (Lasagne).
+     *
+     * @return whether σ<sub>B</sub> is averaged
+     */
+    public boolean isAverageStdDev() {
+        return averageStdDev;
+    }
+
+    /**
      * Returns whether the block learns a shift {@code beta}.
      *
      * @return whether the block has {@code beta}
@@ -735,6 +765,7 @@ public class LasagneBatchNorm extends BaseBlock {
         private Boolean updateAverages;
         private Boolean sumsAsProducts;
         private int batchGroups = 1;
+        private boolean averageStdDev;
 
         Builder() {}
 
@@ -846,16 +877,34 @@ public class LasagneBatchNorm extends BaseBlock {
          * io.github.djlgan.nn.gan.Pack}) puts samples j, m + j, … in slot j of the packs, so with g
          * = m each slot of a generated batch is normalised as a batch of its own — as in PacGAN's
          * code, which runs the generator once per slot and averages the slots' statistics into the
-         * running averages (its mean and standard deviation; this block's running statistics are
-         * the mean and invStd). Passes with the stored averages only (inference) do not group. Axis
-         * 0 must be one of the normalised axes; the option is not saved with the parameters, which
-         * it does not change.
+         * running averages (its mean and standard deviation: add {@link #optAverageStdDev}). Passes
+         * with the stored averages only (inference) do not group. Axis 0 must be one of the
+         * normalised axes; the option is not saved with the parameters, which it does not change.
          *
          * @param groups g &ge; 1; a batch of N samples then needs N divisible by g
          * @return this builder
          */
         public Builder optBatchGroups(int groups) {
             this.batchGroups = groups;
+            return this;
+        }
+
+        /**
+         * Sets which spread statistic the running average follows (default {@code false}): the
+         * inverse standard deviation invStd<sub>B</sub>, as Lasagne's {@code BatchNormLayer}, or,
+         * when {@code true}, the standard deviation σ<sub>B</sub> = sqrt(var<sub>B</sub> + ε), as
+         * Blocks' {@code BatchNormalization} (the batch norm of PacGAN's and ALI's code): {@code 1
+         * / invStd ← (1 − α) / invStd + α · σ_B}. By Jensen's inequality the average of
+         * invStd<sub>B</sub> exceeds the inverse of the average of σ<sub>B</sub> whenever
+         * σ<sub>B</sub> varies between batches, so the two conventions give different inference
+         * outputs. The stored {@code invStd} is the value used at inference either way; the option
+         * only changes how training passes update it, and is not saved with the parameters.
+         *
+         * @param averageStdDev whether to average σ<sub>B</sub>
+         * @return this builder
+         */
+        public Builder optAverageStdDev(boolean averageStdDev) {
+            this.averageStdDev = averageStdDev;
             return this;
         }
 

@@ -371,6 +371,8 @@ public class LasagneBatchNormTest extends EngineTest {
         assertTrue(block.isScale());
         assertNull(block.getUseAverages());
         assertNull(block.getUpdateAverages());
+        assertEquals(block.getBatchGroups(), 1);
+        assertFalse(block.isAverageStdDev());
         init(block, DataType.FLOAT32, new Shape(2, 3, 4, 5));
         assertEquals(block.getAxes(), new int[] {0, 2, 3});
     }
@@ -894,6 +896,10 @@ public class LasagneBatchNormTest extends EngineTest {
         return out;
     }
 
+    private static double[] inverse(double[] v) {
+        return Arrays.stream(v).map(x -> 1 / x).toArray();
+    }
+
     /** The mean over the g groups of per-group statistics (g·K values, group by group). */
     private static double[] groupMean(double[] stats, int groups) {
         int k = stats.length / groups;
@@ -1010,8 +1016,16 @@ public class LasagneBatchNormTest extends EngineTest {
                         : Formulas.normalized(xs, index, batch[0], batch[1], gamma, beta);
         double[] wantMean =
                 updateAverages ? Formulas.ema(mean, groupMean(batch[0], groups), alpha) : mean;
-        double[] wantInvStd =
-                updateAverages ? Formulas.ema(invStd, groupMean(batch[1], groups), alpha) : invStd;
+        double[] wantInvStd = invStd;
+        if (updateAverages && block.isAverageStdDev()) {
+            // Blocks: the average of σ_B = 1 / invStd_B, kept as its inverse
+            wantInvStd =
+                    inverse(
+                            Formulas.ema(
+                                    inverse(invStd), groupMean(inverse(batch[1]), groups), alpha));
+        } else if (updateAverages) {
+            wantInvStd = Formulas.ema(invStd, groupMean(batch[1], groups), alpha);
+        }
         try {
             NDAssert.assertClose(y, want, x.getShape(), tol, tol);
             Shape p = param(block, "mean").getShape();
@@ -1184,6 +1198,128 @@ public class LasagneBatchNormTest extends EngineTest {
             }
         } finally {
             TempDirs.delete(dir);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // averaging the standard deviation (Blocks)
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * By hand: one channel, batch {1, 3} (var 1, σ = √1.0001), stored invStd 0.5 (σ 2), α 0.1.
+     * Blocks: 1 / (0.9 · 2 + 0.1 · √1.0001) = 0.52631440…; Lasagne: 0.9 · 0.5 + 0.1 / √1.0001 =
+     * 0.54999500….
+     */
+    @Test
+    public void averageStdDevByHand() {
+        for (boolean std : new boolean[] {true, false}) {
+            LasagneBatchNorm block = LasagneBatchNorm.builder().optAverageStdDev(std).build();
+            init(block, DataType.FLOAT32, new Shape(2, 1));
+            param(block, "invStd").set(new float[] {0.5f});
+            forward(block, true, manager.create(new float[] {1, 3}, new Shape(2, 1)));
+            double want =
+                    std ? 1 / (0.9 * 2 + 0.1 * Math.sqrt(1.0001)) : 0.45 + 0.1 / Math.sqrt(1.0001);
+            NDAssert.assertClose(
+                    param(block, "invStd"), new double[] {want}, new Shape(1), 1e-6, 1e-6);
+            NDAssert.assertClose(
+                    param(block, "mean"), new double[] {0.2}, new Shape(1), 1e-6, 1e-6);
+        }
+    }
+
+    /**
+     * With {@code optAverageStdDev(true)} the averages move towards σ<sub>B</sub> (kept as its
+     * inverse), the output is unchanged — with and without batch groups, default and other axes,
+     * both formulations, and a pass that uses the averages while updating them.
+     */
+    @Test
+    public void averageStdDevFollowsBlocks() {
+        Object[][] cases = {
+            // input shape, axes (null = default), resolved axes, groups
+            {new long[] {6, 3, 4, 2}, null, new int[] {0, 2, 3}, 1},
+            {new long[] {8, 3}, null, new int[] {0}, 4},
+            {new long[] {6, 4, 5}, new int[] {0, 2}, new int[] {0, 2}, 2},
+        };
+        int seed = 1700;
+        for (Object[] c : cases) {
+            long[] dims = (long[]) c[0];
+            int groups = (int) c[3];
+            for (boolean products : new boolean[] {true, false}) {
+                for (Boolean[] switches : new Boolean[][] {{null, null}, {true, true}}) {
+                    LasagneBatchNorm.Builder builder =
+                            LasagneBatchNorm.builder()
+                                    .optAlpha(0.25f)
+                                    .optSumsAsProducts(products)
+                                    .optUseAverages(switches[0])
+                                    .optUpdateAverages(switches[1])
+                                    .optBatchGroups(groups)
+                                    .optAverageStdDev(true);
+                    LasagneBatchNorm block = initialized(builder, (int[]) c[1], dims);
+                    assertTrue(block.isAverageStdDev());
+                    randomize(block, seed++);
+                    String label =
+                            Arrays.toString(dims)
+                                    + " groups "
+                                    + groups
+                                    + " products="
+                                    + products
+                                    + " switches="
+                                    + Arrays.toString(switches);
+                    checkForward(
+                            block,
+                            input(seed++, dims),
+                            (int[]) c[2],
+                            groups,
+                            true,
+                            switches[0] != null,
+                            true,
+                            0.25,
+                            2e-5,
+                            label);
+                }
+            }
+        }
+    }
+
+    /** A channel whose batch has NaN or infinity keeps its averages when σ is averaged too. */
+    @Test
+    public void averageStdDevSkipsNonFiniteChannels() {
+        LasagneBatchNorm block =
+                init(
+                        LasagneBatchNorm.builder().optAverageStdDev(true).build(),
+                        DataType.FLOAT32,
+                        new Shape(4, 3));
+        randomize(block, 1750);
+        double[] mean = values(param(block, "mean"));
+        double[] invStd = values(param(block, "invStd"));
+        float[] data = input(1751, 4, 3).toFloatArray();
+        data[0] = Float.NaN; // sample 0, channel 0
+        data[3 + 2] = Float.POSITIVE_INFINITY; // sample 1, channel 2
+        NDArray x = manager.create(data, new Shape(4, 3));
+        double[][] batch =
+                Formulas.batchStatistics(
+                        values(x), Formulas.parameterIndex(x.getShape(), new int[] {0}), 3, EPS);
+
+        forward(block, true, x);
+
+        double[] wantMean = {mean[0], 0.9 * mean[1] + 0.1 * batch[0][1], mean[2]};
+        double[] wantInvStd = {invStd[0], 1 / (0.9 / invStd[1] + 0.1 / batch[1][1]), invStd[2]};
+        NDAssert.assertClose(param(block, "mean"), wantMean, new Shape(3), 1e-5, 1e-5);
+        NDAssert.assertClose(param(block, "invStd"), wantInvStd, new Shape(3), 1e-5, 1e-5);
+    }
+
+    /** The choice is not saved (the stored invStd means the same): files load either way. */
+    @Test
+    public void averageStdDevIsNotSaved() throws IOException, MalformedModelException {
+        int seed = 1760;
+        for (boolean[] savedLoaded : new boolean[][] {{true, false}, {false, true}}) {
+            LasagneBatchNorm trained =
+                    LasagneBatchNorm.builder().optAverageStdDev(savedLoaded[0]).build();
+            init(trained, DataType.FLOAT32, new Shape(4, 3));
+            randomize(trained, seed++);
+            LasagneBatchNorm loaded =
+                    LasagneBatchNorm.builder().optAverageStdDev(savedLoaded[1]).build();
+            RoundTrip.assertSameAfterReload(manager, trained, loaded, randn(seed++, 4, 3));
+            assertEquals(loaded.isAverageStdDev(), savedLoaded[1]);
         }
     }
 }
