@@ -162,6 +162,17 @@ public final class ModeCoverage implements Callable<Integer> {
     String generatorBatchNorm;
 
     @Option(
+            names = "--generator-bn-average",
+            defaultValue = "stdev",
+            description =
+                    "pacgan: the running average the generator's batch norm keeps for evaluation:"
+                            + " stdev averages the batch standard deviation, as the Blocks batch"
+                            + " norm of PacGAN's code; invstd its inverse, as Lasagne and runs"
+                            + " before this option did. Training is the same either way, so a"
+                            + " checkpoint resumes under either (default: ${DEFAULT-VALUE}).")
+    String generatorBnAverage;
+
+    @Option(
             names = "--jobs",
             description =
                     "Runs trained at a time, each in a child JVM (default: the number of"
@@ -321,6 +332,12 @@ public final class ModeCoverage implements Callable<Integer> {
                                 + generatorBatchNorm);
             }
             b.jointBatchNorm(generatorBatchNorm.equals("joint"));
+            if (!List.of("stdev", "invstd").contains(generatorBnAverage)) {
+                throw new IllegalArgumentException(
+                        "--generator-bn-average: expected stdev or invstd, got "
+                                + generatorBnAverage);
+            }
+            b.invStdAverages(generatorBnAverage.equals("invstd"));
             ModeRun.Settings settings = b.build();
             if (seeds < 1 || plotSize < 50 || (jobs != null && jobs < 1) || checkpointEvery < 0) {
                 throw new IllegalArgumentException(
@@ -378,6 +395,12 @@ public final class ModeCoverage implements Callable<Integer> {
                     "Departs from the published protocol: the packed generator's batch norm"
                             + " normalises all 100*m samples as one batch (PacGAN: one batch per"
                             + " packing slot).");
+        }
+        if (settings.invStdAverages() && chosenProtocol == Protocol.PACGAN) {
+            System.out.println(
+                    "Departs from the published protocol: the generator's batch norm averages the"
+                            + " inverse standard deviation for evaluation (PacGAN: the standard"
+                            + " deviation).");
         }
     }
 

@@ -60,6 +60,9 @@ public final class ModeRun {
      * @param jointBatchNorm whether a packed run's generator normalises its whole batch of 100·m as
      *     one batch-norm batch, instead of each packing slot's 100 samples as a batch of their own
      *     (PacGAN's code, the default; see {@link #generatorBatchGroups})
+     * @param invStdAverages whether the pacgan generator's batch norm keeps running averages of the
+     *     inverse standard deviation (Lasagne) instead of the standard deviation (Blocks, PacGAN's
+     *     code, the default); see {@link #generatorAveragesStdDev}
      */
     public record Settings(
             int iterations,
@@ -69,7 +72,8 @@ public final class ModeRun {
             int kernelDim,
             float learningRateD,
             float learningRateG,
-            boolean jointBatchNorm) {
+            boolean jointBatchNorm,
+            boolean invStdAverages) {
 
         /**
          * Starts settings with the protocol's values and the layers' defaults: MinibatchStdDev in
@@ -93,6 +97,7 @@ public final class ModeRun {
         private float learningRateD;
         private float learningRateG;
         private boolean jointBatchNorm;
+        private boolean invStdAverages;
 
         Builder(Protocol protocol) {
             iterations = protocol.iterations();
@@ -173,6 +178,19 @@ public final class ModeRun {
         }
 
         /**
+         * Makes the pacgan generator's batch norm average the inverse standard deviation, as
+         * Lasagne does (default: the standard deviation, as the Blocks batch norm of PacGAN's
+         * code). Only the evaluation depends on it: the averages are not used in training.
+         *
+         * @param invStd whether to average the inverse standard deviation
+         * @return this
+         */
+        public Builder invStdAverages(boolean invStd) {
+            this.invStdAverages = invStd;
+            return this;
+        }
+
+        /**
          * Builds the settings.
          *
          * @return the settings
@@ -192,7 +210,8 @@ public final class ModeRun {
                     kernelDim,
                     learningRateD,
                     learningRateG,
-                    jointBatchNorm);
+                    jointBatchNorm,
+                    invStdAverages);
         }
     }
 
@@ -456,6 +475,23 @@ public final class ModeRun {
     }
 
     /**
+     * Whether the generator's batch norm keeps a running average of the batch standard deviation
+     * ({@link io.github.djlgan.nn.norm.LasagneBatchNorm.Builder#optAverageStdDev}): on {@link
+     * Protocol#PACGAN}, as the Blocks batch norm of PacGAN's code does, unless the settings ask for
+     * Lasagne's average of the inverse. The averages serve only the evaluation (inference mode):
+     * training normalises with batch statistics, so the trained weights are the same either way,
+     * and a checkpoint resumes under either (the averages follow the new rule within about 1/α = 20
+     * iterations).
+     *
+     * @param protocol the protocol
+     * @param settings the settings
+     * @return whether σ is averaged
+     */
+    public static boolean generatorAveragesStdDev(Protocol protocol, Settings settings) {
+        return protocol == Protocol.PACGAN && !settings.invStdAverages();
+    }
+
+    /**
      * Builds a run's generator, its variant's discriminator and their {@link GanTrainer}
      * (simultaneous updates, packing m, non-saturating loss, Adam with the protocol's β₁ and the
      * settings' learning rates, latents from a stream seeded with {@code seed}), initialized for
@@ -478,7 +514,10 @@ public final class ModeRun {
         Model dModel = Model.newInstance("discriminator", engine.getEngineName());
         GanTrainer gan = null;
         try {
-            gModel.setBlock(protocol.generator(generatorBatchGroups(protocol, variant, settings)));
+            gModel.setBlock(
+                    protocol.generator(
+                            generatorBatchGroups(protocol, variant, settings),
+                            generatorAveragesStdDev(protocol, settings)));
             dModel.setBlock(variant.discriminator(protocol, settings));
             gan =
                     GanTrainer.builder()

@@ -147,9 +147,12 @@ public enum Protocol {
      *
      * @param batchGroups the batch groups of PacGAN's batch norm ({@link
      *     LasagneBatchNorm.Builder#optBatchGroups}; the Metz generator has none and ignores it)
+     * @param averageStdDev whether PacGAN's batch norm averages the batch standard deviation, as
+     *     the Blocks batch norm of PacGAN's code does, rather than its inverse ({@link
+     *     LasagneBatchNorm.Builder#optAverageStdDev}; ignored by the Metz generator)
      * @return a new, uninitialized generator
      */
-    public Block generator(int batchGroups) {
+    public Block generator(int batchGroups, boolean averageStdDev) {
         SequentialBlock g = new SequentialBlock();
         if (this == METZ) {
             return g.add(dense(128, true))
@@ -165,6 +168,7 @@ public enum Protocol {
                                     .optAlpha(0.05f)
                                     .optEpsilon(1e-4f)
                                     .optBatchGroups(batchGroups)
+                                    .optAverageStdDev(averageStdDev)
                                     .build())
                     .add(Activation::relu);
         }

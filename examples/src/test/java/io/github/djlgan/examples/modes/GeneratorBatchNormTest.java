@@ -100,6 +100,68 @@ public class GeneratorBatchNormTest {
         assertNotEquals(joint, perSlot);
     }
 
+    private static List<Boolean> averagesStdDev(
+            String engine, Protocol protocol, String variant, boolean invStd) {
+        ModeRun.Settings settings =
+                ModeRun.Settings.builder(protocol).invStdAverages(invStd).build();
+        try (ModeRun.Networks n =
+                ModeRun.networks(
+                        Engine.getEngine(engine), protocol, Variant.of(variant), settings, 1)) {
+            return batchNorms(n.generator().getBlock()).stream()
+                    .map(LasagneBatchNorm::isAverageStdDev)
+                    .toList();
+        }
+    }
+
+    /** PacGAN's Blocks batch norm averages σ; Lasagne's invStd on request. */
+    @Test(dataProvider = "engines", dataProviderClass = Engines.class)
+    public void pacganGeneratorsAverageTheStandardDeviation(String engine) {
+        List<Boolean> yes = List.of(true, true, true, true);
+        List<Boolean> no = List.of(false, false, false, false);
+        assertEquals(averagesStdDev(engine, Protocol.PACGAN, "gan", false), yes);
+        assertEquals(averagesStdDev(engine, Protocol.PACGAN, "pac4", false), yes);
+        assertEquals(averagesStdDev(engine, Protocol.PACGAN, "pac2", true), no);
+        assertEquals(averagesStdDev(engine, Protocol.METZ, "gan", false), List.of());
+    }
+
+    /**
+     * The averages serve only the evaluation: the same losses at every step either way, other
+     * evaluation samples, and the same checkpoint identity.
+     */
+    @Test(dataProvider = "engines", dataProviderClass = Engines.class)
+    public void theAverageChangesTheEvaluationOnly(String engine) {
+        Engine e = Engine.getEngine(engine);
+        ModeRun.Builder b = ModeRun.Settings.builder(Protocol.PACGAN).iterations(40).evalEvery(20);
+        ModeRun.Settings stdev = b.invStdAverages(false).build();
+        ModeRun.Settings invStd = b.invStdAverages(true).build();
+        Variant pac2 = Variant.of("pac2");
+        ModeRun.Result a = ModeCoverageSmokeTest.trainGrid(e, pac2, stdev, RunCheckpoints.none());
+        ModeRun.Result c = ModeCoverageSmokeTest.trainGrid(e, pac2, invStd, RunCheckpoints.none());
+        assertEquals(a.curve().size(), 2);
+        for (int i = 0; i < 2; i++) {
+            assertEquals(a.curve().get(i).lossD(), c.curve().get(i).lossD());
+            assertEquals(a.curve().get(i).lossG(), c.curve().get(i).lossG());
+        }
+        assertTrue(!java.util.Arrays.equals(a.samples(), c.samples()));
+        GaussianMixture grid = GaussianMixture.named("grid");
+        assertEquals(
+                RunCheckpoints.identity(engine, Protocol.PACGAN, grid, pac2, stdev, 1),
+                RunCheckpoints.identity(engine, Protocol.PACGAN, grid, pac2, invStd, 1));
+    }
+
+    @Test
+    public void anUnknownAverageIsAUsageError() {
+        CommandLine cli = new CommandLine(new io.github.djlgan.examples.Main());
+        java.io.StringWriter err = new java.io.StringWriter();
+        cli.setErr(new java.io.PrintWriter(err));
+        assertEquals(
+                cli.execute("mode-coverage", "--protocol", "pacgan", "--generator-bn-average", "x"),
+                2);
+        assertTrue(
+                err.toString().contains("--generator-bn-average: expected stdev or invstd, got x"),
+                err.toString());
+    }
+
     @Test
     public void anUnknownBatchNormModeIsAUsageError() {
         CommandLine cli = new CommandLine(new io.github.djlgan.examples.Main());
