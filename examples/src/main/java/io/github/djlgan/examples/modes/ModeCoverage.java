@@ -173,6 +173,15 @@ public final class ModeCoverage implements Callable<Integer> {
     String generatorBnAverage;
 
     @Option(
+            names = "--monitoring-batches",
+            description =
+                    "pacgan: generator batches that update its batch-norm averages, weights"
+                            + " frozen, before each evaluation, as PacGAN's train-monitoring pass"
+                            + " (default: pacgan 50, as published; metz 0; 0 = none, as runs"
+                            + " before this option). Training is the same either way.")
+    Integer monitoringBatches;
+
+    @Option(
             names = "--jobs",
             description =
                     "Runs trained at a time, each in a child JVM (default: the number of"
@@ -338,6 +347,13 @@ public final class ModeCoverage implements Callable<Integer> {
                                 + generatorBnAverage);
             }
             b.invStdAverages(generatorBnAverage.equals("invstd"));
+            if (monitoringBatches != null) {
+                if (monitoringBatches < 0) {
+                    throw new IllegalArgumentException(
+                            "--monitoring-batches: expected >= 0, got " + monitoringBatches);
+                }
+                b.monitoringBatches(monitoringBatches);
+            }
             ModeRun.Settings settings = b.build();
             if (seeds < 1 || plotSize < 50 || (jobs != null && jobs < 1) || checkpointEvery < 0) {
                 throw new IllegalArgumentException(
@@ -395,6 +411,15 @@ public final class ModeCoverage implements Callable<Integer> {
                     "Departs from the published protocol: the packed generator's batch norm"
                             + " normalises all 100*m samples as one batch (PacGAN: one batch per"
                             + " packing slot).");
+        }
+        if (settings.monitoringBatches() != ModeRun.MONITORING_BATCHES
+                && chosenProtocol == Protocol.PACGAN) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "Departs from the published protocol: %d generator batches refresh its"
+                            + " batch-norm averages before each evaluation (PacGAN: %d).%n",
+                    settings.monitoringBatches(),
+                    ModeRun.MONITORING_BATCHES);
         }
         if (settings.invStdAverages() && chosenProtocol == Protocol.PACGAN) {
             System.out.println(

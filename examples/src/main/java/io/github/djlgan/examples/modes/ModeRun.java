@@ -7,6 +7,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
 import ai.djl.training.tracker.Tracker;
 import io.github.djlgan.examples.Shuffle;
 import io.github.djlgan.training.Adam;
@@ -48,6 +50,12 @@ import java.util.function.IntConsumer;
 public final class ModeRun {
 
     /**
+     * The generator batches of PacGAN's train-monitoring pass before each evaluation: 5,000
+     * examples in batches of 100 ({@code streams.py}, {@code ShuffledScheme(5000, batch_size)}).
+     */
+    public static final int MONITORING_BATCHES = 50;
+
+    /**
      * The options of a run that the protocol leaves open; build with {@link #builder()}.
      *
      * @param iterations training iterations
@@ -63,6 +71,9 @@ public final class ModeRun {
      * @param invStdAverages whether the pacgan generator's batch norm keeps running averages of the
      *     inverse standard deviation (Lasagne) instead of the standard deviation (Blocks, PacGAN's
      *     code, the default); see {@link #generatorAveragesStdDev}
+     * @param monitoringBatches the generator batches that update its batch-norm averages, with the
+     *     weights frozen, before each evaluation (PacGAN's train-monitoring pass: 50; 0 = none);
+     *     the Metz generator has no batch norm
      */
     public record Settings(
             int iterations,
@@ -73,7 +84,8 @@ public final class ModeRun {
             float learningRateD,
             float learningRateG,
             boolean jointBatchNorm,
-            boolean invStdAverages) {
+            boolean invStdAverages,
+            int monitoringBatches) {
 
         /**
          * Starts settings with the protocol's values and the layers' defaults: MinibatchStdDev in
@@ -98,10 +110,12 @@ public final class ModeRun {
         private float learningRateG;
         private boolean jointBatchNorm;
         private boolean invStdAverages;
+        private int monitoringBatches;
 
         Builder(Protocol protocol) {
             iterations = protocol.iterations();
             evalEvery = protocol == Protocol.METZ ? 2500 : 1000;
+            monitoringBatches = protocol == Protocol.METZ ? 0 : MONITORING_BATCHES;
             learningRateD = protocol.learningRateD();
             learningRateG = protocol.learningRateG();
         }
@@ -191,16 +205,33 @@ public final class ModeRun {
         }
 
         /**
+         * Sets the generator batches that refresh its batch-norm averages before each evaluation
+         * (default: pacgan 50, as PacGAN's train-monitoring pass; metz 0).
+         *
+         * @param batches the batches, &ge; 0
+         * @return this
+         */
+        public Builder monitoringBatches(int batches) {
+            this.monitoringBatches = batches;
+            return this;
+        }
+
+        /**
          * Builds the settings.
          *
          * @return the settings
          * @throws IllegalArgumentException if a count is not positive
          */
         public Settings build() {
-            if (iterations < 1 || evalEvery < 1 || groupSize < 0 || kernels < 1 || kernelDim < 1) {
+            if (iterations < 1
+                    || evalEvery < 1
+                    || groupSize < 0
+                    || kernels < 1
+                    || kernelDim < 1
+                    || monitoringBatches < 0) {
                 throw new IllegalArgumentException(
                         "ModeRun: need iterations, evalEvery, kernels, kernelDim >= 1 and"
-                                + " groupSize >= 0");
+                                + " groupSize, monitoringBatches >= 0");
             }
             return new Settings(
                     iterations,
@@ -211,7 +242,8 @@ public final class ModeRun {
                     learningRateD,
                     learningRateG,
                     jointBatchNorm,
-                    invStdAverages);
+                    invStdAverages,
+                    monitoringBatches);
         }
     }
 
@@ -419,6 +451,7 @@ public final class ModeRun {
                 }
                 onIteration.accept(t);
                 if (t % settings.evalEvery() == 0 || t == settings.iterations()) {
+                    monitoringPass(networks, protocol, settings.monitoringBatches(), seed, t);
                     try (NDManager s = base.newSubManager()) {
                         NDArray out =
                                 protocol == Protocol.METZ
@@ -489,6 +522,31 @@ public final class ModeRun {
      */
     public static boolean generatorAveragesStdDev(Protocol protocol, Settings settings) {
         return protocol == Protocol.PACGAN && !settings.invStdAverages();
+    }
+
+    /**
+     * PacGAN's train-monitoring pass, which its code runs after every epoch before the metrics: the
+     * generator in training mode on {@code batches} batches of fresh latents (the training batch,
+     * 100·m), no gradients and no parameter change, so only its batch-norm averages move — towards
+     * the statistics of the current weights (α = 0.05: 50 batches leave 0.95<sup>50</sup> ≈ 8 % of
+     * the averages from before). The latents come from a stream of their own, seeded by the run's
+     * seed and the iteration, so the training and a resumed run are unchanged.
+     */
+    private static void monitoringPass(
+            Networks networks, Protocol protocol, int batches, long seed, int iteration) {
+        if (batches == 0) {
+            return;
+        }
+        Block generator = networks.generator().getBlock();
+        LatentSampler latents =
+                LatentSampler.normal(protocol.latent())
+                        .withSeed(new Random(seed ^ (0x9E3779B97F4A7C15L * iteration)).nextLong());
+        for (int i = 0; i < batches; i++) {
+            try (NDManager s = networks.generator().getNDManager().newSubManager()) {
+                NDArray z = latents.sample(s, networks.batch(), DataType.FLOAT32);
+                generator.forward(new ParameterStore(s, false), new NDList(z), true);
+            }
+        }
     }
 
     /**

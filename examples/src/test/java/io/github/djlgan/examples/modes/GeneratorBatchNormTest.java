@@ -149,6 +149,44 @@ public class GeneratorBatchNormTest {
                 RunCheckpoints.identity(engine, Protocol.PACGAN, grid, pac2, invStd, 1));
     }
 
+    /**
+     * The monitoring pass (PacGAN's: 50 batches before each evaluation on pacgan, none on metz)
+     * changes the evaluation only, the same way every time.
+     */
+    @Test(dataProvider = "engines", dataProviderClass = Engines.class)
+    public void theMonitoringPassChangesTheEvaluationOnly(String engine) {
+        assertEquals(ModeRun.Settings.builder(Protocol.PACGAN).build().monitoringBatches(), 50);
+        assertEquals(ModeRun.Settings.builder(Protocol.METZ).build().monitoringBatches(), 0);
+        Engine e = Engine.getEngine(engine);
+        ModeRun.Builder b = ModeRun.Settings.builder(Protocol.PACGAN).iterations(40).evalEvery(20);
+        Variant pac2 = Variant.of("pac2");
+        ModeRun.Result none =
+                ModeCoverageSmokeTest.trainGrid(
+                        e, pac2, b.monitoringBatches(0).build(), RunCheckpoints.none());
+        ModeRun.Settings three = b.monitoringBatches(3).build();
+        ModeRun.Result a = ModeCoverageSmokeTest.trainGrid(e, pac2, three, RunCheckpoints.none());
+        ModeRun.Result c = ModeCoverageSmokeTest.trainGrid(e, pac2, three, RunCheckpoints.none());
+        for (int i = 0; i < 2; i++) {
+            assertEquals(a.curve().get(i).lossD(), none.curve().get(i).lossD());
+            assertEquals(a.curve().get(i).lossG(), none.curve().get(i).lossG());
+        }
+        assertTrue(!java.util.Arrays.equals(a.samples(), none.samples()));
+        assertEquals(a.samples(), c.samples());
+    }
+
+    @Test
+    public void aNegativeMonitoringPassIsAUsageError() {
+        CommandLine cli = new CommandLine(new io.github.djlgan.examples.Main());
+        java.io.StringWriter err = new java.io.StringWriter();
+        cli.setErr(new java.io.PrintWriter(err));
+        assertEquals(
+                cli.execute("mode-coverage", "--protocol", "pacgan", "--monitoring-batches", "-1"),
+                2);
+        assertTrue(
+                err.toString().contains("--monitoring-batches: expected >= 0, got -1"),
+                err.toString());
+    }
+
     @Test
     public void anUnknownAverageIsAUsageError() {
         CommandLine cli = new CommandLine(new io.github.djlgan.examples.Main());
