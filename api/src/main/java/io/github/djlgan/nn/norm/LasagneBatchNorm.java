@@ -162,29 +162,6 @@ public class LasagneBatchNorm extends BaseBlock {
         return new Builder();
     }
 
-    /**
-     * Computes {@code (input − mean) · invStd · gamma + beta}.
-     *
-     * <p>Every operand must broadcast against the input (e.g. (1, C, 1, 1) for an (N, C, H, W)
-     * input normalised over (0, 2, 3)). Every operation starts from the input, so the result and
-     * every temporary belong to the input's manager.
-     *
-     * @param input the input
-     * @param mean the mean to subtract
-     * @param invStd the inverse standard deviation to multiply by
-     * @param gamma the scale, or {@code null} for 1
-     * @param beta the shift, or {@code null} for 0
-     * @return the normalised input, shaped like the input
-     */
-    public static NDArray normalize(
-            NDArray input, NDArray mean, NDArray invStd, NDArray gamma, NDArray beta) {
-        NDArray y = input.sub(mean).mul(invStd);
-        if (gamma != null) {
-            y = y.mul(gamma);
-        }
-        return beta == null ? y : y.add(beta);
-    }
-
     /** {@inheritDoc} */
     @Override
     protected NDArray compute(
