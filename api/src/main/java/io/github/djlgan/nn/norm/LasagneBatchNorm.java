@@ -40,8 +40,8 @@ import java.util.stream.IntStream;
  * </pre>
  *
  * <p>or, with {@link Builder#optAverageStdDev}, the running average of the batch standard deviation
- * σ<sub>B</sub> = sqrt(var<sub>B</sub> + ε) instead (Blocks' {@code BatchNormalization}), still
- * stored as its inverse:
+ * σ<sub>B</sub> = sqrt(var<sub>B</sub> + ε) instead — the population standard deviation of Blocks'
+ * {@code BatchNormalization}, as PacGAN's code updates it — still stored as its inverse:
  *
  * <pre>
  *   1 / invStd ← (1 − α) / invStd + α · σ_B
@@ -51,8 +51,8 @@ import java.util.stream.IntStream;
  * g interleaved groups of the batch (samples j, g + j, 2g + j, … form group j), each group is
  * normalised with its own, and the averages are updated once, with the mean over the groups of
  * μ<sub>B</sub> and of invStd<sub>B</sub> (or σ<sub>B</sub>) — the batch norm of a generator run
- * once per packing slot (PacGAN's code, whose Blocks batch norm averages the slots' standard
- * deviations: {@code optBatchGroups(m).optAverageStdDev(true)}).
+ * once per packing slot (PacGAN's code, which averages the slots' standard deviations: {@code
+ * optBatchGroups(m).optAverageStdDev(true)}).
  *
  * <p>Two switches choose what a call does; each follows the training flag unless set (Lasagne's
  * {@code batch_norm_use_averages} and {@code batch_norm_update_averages}):
@@ -99,12 +99,12 @@ import java.util.stream.IntStream;
  * would be 0/0 and poison the averages, and, with g batch groups, a batch whose size N is not
  * divisible by g. A batch with NaN or infinity in some channels (parameter positions) gives NaN
  * outputs there, as the formula does, but those channels keep their running averages: an update
- * skips every position whose μ<sub>B</sub> or invStd<sub>B</sub> is not finite, so one bad batch
- * cannot poison later inference. Large finite inputs are normalised correctly: when (x −
- * μ<sub>B</sub>)² overflows the input's type (float32: |x − μ<sub>B</sub>| above about
- * 1.8·10<sup>19</sup>), the batch statistics are computed again in float64 and rounded back, so
- * they are exact to rounding for every finite input (the check costs one test of the C variances
- * per pass).
+ * skips every position whose μ<sub>B</sub> or averaged spread statistic (invStd<sub>B</sub>, or
+ * σ<sub>B</sub>) is not finite, so one bad batch cannot poison later inference. Large finite inputs
+ * are normalised correctly: when (x − μ<sub>B</sub>)² overflows the input's type (float32: |x −
+ * μ<sub>B</sub>| above about 1.8·10<sup>19</sup>), the batch statistics are computed again in
+ * float64 and rounded back, so they are exact to rounding for every finite input (the check costs
+ * one test of the C variances per pass).
  *
  * <p>Threads: the only fields set after construction, the input rank and the resolved axes, are
  * fixed by initialization (or loading) and never changed by a forward pass. Inference passes may
@@ -204,6 +204,7 @@ public class LasagneBatchNorm extends BaseBlock {
 
         NDArray batchMean = null;
         NDArray batchInvStd = null;
+        NDArray batchStd = null; // σ_B, when the averages follow it
         NDArray deviation = null; // x − μ, when μ is the batch mean
         if (!use || update) {
             NDArray[] moments = moments(rows, c);
@@ -219,6 +220,10 @@ public class LasagneBatchNorm extends BaseBlock {
                             .add((double) epsilon)
                             .pow(Tensors.scalar(moments[1], -0.5))
                             .toType(type, false);
+            if (averageStdDev && update) {
+                batchStd =
+                        moments[1].stopGradient().add((double) epsilon).sqrt().toType(type, false);
+            }
             deviation = moments[2].getDataType() == type ? moments[2] : null;
         }
         NDArray inv = batchInvStd;
@@ -248,7 +253,7 @@ public class LasagneBatchNorm extends BaseBlock {
         }
         if (update) {
             // the groups' statistics, averaged over the groups
-            NDArray spread = averageStdDev ? batchInvStd.stopGradient().pow(-1) : batchInvStd;
+            NDArray spread = averageStdDev ? batchStd : batchInvStd;
             updateAverages(
                     storedMean,
                     storedInvStd,
@@ -459,11 +464,14 @@ public class LasagneBatchNorm extends BaseBlock {
         NDArray keep = finite.toType(m.getDataType(), false).mul(-a).add(1); // 1 − α or 1
         NDArray zeros = m.zerosLike();
         storedMean.muli(keep).addi(NDArrays.where(finite, m, zeros).mul(a));
-        if (averageStdDev) {
+        if (!averageStdDev) {
+            storedInvStd.muli(keep).addi(NDArrays.where(finite, s, zeros).mul(a));
+        } else if (a < 1) {
             // 1/invStd ← (1 − α)/invStd + α·σ, i.e. invStd ← invStd / ((1 − α) + α·σ·invStd)
             storedInvStd.divi(keep.add(NDArrays.where(finite, s, zeros).mul(storedInvStd).mul(a)));
         } else {
-            storedInvStd.muli(keep).addi(NDArrays.where(finite, s, zeros).mul(a));
+            // α = 1 keeps no history: invStd ← 1/σ (the line above would give 0/0 from a stored 0)
+            storedInvStd.muli(keep).addi(NDArrays.where(finite, NDArrays.div(1.0, s), zeros));
         }
     }
 
@@ -869,13 +877,14 @@ public class LasagneBatchNorm extends BaseBlock {
         /**
          * Sets which spread statistic the running average follows (default {@code false}): the
          * inverse standard deviation invStd<sub>B</sub>, as Lasagne's {@code BatchNormLayer}, or,
-         * when {@code true}, the standard deviation σ<sub>B</sub> = sqrt(var<sub>B</sub> + ε), as
-         * Blocks' {@code BatchNormalization} (the batch norm of PacGAN's and ALI's code): {@code 1
-         * / invStd ← (1 − α) / invStd + α · σ_B}. By Jensen's inequality the average of
-         * invStd<sub>B</sub> exceeds the inverse of the average of σ<sub>B</sub> whenever
-         * σ<sub>B</sub> varies between batches, so the two conventions give different inference
-         * outputs. The stored {@code invStd} is the value used at inference either way; the option
-         * only changes how training passes update it, and is not saved with the parameters.
+         * when {@code true}, the standard deviation σ<sub>B</sub> = sqrt(var<sub>B</sub> + ε): the
+         * population standard deviation of Blocks' {@code BatchNormalization}, as PacGAN's code
+         * updates it: {@code 1 / invStd ← (1 − α) / invStd + α · σ_B} (α = 1: invStd ← 1/σ_B). By
+         * Jensen's inequality the average of invStd<sub>B</sub> exceeds the inverse of the average
+         * of σ<sub>B</sub> whenever σ<sub>B</sub> varies between batches, so the two conventions
+         * give different inference outputs. The stored {@code invStd} is the value used at
+         * inference either way; the option only changes how training passes update it, and is not
+         * saved with the parameters.
          *
          * @param averageStdDev whether to average σ<sub>B</sub>
          * @return this builder

@@ -1206,23 +1206,49 @@ public class LasagneBatchNormTest extends EngineTest {
     // ---------------------------------------------------------------------------------------
 
     /**
-     * By hand: one channel, batch {1, 3} (var 1, σ = √1.0001), stored invStd 0.5 (σ 2), α 0.1.
-     * Blocks: 1 / (0.9 · 2 + 0.1 · √1.0001) = 0.52631440…; Lasagne: 0.9 · 0.5 + 0.1 / √1.0001 =
-     * 0.54999500….
+     * By hand, in float64: one channel, batch {1, 1.02} (var 1e-4, so ε = 1e-4 counts: σ = √2e-4),
+     * stored invStd 0.5 (σ 2), α 0.25. Blocks: 1 / (0.75 · 2 + 0.25 · √2e-4) = 0.66510…; Lasagne:
+     * 0.75 · 0.5 + 0.25 / √2e-4 = 18.0527…. With α = 1 (no history), from a stored invStd of 0 too:
+     * 1 / √2e-4.
      */
     @Test
     public void averageStdDevByHand() {
-        for (boolean std : new boolean[] {true, false}) {
-            LasagneBatchNorm block = LasagneBatchNorm.builder().optAverageStdDev(std).build();
-            init(block, DataType.FLOAT32, new Shape(2, 1));
-            param(block, "invStd").set(new float[] {0.5f});
-            forward(block, true, manager.create(new float[] {1, 3}, new Shape(2, 1)));
-            double want =
-                    std ? 1 / (0.9 * 2 + 0.1 * Math.sqrt(1.0001)) : 0.45 + 0.1 / Math.sqrt(1.0001);
-            NDAssert.assertClose(
-                    param(block, "invStd"), new double[] {want}, new Shape(1), 1e-6, 1e-6);
-            NDAssert.assertClose(
-                    param(block, "mean"), new double[] {0.2}, new Shape(1), 1e-6, 1e-6);
+        double sigma = Math.sqrt(1e-4 + (double) 1e-4f); // ε is a float
+        Object[][] cases = {
+            // average σ, α, stored invStd, expected invStd
+            {true, 0.25f, 0.5, 1 / (0.75 * 2 + 0.25 * sigma)},
+            {false, 0.25f, 0.5, 0.375 + 0.25 / sigma},
+            {true, 1f, 0.5, 1 / sigma},
+            {true, 1f, 0.0, 1 / sigma},
+            {true, 0.25f, 0.0, 0.0},
+        };
+        for (Object[] c : cases) {
+            LasagneBatchNorm block =
+                    LasagneBatchNorm.builder()
+                            .optAverageStdDev((boolean) c[0])
+                            .optAlpha((float) c[1])
+                            .build();
+            init(block, DataType.FLOAT64, new Shape(2, 1));
+            param(block, "invStd").set(new double[] {(double) c[2]});
+            forward(block, true, manager.create(new double[] {1, 1.02}, new Shape(2, 1)));
+            String label = Arrays.toString(c);
+            double alpha = (float) c[1];
+            try {
+                NDAssert.assertClose(
+                        param(block, "invStd"),
+                        new double[] {(double) c[3]},
+                        new Shape(1),
+                        1e-12,
+                        1e-12);
+                NDAssert.assertClose(
+                        param(block, "mean"),
+                        new double[] {alpha * 1.01},
+                        new Shape(1),
+                        1e-12,
+                        1e-12);
+            } catch (AssertionError e) {
+                throw new AssertionError(label + ": " + e.getMessage(), e);
+            }
         }
     }
 
