@@ -348,9 +348,12 @@ public final class ModeCoverage implements Callable<Integer> {
             }
             b.invStdAverages(generatorBnAverage.equals("invstd"));
             if (monitoringBatches != null) {
-                if (monitoringBatches < 0) {
+                if (monitoringBatches < 0
+                        || (monitoringBatches > 0 && chosenProtocol == Protocol.METZ)) {
                     throw new IllegalArgumentException(
-                            "--monitoring-batches: expected >= 0, got " + monitoringBatches);
+                            "--monitoring-batches: expected >= 0 (0 on metz, whose generator has"
+                                    + " no batch norm), got "
+                                    + monitoringBatches);
                 }
                 b.monitoringBatches(monitoringBatches);
             }

@@ -45,7 +45,9 @@ import java.util.function.IntConsumer;
  * generator, seeded with the same seed.
  *
  * <p>Evaluation: {@link Protocol#EVAL_SAMPLES} generator samples in inference mode — fresh latents
- * for Metz (GDPP draws new ones), one fixed set of latents for PacGAN (its code's fixed z).
+ * for Metz (GDPP draws new ones), one fixed set of latents for PacGAN (its code's fixed z), after
+ * PacGAN's train-monitoring pass has refreshed the generator's batch-norm averages ({@link
+ * Settings#monitoringBatches}).
  */
 public final class ModeRun {
 
@@ -385,7 +387,9 @@ public final class ModeRun {
      * Trains one GAN and measures it along the way, saving checkpoints and resuming from the newest
      * as {@code checkpoints} says. A resumed run continues from its checkpoint's iteration and
      * returns the whole curve and final samples, equal to the uninterrupted run's on the same
-     * engine, and the time of all its parts.
+     * engine with the same settings, and the time of all its parts. Resumed with other evaluation
+     * options ({@link RunCheckpoints#evaluation}), it trains the same but evaluates the points
+     * after the checkpoint with the new options (standard error says so).
      *
      * @param engine the engine
      * @param protocol the protocol
@@ -435,7 +439,12 @@ public final class ModeRun {
             float[] samples = null;
             int done = 0;
             RunCheckpoints.State resumed =
-                    checkpoints.resume(runDir, gan, identity, settings.iterations());
+                    checkpoints.resume(
+                            runDir,
+                            gan,
+                            identity,
+                            RunCheckpoints.evaluation(protocol, settings),
+                            settings.iterations());
             if (resumed != null) {
                 done = resumed.iteration();
                 before = resumed.seconds();
@@ -476,6 +485,7 @@ public final class ModeRun {
                             gan,
                             new RunCheckpoints.State(
                                     identity,
+                                    RunCheckpoints.evaluation(protocol, settings),
                                     t,
                                     seconds,
                                     data.random,
@@ -510,11 +520,12 @@ public final class ModeRun {
     /**
      * Whether the generator's batch norm keeps a running average of the batch standard deviation
      * ({@link io.github.djlgan.nn.norm.LasagneBatchNorm.Builder#optAverageStdDev}): on {@link
-     * Protocol#PACGAN}, as the Blocks batch norm of PacGAN's code does, unless the settings ask for
-     * Lasagne's average of the inverse. The averages serve only the evaluation (inference mode):
-     * training normalises with batch statistics, so the trained weights are the same either way,
-     * and a checkpoint resumes under either (the averages follow the new rule within about 1/α = 20
-     * iterations).
+     * Protocol#PACGAN}, as PacGAN's code does with the population standard deviation of Blocks'
+     * batch norm, unless the settings ask for Lasagne's average of the inverse. The averages serve
+     * only the evaluation (inference mode): training normalises with batch statistics, so the
+     * trained weights are the same either way, and a checkpoint resumes under either (by the next
+     * evaluation, 1,000 iterations of α = 0.05 later, the averages kept from before weigh
+     * 0.95<sup>1000</sup> ≈ 5·10<sup>-23</sup>).
      *
      * @param protocol the protocol
      * @param settings the settings
@@ -532,7 +543,7 @@ public final class ModeRun {
      * the averages from before). The latents come from a stream of their own, seeded by the run's
      * seed and the iteration, so the training and a resumed run are unchanged.
      */
-    private static void monitoringPass(
+    static void monitoringPass(
             Networks networks, Protocol protocol, int batches, long seed, int iteration) {
         if (batches == 0) {
             return;

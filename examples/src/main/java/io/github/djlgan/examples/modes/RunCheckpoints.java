@@ -42,7 +42,13 @@ import java.util.stream.Stream;
  */
 public final class RunCheckpoints {
 
-    private static final int STATE_MAGIC = 0x4d430001; // "MC", version 1
+    private static final int STATE_MAGIC_V1 = 0x4d430001; // "MC", version 1: no evaluation
+    private static final int STATE_MAGIC = 0x4d430002; // version 2: the evaluation options
+
+    /** What version-1 states of pacgan runs were evaluated with (none of these options existed). */
+    private static final String PACGAN_EVALUATION_V1 =
+            "generator batch-norm averages invstd, monitoring batches 0";
+
     private static final String STATE_FILE = "run.state";
     private static final String TRAINER_NAME = "run";
     private static final RunCheckpoints NONE = new RunCheckpoints(null, 0, false);
@@ -135,6 +141,20 @@ public final class RunCheckpoints {
     private static final String BATCH_NORM_GROUPS = ", generator batch-norm groups ";
 
     /**
+     * The options that change a run's evaluations but not its training (so not its identity): on
+     * pacgan the generator's batch-norm averages and the monitoring pass; none on metz.
+     */
+    static String evaluation(Protocol protocol, ModeRun.Settings s) {
+        return protocol == Protocol.METZ
+                ? ""
+                : String.format(
+                        Locale.ROOT,
+                        "generator batch-norm averages %s, monitoring batches %d",
+                        s.invStdAverages() ? "invstd" : "stdev",
+                        s.monitoringBatches());
+    }
+
+    /**
      * The generator's batch-norm groups when they are not 1; runs from before the groups existed
      * had one joint batch and no such part, so their checkpoints fit runs with {@code joint}.
      */
@@ -147,6 +167,7 @@ public final class RunCheckpoints {
      * A run's state besides the trainer's, as a checkpoint holds it.
      *
      * @param identity the run's {@link #identity}
+     * @param evaluation the run's {@link #evaluation} options when it saved the state
      * @param iteration the iterations done
      * @param seconds the time spent on them
      * @param random the data stream's generator
@@ -156,6 +177,7 @@ public final class RunCheckpoints {
      */
     record State(
             String identity,
+            String evaluation,
             int iteration,
             double seconds,
             Random random,
@@ -165,13 +187,15 @@ public final class RunCheckpoints {
 
     /**
      * The newest complete checkpoint of a run when resuming, loaded into {@code gan}; null when not
-     * resuming or when the run has none.
+     * resuming or when the run has none. A checkpoint whose evaluation options differ from {@code
+     * evaluation} resumes (training is the same), and a line on standard error says from which
+     * iteration on the curve's points are evaluated with the new options.
      *
      * @throws IllegalArgumentException if the checkpoint does not fit the run or lies beyond its
      *     iterations, or if a run that saves checkpoints but does not resume would replace the ones
      *     there
      */
-    State resume(Path runDir, GanTrainer gan, String identity, int iterations) {
+    State resume(Path runDir, GanTrainer gan, String identity, String evaluation, int iterations) {
         List<Path> complete =
                 runDir == null || !Files.isDirectory(runDir) ? List.of() : complete(runDir);
         if (!resume && every > 0 && !complete.isEmpty()) {
@@ -209,6 +233,20 @@ public final class RunCheckpoints {
                                 + ", beyond the run's "
                                 + iterations
                                 + " iterations");
+            }
+            String before =
+                    state.evaluation() != null
+                            ? state.evaluation()
+                            : evaluation.isEmpty() ? "" : PACGAN_EVALUATION_V1;
+            if (!before.equals(evaluation)) {
+                System.err.printf(
+                        Locale.ROOT,
+                        "ModeRun: %s was evaluated with %s up to iteration %d; the points after it"
+                                + " are evaluated with %s%n",
+                        newest,
+                        before,
+                        state.iteration(),
+                        evaluation);
             }
             gan.load(newest, TRAINER_NAME);
             if (gan.getSteps() != state.iteration()) {
@@ -269,6 +307,7 @@ public final class RunCheckpoints {
                 new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file)))) {
             out.writeInt(STATE_MAGIC);
             out.writeUTF(s.identity());
+            out.writeUTF(s.evaluation());
             out.writeInt(s.iteration());
             out.writeDouble(s.seconds());
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -292,10 +331,12 @@ public final class RunCheckpoints {
     private static State readState(Path file) throws IOException {
         try (DataInputStream in =
                 new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
-            if (in.readInt() != STATE_MAGIC) {
+            int magic = in.readInt();
+            if (magic != STATE_MAGIC && magic != STATE_MAGIC_V1) {
                 throw new IOException("not a ModeRun checkpoint state: " + file);
             }
             String identity = in.readUTF();
+            String evaluation = magic == STATE_MAGIC_V1 ? null : in.readUTF();
             int iteration = in.readInt();
             double seconds = in.readDouble();
             byte[] bytes = new byte[in.readInt()];
@@ -317,7 +358,8 @@ public final class RunCheckpoints {
             if (in.read() != -1) {
                 throw new IOException("trailing bytes in a ModeRun checkpoint state: " + file);
             }
-            return new State(identity, iteration, seconds, random, order, position, sofar);
+            return new State(
+                    identity, evaluation, iteration, seconds, random, order, position, sofar);
         }
     }
 

@@ -158,7 +158,8 @@ public class GeneratorBatchNormTest {
         assertEquals(ModeRun.Settings.builder(Protocol.PACGAN).build().monitoringBatches(), 50);
         assertEquals(ModeRun.Settings.builder(Protocol.METZ).build().monitoringBatches(), 0);
         Engine e = Engine.getEngine(engine);
-        ModeRun.Builder b = ModeRun.Settings.builder(Protocol.PACGAN).iterations(40).evalEvery(20);
+        // one evaluation: a pass after it, or at the evaluation before, would leave it unchanged
+        ModeRun.Builder b = ModeRun.Settings.builder(Protocol.PACGAN).iterations(20).evalEvery(20);
         Variant pac2 = Variant.of("pac2");
         ModeRun.Result none =
                 ModeCoverageSmokeTest.trainGrid(
@@ -166,12 +167,89 @@ public class GeneratorBatchNormTest {
         ModeRun.Settings three = b.monitoringBatches(3).build();
         ModeRun.Result a = ModeCoverageSmokeTest.trainGrid(e, pac2, three, RunCheckpoints.none());
         ModeRun.Result c = ModeCoverageSmokeTest.trainGrid(e, pac2, three, RunCheckpoints.none());
-        for (int i = 0; i < 2; i++) {
-            assertEquals(a.curve().get(i).lossD(), none.curve().get(i).lossD());
-            assertEquals(a.curve().get(i).lossG(), none.curve().get(i).lossG());
-        }
+        assertEquals(a.curve().size(), 1);
+        assertEquals(a.last().lossD(), none.last().lossD());
+        assertEquals(a.last().lossG(), none.last().lossG());
         assertTrue(!java.util.Arrays.equals(a.samples(), none.samples()));
         assertEquals(a.samples(), c.samples());
+    }
+
+    /** The monitoring pass moves every batch-norm average and leaves every other parameter. */
+    @Test(dataProvider = "engines", dataProviderClass = Engines.class)
+    public void theMonitoringPassMovesOnlyTheAverages(String engine) {
+        ModeRun.Settings settings = ModeRun.Settings.builder(Protocol.PACGAN).build();
+        try (ModeRun.Networks n =
+                ModeRun.networks(
+                        Engine.getEngine(engine),
+                        Protocol.PACGAN,
+                        Variant.of("pac2"),
+                        settings,
+                        1)) {
+            List<ai.djl.util.Pair<String, ai.djl.nn.Parameter>> params = new ArrayList<>();
+            n.generator().getBlock().getParameters().forEach(params::add);
+            List<float[]> before = params.stream().map(p -> values(p.getValue())).toList();
+            ModeRun.monitoringPass(n, Protocol.PACGAN, 2, 1, 1000);
+            int averages = 0;
+            for (int i = 0; i < params.size(); i++) {
+                String name = params.get(i).getKey();
+                float[] after = values(params.get(i).getValue());
+                if (name.endsWith("_mean") || name.endsWith("_invStd")) {
+                    averages++;
+                    assertTrue(!java.util.Arrays.equals(after, before.get(i)), name);
+                } else {
+                    assertEquals(after, before.get(i), name);
+                }
+            }
+            assertEquals(averages, 8);
+        }
+    }
+
+    private static float[] values(ai.djl.nn.Parameter p) {
+        return p.getArray().toFloatArray();
+    }
+
+    /**
+     * A run resumed with other evaluation options trains on and says on standard error from which
+     * iteration its points are evaluated with the new ones; with the same options it says nothing.
+     */
+    @Test(dataProvider = "engines", dataProviderClass = Engines.class)
+    public void resumingWithOtherEvaluationOptionsIsAnnounced(String engine) throws IOException {
+        Path dir = Files.createTempDirectory("mode-coverage-evaluation");
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        try {
+            Engine e = Engine.getEngine(engine);
+            ModeRun.Builder b = ModeRun.Settings.builder(Protocol.PACGAN).monitoringBatches(1);
+            Variant gan = Variant.of("gan");
+            ModeCoverageSmokeTest.trainGrid(
+                    e,
+                    gan,
+                    b.iterations(5).invStdAverages(true).build(),
+                    RunCheckpoints.in(dir, 5, false));
+            System.setErr(new java.io.PrintStream(captured, true, "UTF-8"));
+            ModeCoverageSmokeTest.trainGrid(
+                    e,
+                    gan,
+                    b.iterations(7).invStdAverages(false).build(),
+                    RunCheckpoints.in(dir, 5, true));
+            ModeCoverageSmokeTest.trainGrid(
+                    e,
+                    gan,
+                    b.iterations(9).invStdAverages(false).build(),
+                    RunCheckpoints.in(dir, 5, true));
+        } finally {
+            System.setErr(err);
+            TempDirs.delete(dir);
+        }
+        String said = captured.toString("UTF-8");
+        assertTrue(
+                said.contains(
+                        "was evaluated with generator batch-norm averages invstd, monitoring"
+                                + " batches 1 up to iteration 5; the points after it are"
+                                + " evaluated with generator batch-norm averages stdev,"
+                                + " monitoring batches 1"),
+                said);
+        assertEquals(said.split("was evaluated with", -1).length, 2, said);
     }
 
     @Test
@@ -182,9 +260,17 @@ public class GeneratorBatchNormTest {
         assertEquals(
                 cli.execute("mode-coverage", "--protocol", "pacgan", "--monitoring-batches", "-1"),
                 2);
-        assertTrue(
-                err.toString().contains("--monitoring-batches: expected >= 0, got -1"),
-                err.toString());
+        assertTrue(err.toString().contains("--monitoring-batches: expected >= 0"), err.toString());
+    }
+
+    @Test
+    public void aMonitoringPassOnMetzIsAUsageError() {
+        CommandLine cli = new CommandLine(new io.github.djlgan.examples.Main());
+        java.io.StringWriter err = new java.io.StringWriter();
+        cli.setErr(new java.io.PrintWriter(err));
+        assertEquals(
+                cli.execute("mode-coverage", "--protocol", "metz", "--monitoring-batches", "5"), 2);
+        assertTrue(err.toString().contains("0 on metz"), err.toString());
     }
 
     @Test
