@@ -252,52 +252,25 @@ public class GeneratorBatchNormTest {
         assertEquals(said.split("was evaluated with", -1).length, 2, said);
     }
 
+    /**
+     * Options the generator's batch norm does not accept: exit code 2 and a message naming them.
+     */
     @Test
-    public void aNegativeMonitoringPassIsAUsageError() {
-        CommandLine cli = new CommandLine(new io.github.djlgan.examples.Main());
-        java.io.StringWriter err = new java.io.StringWriter();
-        cli.setErr(new java.io.PrintWriter(err));
-        assertEquals(
-                cli.execute("mode-coverage", "--protocol", "pacgan", "--monitoring-batches", "-1"),
-                2);
-        assertTrue(err.toString().contains("--monitoring-batches: expected >= 0"), err.toString());
-    }
-
-    @Test
-    public void aMonitoringPassOnMetzIsAUsageError() {
-        CommandLine cli = new CommandLine(new io.github.djlgan.examples.Main());
-        java.io.StringWriter err = new java.io.StringWriter();
-        cli.setErr(new java.io.PrintWriter(err));
-        assertEquals(
-                cli.execute("mode-coverage", "--protocol", "metz", "--monitoring-batches", "5"), 2);
-        assertTrue(err.toString().contains("0 on metz"), err.toString());
-    }
-
-    @Test
-    public void anUnknownAverageIsAUsageError() {
-        CommandLine cli = new CommandLine(new io.github.djlgan.examples.Main());
-        java.io.StringWriter err = new java.io.StringWriter();
-        cli.setErr(new java.io.PrintWriter(err));
-        assertEquals(
-                cli.execute("mode-coverage", "--protocol", "pacgan", "--generator-bn-average", "x"),
-                2);
-        assertTrue(
-                err.toString().contains("--generator-bn-average: expected stdev or invstd, got x"),
-                err.toString());
-    }
-
-    @Test
-    public void anUnknownBatchNormModeIsAUsageError() {
-        CommandLine cli = new CommandLine(new io.github.djlgan.examples.Main());
-        java.io.StringWriter err = new java.io.StringWriter();
-        cli.setErr(new java.io.PrintWriter(err));
-        assertEquals(
-                cli.execute("mode-coverage", "--protocol", "pacgan", "--generator-batch-norm", "x"),
-                2);
-        assertTrue(
-                err.toString()
-                        .contains("--generator-batch-norm: expected per-slot or joint, got x"),
-                err.toString());
+    public void badBatchNormOptionsAreUsageErrors() {
+        String[][] cases = {
+            // protocol, option, value, part of the message
+            {"pacgan", "--monitoring-batches", "-1", "--monitoring-batches: expected >= 0"},
+            {"metz", "--monitoring-batches", "5", "0 on metz, whose generator has no batch norm"},
+            {"pacgan", "--generator-bn-average", "x", "expected stdev or invstd, got x"},
+            {"pacgan", "--generator-batch-norm", "x", "expected per-slot or joint, got x"},
+        };
+        for (String[] c : cases) {
+            CommandLine cli = new CommandLine(new io.github.djlgan.examples.Main());
+            java.io.StringWriter err = new java.io.StringWriter();
+            cli.setErr(new java.io.PrintWriter(err));
+            assertEquals(cli.execute("mode-coverage", "--protocol", c[0], c[1], c[2]), 2, c[1]);
+            assertTrue(err.toString().contains(c[3]), err.toString());
+        }
     }
 
     /** A joint run's checkpoint refuses a per-slot resume and says how to resume it. */
