@@ -928,24 +928,35 @@ public class LasagneBatchNormTest extends EngineTest {
             {new long[] {8, 3}, new int[] {0, 1}, new int[] {0, 1}, 2},
             {new long[] {6}, null, new int[] {0}, 3},
         };
-        int seed = 1100;
+        checkAgainstTheReference(
+                cases, new Boolean[][] {{null, null}, {true, true}, {null, false}}, false, 1100);
+    }
+
+    /**
+     * One training pass per case, formulation and {use, update} switch pair (null = the training
+     * default), checked by {@link #checkForward} against the reference.
+     *
+     * @param cases input shape, axes (null = default), resolved axes, groups
+     */
+    private void checkAgainstTheReference(
+            Object[][] cases, Boolean[][] switchPairs, boolean averageStdDev, int seed) {
         for (Object[] c : cases) {
             long[] dims = (long[]) c[0];
             int[] axes = (int[]) c[2];
             int groups = (int) c[3];
             for (boolean products : new boolean[] {true, false}) {
-                // {use, update}: the training defaults, both switches on, batch statistics only
-                for (Boolean[] switches :
-                        new Boolean[][] {{null, null}, {true, true}, {null, false}}) {
+                for (Boolean[] switches : switchPairs) {
                     LasagneBatchNorm.Builder builder =
                             LasagneBatchNorm.builder()
                                     .optAlpha(0.25f)
                                     .optSumsAsProducts(products)
                                     .optUseAverages(switches[0])
                                     .optUpdateAverages(switches[1])
-                                    .optBatchGroups(groups);
+                                    .optBatchGroups(groups)
+                                    .optAverageStdDev(averageStdDev);
                     LasagneBatchNorm block = initialized(builder, (int[]) c[1], dims);
                     assertEquals(block.getBatchGroups(), groups);
+                    assertEquals(block.isAverageStdDev(), averageStdDev);
                     randomize(block, seed++);
                     NDArray x =
                             dims.length > 1
@@ -960,7 +971,9 @@ public class LasagneBatchNormTest extends EngineTest {
                                     + " products="
                                     + products
                                     + " switches="
-                                    + Arrays.toString(switches);
+                                    + Arrays.toString(switches)
+                                    + " σ averaged="
+                                    + averageStdDev;
                     checkForward(
                             block,
                             x,
@@ -1265,45 +1278,7 @@ public class LasagneBatchNormTest extends EngineTest {
             {new long[] {8, 3}, null, new int[] {0}, 4},
             {new long[] {6, 4, 5}, new int[] {0, 2}, new int[] {0, 2}, 2},
         };
-        int seed = 1700;
-        for (Object[] c : cases) {
-            long[] dims = (long[]) c[0];
-            int groups = (int) c[3];
-            for (boolean products : new boolean[] {true, false}) {
-                for (Boolean[] switches : new Boolean[][] {{null, null}, {true, true}}) {
-                    LasagneBatchNorm.Builder builder =
-                            LasagneBatchNorm.builder()
-                                    .optAlpha(0.25f)
-                                    .optSumsAsProducts(products)
-                                    .optUseAverages(switches[0])
-                                    .optUpdateAverages(switches[1])
-                                    .optBatchGroups(groups)
-                                    .optAverageStdDev(true);
-                    LasagneBatchNorm block = initialized(builder, (int[]) c[1], dims);
-                    assertTrue(block.isAverageStdDev());
-                    randomize(block, seed++);
-                    String label =
-                            Arrays.toString(dims)
-                                    + " groups "
-                                    + groups
-                                    + " products="
-                                    + products
-                                    + " switches="
-                                    + Arrays.toString(switches);
-                    checkForward(
-                            block,
-                            input(seed++, dims),
-                            (int[]) c[2],
-                            groups,
-                            true,
-                            switches[0] != null,
-                            true,
-                            0.25,
-                            2e-5,
-                            label);
-                }
-            }
-        }
+        checkAgainstTheReference(cases, new Boolean[][] {{null, null}, {true, true}}, true, 1700);
     }
 
     /** A channel whose batch has NaN or infinity keeps its averages when σ is averaged too. */

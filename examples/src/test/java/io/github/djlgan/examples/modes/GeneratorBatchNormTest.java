@@ -34,17 +34,25 @@ public class GeneratorBatchNormTest {
         return found;
     }
 
+    /** A property of each batch norm of the generator that {@link ModeRun#networks} builds. */
+    private static <T> List<T> perBatchNorm(
+            String engine,
+            Protocol protocol,
+            String variant,
+            ModeRun.Settings settings,
+            java.util.function.Function<LasagneBatchNorm, T> property) {
+        try (ModeRun.Networks n =
+                ModeRun.networks(
+                        Engine.getEngine(engine), protocol, Variant.of(variant), settings, 1)) {
+            return batchNorms(n.generator().getBlock()).stream().map(property).toList();
+        }
+    }
+
     private static List<Integer> groups(
             String engine, Protocol protocol, String variant, boolean joint) {
         ModeRun.Settings settings =
                 ModeRun.Settings.builder(protocol).jointBatchNorm(joint).build();
-        try (ModeRun.Networks n =
-                ModeRun.networks(
-                        Engine.getEngine(engine), protocol, Variant.of(variant), settings, 1)) {
-            return batchNorms(n.generator().getBlock()).stream()
-                    .map(LasagneBatchNorm::getBatchGroups)
-                    .toList();
-        }
+        return perBatchNorm(engine, protocol, variant, settings, LasagneBatchNorm::getBatchGroups);
     }
 
     @Test(dataProvider = "engines", dataProviderClass = Engines.class)
@@ -104,13 +112,7 @@ public class GeneratorBatchNormTest {
             String engine, Protocol protocol, String variant, boolean invStd) {
         ModeRun.Settings settings =
                 ModeRun.Settings.builder(protocol).invStdAverages(invStd).build();
-        try (ModeRun.Networks n =
-                ModeRun.networks(
-                        Engine.getEngine(engine), protocol, Variant.of(variant), settings, 1)) {
-            return batchNorms(n.generator().getBlock()).stream()
-                    .map(LasagneBatchNorm::isAverageStdDev)
-                    .toList();
-        }
+        return perBatchNorm(engine, protocol, variant, settings, LasagneBatchNorm::isAverageStdDev);
     }
 
     /** PacGAN's Blocks batch norm averages σ; Lasagne's invStd on request. */
