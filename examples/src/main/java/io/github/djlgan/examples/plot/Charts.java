@@ -48,6 +48,58 @@ public final class Charts {
             Map<String, double[][]> series,
             int width,
             int height) {
+        return lines(title, xLabel, yLabel, series, LineOptions.DEFAULT, width, height);
+    }
+
+    /**
+     * What a line chart adds to its series: fixed axis ends, horizontal reference lines, markers
+     * and where the legend goes.
+     *
+     * @param xMin the x axis minimum, or {@code null} for XChart's choice (the smallest x)
+     * @param xPattern the x tick labels' {@link java.text.DecimalFormat} pattern, or {@code null}
+     *     for XChart's choice (which turns to 1E5-style labels for large numbers)
+     * @param yMin the y axis minimum, or {@code null} for XChart's choice
+     * @param yMax the y axis maximum, or {@code null} for XChart's choice
+     * @param references name → y of a dashed grey horizontal line across the series' x range, named
+     *     in the legend
+     * @param markers whether every point gets a marker (without, only lines are drawn)
+     * @param legend where the legend goes
+     */
+    public record LineOptions(
+            Double xMin,
+            String xPattern,
+            Double yMin,
+            Double yMax,
+            Map<String, Double> references,
+            boolean markers,
+            Styler.LegendPosition legend) {
+
+        /** XChart's axis ends, no reference line, a marker on every point, the legend top right. */
+        public static final LineOptions DEFAULT =
+                new LineOptions(
+                        null, null, null, null, Map.of(), true, Styler.LegendPosition.InsideNE);
+    }
+
+    /**
+     * A line chart: one line per series, in the order of the map, with the given options.
+     *
+     * @param title the chart's title
+     * @param xLabel the x axis title
+     * @param yLabel the y axis title
+     * @param series name → {x values, y values}
+     * @param options the axis ends, x tick labels, reference lines, markers and legend
+     * @param width the width in pixels
+     * @param height the height in pixels
+     * @return the chart as an image
+     */
+    public static BufferedImage lines(
+            String title,
+            String xLabel,
+            String yLabel,
+            Map<String, double[][]> series,
+            LineOptions options,
+            int width,
+            int height) {
         XYChart chart =
                 new XYChartBuilder()
                         .width(width)
@@ -57,15 +109,43 @@ public final class Charts {
                         .yAxisTitle(yLabel)
                         .build();
         style(chart);
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setLegendPosition(options.legend());
+        chart.getStyler().setXAxisMin(options.xMin()).setXAxisDecimalPattern(options.xPattern());
+        chart.getStyler().setYAxisMin(options.yMin()).setYAxisMax(options.yMax());
         int i = 0;
+        double xMin = Double.POSITIVE_INFINITY;
+        double xMax = Double.NEGATIVE_INFINITY;
         for (Map.Entry<String, double[][]> e : series.entrySet()) {
             XYSeries s = chart.addSeries(e.getKey(), e.getValue()[0], e.getValue()[1]);
-            s.setMarker(SeriesMarkers.CIRCLE);
+            s.setMarker(options.markers() ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
             s.setLineColor(PALETTE[i % PALETTE.length]);
             s.setMarkerColor(PALETTE[i % PALETTE.length]);
             s.setLineStyle(new BasicStroke(2f));
+            for (double x : e.getValue()[0]) {
+                xMin = Math.min(xMin, x);
+                xMax = Math.max(xMax, x);
+            }
             i++;
+        }
+        if (options.xMin() != null) {
+            xMin = Math.min(xMin, options.xMin());
+        }
+        if (xMin <= xMax) {
+            for (Map.Entry<String, Double> r : options.references().entrySet()) {
+                double y = r.getValue();
+                XYSeries s =
+                        chart.addSeries(r.getKey(), new double[] {xMin, xMax}, new double[] {y, y});
+                s.setMarker(SeriesMarkers.NONE);
+                s.setLineColor(Color.GRAY);
+                s.setLineStyle(
+                        new BasicStroke(
+                                1.5f,
+                                BasicStroke.CAP_BUTT,
+                                BasicStroke.JOIN_MITER,
+                                10f,
+                                new float[] {6f, 4f},
+                                0f));
+            }
         }
         return BitmapEncoder.getBufferedImage(chart);
     }
