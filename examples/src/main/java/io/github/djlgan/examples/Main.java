@@ -5,6 +5,7 @@ import io.github.djlgan.examples.bench.MinibatchDiscriminationBench;
 import io.github.djlgan.examples.fashion.FashionMnistGan;
 import io.github.djlgan.examples.imagegan.ImageGan;
 import io.github.djlgan.examples.modes.ModeCoverage;
+import io.github.djlgan.examples.plot.PlotCurves;
 import io.github.djlgan.examples.soak.Soak;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,6 +18,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             // one line per example; the help command last
             ModeCoverage.class,
+            PlotCurves.class,
             FashionMnistGan.class,
             ImageGan.class,
             NinDemo.class,
