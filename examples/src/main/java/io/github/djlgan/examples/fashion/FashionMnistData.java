@@ -140,7 +140,8 @@ public final class FashionMnistData {
     /**
      * Returns the t-th batch of an order of examples, wrapping around at its end.
      *
-     * @param order the examples' order (e.g. a {@link #permutation})
+     * @param order the examples' order (e.g. a {@link
+     *     io.github.djlgan.examples.Shuffle#permutation})
      * @param t the batch, from 0
      * @param batch the batch size
      * @return order[t·batch], …, order[t·batch + batch − 1], indices taken modulo the order's

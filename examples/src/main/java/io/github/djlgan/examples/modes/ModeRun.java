@@ -58,7 +58,7 @@ public final class ModeRun {
     public static final int MONITORING_BATCHES = 50;
 
     /**
-     * The options of a run that the protocol leaves open; build with {@link #builder()}.
+     * The options of a run that the protocol leaves open; build with {@link #builder(Protocol)}.
      *
      * @param iterations training iterations
      * @param evalEvery iterations between measurements (the last iteration is always measured)
