@@ -20,7 +20,8 @@ import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
- * Batch normalisation over any set of axes, with the semantics of Lasagne's {@code BatchNormLayer}.
+ * Batch normalisation over any set of axes, with the semantics of Lasagne's {@code BatchNormLayer}
+ * (optionally Blocks' average of the standard deviation, {@link Builder#optAverageStdDev}).
  *
  * <p>For an input {@code x} and a set of normalised axes A (by default every axis except axis 1):
  *

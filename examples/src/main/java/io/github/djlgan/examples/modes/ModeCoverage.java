@@ -203,7 +203,9 @@ public final class ModeCoverage implements Callable<Integer> {
             description =
                     "Continue each run from its newest checkpoint in <out>/checkpoints, if it has"
                         + " one (the same command, or a larger --iterations to extend the runs);"
-                        + " the result is the uninterrupted run's, bit for bit on the same engine.")
+                        + " the result is the uninterrupted run's, bit for bit on the same engine"
+                        + " with the same --generator-bn-average and --monitoring-batches (others"
+                        + " resume too: training is the same, the later evaluations differ).")
     boolean resume;
 
     /** Set in a child JVM: the one run to train, "data,variant,seed". */

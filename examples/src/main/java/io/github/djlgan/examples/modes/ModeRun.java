@@ -523,8 +523,9 @@ public final class ModeRun {
      * Protocol#PACGAN}, as PacGAN's code does with the population standard deviation of Blocks'
      * batch norm, unless the settings ask for Lasagne's average of the inverse. The averages serve
      * only the evaluation (inference mode): training normalises with batch statistics, so the
-     * trained weights are the same either way, and a checkpoint resumes under either (by the next
-     * evaluation, 1,000 iterations of α = 0.05 later, the averages kept from before weigh
+     * trained weights are the same either way, and a checkpoint resumes under either (with the
+     * default evaluation every 1,000 iterations and checkpoints at evaluations, the next evaluation
+     * comes 1,000 updates of α = 0.05 later, where the averages kept from before weigh
      * 0.95<sup>1000</sup> ≈ 5·10<sup>-23</sup>).
      *
      * @param protocol the protocol

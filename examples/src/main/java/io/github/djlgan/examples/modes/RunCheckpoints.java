@@ -30,22 +30,28 @@ import java.util.stream.Stream;
  * <p>A checkpoint holds the {@link GanTrainer} checkpoint (both networks with the generator's
  * running statistics, the optimizers' moments, the step counters and the latent stream) and the
  * run's own state: the data stream's {@code java.util.Random}, its epoch permutation and position,
- * the curve so far, the last evaluation samples and the time spent. Resumed on the same engine, the
- * run continues bit for bit as if it had not stopped. Layout: {@code
+ * the curve so far, the last evaluation samples, the time spent and the evaluation options it was
+ * saved under ({@link #evaluation}). Resumed on the same engine with the same evaluation options,
+ * the run continues bit for bit as if it had not stopped. Layout: {@code
  * <dir>/<data>-<variant>-seed-<seed>/<iteration, nine digits>/}; a checkpoint is written to a
  * {@code .tmp} directory and renamed when complete, and the run's older checkpoints are deleted
  * after it, so only the newest complete one is kept.
  *
  * <p>A checkpoint fits a run when the engine, protocol, data, variant, seed and every setting but
- * the number of iterations are the same; resuming from one that does not fit, or from one beyond
- * the run's iterations, is refused, and so is a fresh run that would save over a run's checkpoints.
+ * the number of iterations and the evaluation options are the same; resuming from one that does not
+ * fit, or from one beyond the run's iterations, is refused, and so is a fresh run that would save
+ * over a run's checkpoints.
  */
 public final class RunCheckpoints {
 
     private static final int STATE_MAGIC_V1 = 0x4d430001; // "MC", version 1: no evaluation
     private static final int STATE_MAGIC = 0x4d430002; // version 2: the evaluation options
 
-    /** What version-1 states of pacgan runs were evaluated with (none of these options existed). */
+    /**
+     * What version-1 states of pacgan runs are taken to have been evaluated with: the options'
+     * values before the options existed (states written by a95c972–f9804d5, which had the options
+     * but did not record them, may have used others).
+     */
     private static final String PACGAN_EVALUATION_V1 =
             "generator batch-norm averages invstd, monitoring batches 0";
 
