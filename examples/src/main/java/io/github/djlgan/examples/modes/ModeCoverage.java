@@ -57,6 +57,21 @@ import picocli.CommandLine.Spec;
         })
 public final class ModeCoverage implements Callable<Integer> {
 
+    /** The columns of curves.csv, one row per measurement of a run (read back by plot-curves). */
+    public static final List<String> CURVES_COLUMNS =
+            List.of(
+                    "protocol",
+                    "data",
+                    "variant",
+                    "seed",
+                    "iteration",
+                    "modes",
+                    "of",
+                    "hq_pct",
+                    "rkl",
+                    "loss_d",
+                    "loss_g");
+
     /**
      * The start of the line a child JVM prints to its log for every measurement, followed by the
      * curves.csv row: an interrupted run's curve so far stays in its log.
@@ -263,18 +278,7 @@ public final class ModeCoverage implements Callable<Integer> {
 
         static Tables create() {
             return new Tables(
-                    new Table(
-                            "protocol",
-                            "data",
-                            "variant",
-                            "seed",
-                            "iteration",
-                            "modes",
-                            "of",
-                            "hq_pct",
-                            "rkl",
-                            "loss_d",
-                            "loss_g"),
+                    new Table(CURVES_COLUMNS.toArray(String[]::new)),
                     new Table(
                             "protocol",
                             "data",

@@ -1,5 +1,6 @@
 package io.github.djlgan.examples.plot;
 
+import io.github.djlgan.examples.modes.ModeCoverage;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -48,8 +49,7 @@ import picocli.CommandLine.Spec;
 public final class PlotCurves implements Callable<Integer> {
 
     /** The header of a curves file, as {@code mode-coverage} writes it. */
-    static final String HEADER =
-            "protocol,data,variant,seed,iteration,modes,of,hq_pct,rkl,loss_d,loss_g";
+    static final String HEADER = String.join(",", ModeCoverage.CURVES_COLUMNS);
 
     /** The discriminator's loss at chance, D = 1/2 on real and generated samples: ln 4. */
     static final double LOSS_AT_CHANCE = Math.log(4);
@@ -63,7 +63,7 @@ public final class PlotCurves implements Callable<Integer> {
     /** Panels per row of a figure (four panels: two rows). */
     static final int COLUMNS = 2;
 
-    private static final String[] COLUMN_NAMES = HEADER.split(",");
+    private static final List<String> COLUMN_NAMES = ModeCoverage.CURVES_COLUMNS;
 
     /**
      * Protocol and data names become file names, {@code <protocol>-<data>-curves.png}: nothing but
@@ -197,7 +197,6 @@ public final class PlotCurves implements Callable<Integer> {
             byFile.put(e.getKey().toAbsolutePath().normalize(), e.getValue());
         }
         Map<List<String>, TreeMap<Integer, Point>> points = new LinkedHashMap<>();
-        Map<List<String>, String> names = new LinkedHashMap<>();
         for (Path file : files) {
             String label = byFile.get(file.toAbsolutePath().normalize());
             List<String> lines = lines(file);
@@ -216,11 +215,11 @@ public final class PlotCurves implements Callable<Integer> {
                 }
                 String[] cells = line.split(",", -1);
                 String where = file + " line " + n + ": ";
-                if (cells.length != COLUMN_NAMES.length) {
+                if (cells.length != COLUMN_NAMES.size()) {
                     throw new IllegalArgumentException(
                             where
                                     + "expected "
-                                    + COLUMN_NAMES.length
+                                    + COLUMN_NAMES.size()
                                     + " columns, got "
                                     + cells.length);
                 }
@@ -228,7 +227,7 @@ public final class PlotCurves implements Callable<Integer> {
                     if (!NAME.matcher(cells[c]).matches()) {
                         throw new IllegalArgumentException(
                                 where
-                                        + COLUMN_NAMES[c]
+                                        + COLUMN_NAMES.get(c)
                                         + ": expected letters, digits or _, got '"
                                         + cells[c]
                                         + "'");
@@ -251,8 +250,6 @@ public final class PlotCurves implements Callable<Integer> {
                                 cells[1],
                                 cells[2],
                                 Long.toString(seed));
-                names.putIfAbsent(
-                        run, (label == null ? "" : label + " ") + cells[2] + " seed " + seed);
                 points.computeIfAbsent(run, k -> new TreeMap<>()).put(p.iteration(), p);
             }
         }
@@ -262,12 +259,9 @@ public final class PlotCurves implements Callable<Integer> {
         List<Run> runs = new ArrayList<>();
         for (Map.Entry<List<String>, TreeMap<Integer, Point>> e : points.entrySet()) {
             List<String> run = e.getKey();
-            runs.add(
-                    new Run(
-                            run.get(1),
-                            run.get(2),
-                            names.get(run),
-                            List.copyOf(e.getValue().values())));
+            String label = run.get(0).isEmpty() ? "" : run.get(0) + " ";
+            String name = label + run.get(3) + " seed " + run.get(4);
+            runs.add(new Run(run.get(1), run.get(2), name, List.copyOf(e.getValue().values())));
         }
         return runs;
     }
@@ -379,7 +373,7 @@ public final class PlotCurves implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(
                     where
-                            + COLUMN_NAMES[column]
+                            + COLUMN_NAMES.get(column)
                             + ": expected "
                             + expected
                             + ", got '"
