@@ -255,6 +255,122 @@ public class GeneratorBatchNormTest {
     }
 
     /**
+     * A version-1 checkpoint state (written before the evaluation options were recorded: magic
+     * 0x4d430001 and no evaluation string after the identity) is read as evaluated with the
+     * options' earlier values, invstd averages and no monitoring pass: it resumes exactly as the
+     * same state written as version 2 under those options, and the resume names them.
+     */
+    @Test(dataProvider = "engines", dataProviderClass = Engines.class)
+    public void aVersionOneStateResumesAsEvaluatedTheEarlierWay(String engine) throws IOException {
+        Path twoDir = Files.createTempDirectory("mode-coverage-v2");
+        Path oneDir = Files.createTempDirectory("mode-coverage-v1");
+        try {
+            Engine e = Engine.getEngine(engine);
+            Variant gan = Variant.of("gan");
+            ModeRun.Builder b = ModeRun.Settings.builder(Protocol.PACGAN);
+            ModeCoverageSmokeTest.trainGrid(
+                    e,
+                    gan,
+                    b.iterations(5).invStdAverages(true).monitoringBatches(0).build(),
+                    RunCheckpoints.in(twoDir, 5, false));
+            copyTree(twoDir, oneDir);
+            rewriteAsVersionOne(
+                    stateFile(oneDir),
+                    "generator batch-norm averages invstd, monitoring batches 0");
+            ModeRun.Settings on =
+                    b.iterations(7).invStdAverages(false).monitoringBatches(1).build();
+            StringBuilder saidTwo = new StringBuilder();
+            StringBuilder saidOne = new StringBuilder();
+            ModeRun.Result fromTwo = resumeSaying(e, gan, on, twoDir, saidTwo);
+            ModeRun.Result fromOne = resumeSaying(e, gan, on, oneDir, saidOne);
+            assertEquals(described(fromOne), described(fromTwo));
+            assertEquals(fromOne.samples(), fromTwo.samples());
+            String notice =
+                    "was evaluated with generator batch-norm averages invstd, monitoring batches 0"
+                            + " up to iteration 5; the points after it are evaluated with"
+                            + " generator batch-norm averages stdev, monitoring batches 1";
+            assertTrue(saidOne.toString().contains(notice), saidOne.toString());
+            assertTrue(saidTwo.toString().contains(notice), saidTwo.toString());
+        } finally {
+            TempDirs.delete(twoDir);
+            TempDirs.delete(oneDir);
+        }
+    }
+
+    /** A run's curve as text, its histograms included (a record compares arrays by reference). */
+    private static List<String> described(ModeRun.Result r) {
+        return r.curve().stream()
+                .map(
+                        p ->
+                                p.iteration()
+                                        + " "
+                                        + java.util.Arrays.toString(p.metrics().histogram())
+                                        + " "
+                                        + p.lossD()
+                                        + " "
+                                        + p.lossG())
+                .toList();
+    }
+
+    /** Resumes a grid run from {@code dir}, appending what it prints on standard error to said. */
+    private static ModeRun.Result resumeSaying(
+            Engine e, Variant variant, ModeRun.Settings settings, Path dir, StringBuilder said)
+            throws IOException {
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        try {
+            System.setErr(new java.io.PrintStream(captured, true, "UTF-8"));
+            return ModeCoverageSmokeTest.trainGrid(
+                    e, variant, settings, RunCheckpoints.in(dir, 5, true));
+        } finally {
+            System.setErr(err);
+            said.append(captured.toString("UTF-8"));
+        }
+    }
+
+    /** The one checkpoint state file under a checkpoint directory. */
+    private static Path stateFile(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+            List<Path> states =
+                    all.filter(p -> p.getFileName().toString().equals("run.state")).toList();
+            assertEquals(states.size(), 1, states.toString());
+            return states.get(0);
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (java.util.stream.Stream<Path> all = Files.walk(from)) {
+            for (Path p : all.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+
+    /**
+     * Rewrites a version-2 state (int magic 0x4d430002, UTF identity, UTF evaluation, the rest) in
+     * version 1's layout (int magic 0x4d430001, UTF identity, the rest), after checking that it was
+     * saved under the expected evaluation options.
+     */
+    private static void rewriteAsVersionOne(Path state, String evaluation) throws IOException {
+        java.io.ByteArrayOutputStream one = new java.io.ByteArrayOutputStream();
+        try (java.io.DataInputStream in = new java.io.DataInputStream(Files.newInputStream(state));
+                java.io.DataOutputStream out = new java.io.DataOutputStream(one)) {
+            assertEquals(in.readInt(), 0x4d430002);
+            String identity = in.readUTF();
+            assertEquals(in.readUTF(), evaluation);
+            out.writeInt(0x4d430001);
+            out.writeUTF(identity);
+            out.write(in.readAllBytes());
+        }
+        Files.write(state, one.toByteArray());
+    }
+
+    /**
      * Options the generator's batch norm does not accept: exit code 2 and a message naming them.
      */
     @Test
