@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.util.ProgressBar;
 import io.github.djlgan.examples.CommonOptions;
 import io.github.djlgan.examples.Shuffle;
+import io.github.djlgan.examples.UsageErrors;
 import io.github.djlgan.examples.gan.ImprovedGan;
 import io.github.djlgan.examples.plot.Plots;
 import io.github.djlgan.examples.report.Stats;
@@ -121,19 +122,9 @@ public final class FashionMnistGan implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
-        Engine engine;
-        try {
-            engine = common.engine();
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
-        }
+        Engine engine = UsageErrors.checked(spec, common::engine);
         Random random = new Random(common.seed);
-        int[] labelled;
-        try {
-            labelled = train.balancedSubset(labels, random);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
+        int[] labelled = UsageErrors.checked(spec, () -> train.balancedSubset(labels, random));
         int steps = stepsPerEpoch > 0 ? stepsPerEpoch : train.size() / batch;
         int evaluated = Math.min(testSize, test.size());
         Path out = common.out;

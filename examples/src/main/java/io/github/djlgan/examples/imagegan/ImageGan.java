@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import io.github.djlgan.examples.ChildJobs;
 import io.github.djlgan.examples.CommonOptions;
 import io.github.djlgan.examples.Shuffle;
+import io.github.djlgan.examples.UsageErrors;
 import io.github.djlgan.examples.fashion.FashionMnistData;
 import io.github.djlgan.examples.plot.Charts;
 import io.github.djlgan.examples.plot.Plots;
@@ -196,14 +197,12 @@ public final class ImageGan implements Callable<Integer> {
                             + " --classifier-epochs >= 1, --grid >= 1, --jobs >= 1 (and --run-one"
                             + " needs --result)");
         }
-        List<ImageGanVariant> chosen = new ArrayList<>();
-        try {
-            for (String v : runOne != null ? List.of(runOne) : variants) {
-                chosen.add(ImageGanVariant.of(v));
-            }
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
+        List<ImageGanVariant> chosen =
+                UsageErrors.checked(
+                        spec,
+                        () ->
+                                (runOne != null ? List.of(runOne) : variants)
+                                        .stream().map(ImageGanVariant::of).toList());
         FashionMnistData train;
         FashionMnistData test;
         try {
@@ -213,12 +212,7 @@ public final class ImageGan implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
-        Engine engine;
-        try {
-            engine = common.engine(THREADS);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
-        }
+        Engine engine = UsageErrors.checked(spec, () -> common.engine(THREADS));
         int used = trainImages > 0 ? Math.min(trainImages, train.size()) : train.size();
         int steps = stepsPerEpoch > 0 ? stepsPerEpoch : Math.max(1, used / batch);
         int samples = Math.min(evalSamples, Math.min(test.size(), used));

@@ -3,6 +3,7 @@ package io.github.djlgan.examples.modes;
 import ai.djl.engine.Engine;
 import io.github.djlgan.examples.ChildJobs;
 import io.github.djlgan.examples.CommonOptions;
+import io.github.djlgan.examples.UsageErrors;
 import io.github.djlgan.examples.plot.Charts;
 import io.github.djlgan.examples.plot.Plots;
 import io.github.djlgan.examples.report.Stats;
@@ -319,66 +320,70 @@ public final class ModeCoverage implements Callable<Integer> {
 
     /** Parses and checks the options; a bad one is reported as a usage error. */
     private Plan plan() {
-        try {
-            Protocol chosenProtocol = Protocol.of(protocol);
-            List<GaussianMixture> mixtures = data.stream().map(GaussianMixture::named).toList();
-            List<Variant> chosen = variants.stream().map(Variant::of).toList();
-            ModeRun.Builder b =
-                    ModeRun.Settings.builder(chosenProtocol)
-                            .groupSize(groupSize)
-                            .kernels(kernels, kernelDim);
-            if (iterations != null) {
-                b.iterations(iterations);
-            }
-            if (evalEvery != null) {
-                b.evalEvery(evalEvery);
-            }
-            float lrG =
-                    learningRateG != null
-                            ? learningRateG
-                            : chosenProtocol == Protocol.METZ
-                                    ? METZ_LEARNING_RATE_G
-                                    : chosenProtocol.learningRateG();
-            b.learningRates(
-                    learningRateD != null ? learningRateD : chosenProtocol.learningRateD(), lrG);
-            if (!List.of("per-slot", "joint").contains(generatorBatchNorm)) {
-                throw new IllegalArgumentException(
-                        "--generator-batch-norm: expected per-slot or joint, got "
-                                + generatorBatchNorm);
-            }
-            b.jointBatchNorm(generatorBatchNorm.equals("joint"));
-            if (!List.of("stdev", "invstd").contains(generatorBnAverage)) {
-                throw new IllegalArgumentException(
-                        "--generator-bn-average: expected stdev or invstd, got "
-                                + generatorBnAverage);
-            }
-            b.invStdAverages(generatorBnAverage.equals("invstd"));
-            if (monitoringBatches != null) {
-                if (monitoringBatches < 0
-                        || (monitoringBatches > 0 && chosenProtocol == Protocol.METZ)) {
-                    throw new IllegalArgumentException(
-                            "--monitoring-batches: expected >= 0 (0 on metz, whose generator has"
-                                    + " no batch norm), got "
-                                    + monitoringBatches);
-                }
-                b.monitoringBatches(monitoringBatches);
-            }
-            ModeRun.Settings settings = b.build();
-            if (seeds < 1 || plotSize < 50 || (jobs != null && jobs < 1) || checkpointEvery < 0) {
-                throw new IllegalArgumentException(
-                        "need --seeds >= 1, --plot-size >= 50, --jobs >= 1 and"
-                                + " --checkpoint-every >= 0");
-            }
-            if (runOne != null && result == null) {
-                throw new IllegalArgumentException("--run-one needs --result");
-            }
-            Engine engine = common.engine(1); // small matrices: one thread is faster than two
-            RunCheckpoints checkpoints =
-                    RunCheckpoints.in(common.out.resolve("checkpoints"), checkpointEvery, resume);
-            return new Plan(chosenProtocol, mixtures, chosen, settings, checkpoints, engine);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        return UsageErrors.checked(spec, this::readPlan);
+    }
+
+    /**
+     * Parses and checks the options.
+     *
+     * @throws IllegalArgumentException naming the first bad option
+     */
+    private Plan readPlan() {
+        Protocol chosenProtocol = Protocol.of(protocol);
+        List<GaussianMixture> mixtures = data.stream().map(GaussianMixture::named).toList();
+        List<Variant> chosen = variants.stream().map(Variant::of).toList();
+        ModeRun.Builder b =
+                ModeRun.Settings.builder(chosenProtocol)
+                        .groupSize(groupSize)
+                        .kernels(kernels, kernelDim);
+        if (iterations != null) {
+            b.iterations(iterations);
         }
+        if (evalEvery != null) {
+            b.evalEvery(evalEvery);
+        }
+        float lrG =
+                learningRateG != null
+                        ? learningRateG
+                        : chosenProtocol == Protocol.METZ
+                                ? METZ_LEARNING_RATE_G
+                                : chosenProtocol.learningRateG();
+        b.learningRates(
+                learningRateD != null ? learningRateD : chosenProtocol.learningRateD(), lrG);
+        if (!List.of("per-slot", "joint").contains(generatorBatchNorm)) {
+            throw new IllegalArgumentException(
+                    "--generator-batch-norm: expected per-slot or joint, got "
+                            + generatorBatchNorm);
+        }
+        b.jointBatchNorm(generatorBatchNorm.equals("joint"));
+        if (!List.of("stdev", "invstd").contains(generatorBnAverage)) {
+            throw new IllegalArgumentException(
+                    "--generator-bn-average: expected stdev or invstd, got " + generatorBnAverage);
+        }
+        b.invStdAverages(generatorBnAverage.equals("invstd"));
+        if (monitoringBatches != null) {
+            if (monitoringBatches < 0
+                    || (monitoringBatches > 0 && chosenProtocol == Protocol.METZ)) {
+                throw new IllegalArgumentException(
+                        "--monitoring-batches: expected >= 0 (0 on metz, whose generator has"
+                                + " no batch norm), got "
+                                + monitoringBatches);
+            }
+            b.monitoringBatches(monitoringBatches);
+        }
+        ModeRun.Settings settings = b.build();
+        if (seeds < 1 || plotSize < 50 || (jobs != null && jobs < 1) || checkpointEvery < 0) {
+            throw new IllegalArgumentException(
+                    "need --seeds >= 1, --plot-size >= 50, --jobs >= 1 and"
+                            + " --checkpoint-every >= 0");
+        }
+        if (runOne != null && result == null) {
+            throw new IllegalArgumentException("--run-one needs --result");
+        }
+        Engine engine = common.engine(1); // small matrices: one thread is faster than two
+        RunCheckpoints checkpoints =
+                RunCheckpoints.in(common.out.resolve("checkpoints"), checkpointEvery, resume);
+        return new Plan(chosenProtocol, mixtures, chosen, settings, checkpoints, engine);
     }
 
     /** Prints the settings, and how they depart from the published protocol if they do. */

@@ -1,5 +1,6 @@
 package io.github.djlgan.examples.plot;
 
+import io.github.djlgan.examples.UsageErrors;
 import io.github.djlgan.examples.modes.ModeCoverage;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -108,15 +109,11 @@ public final class PlotCurves implements Callable<Integer> {
     /** {@inheritDoc} */
     @Override
     public Integer call() {
-        List<Run> runs;
-        try {
-            if (window < 1) {
-                throw new IllegalArgumentException("--window: expected K >= 1, got " + window);
-            }
-            runs = read(curves, labels);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        if (window < 1) {
+            throw new ParameterException(
+                    spec.commandLine(), "--window: expected K >= 1, got " + window);
         }
+        List<Run> runs = UsageErrors.checked(spec, () -> read(curves, labels));
         Map<String, List<Run>> figures = new LinkedHashMap<>();
         for (Run r : runs) {
             figures.computeIfAbsent(r.protocol() + "-" + r.data(), k -> new ArrayList<>()).add(r);

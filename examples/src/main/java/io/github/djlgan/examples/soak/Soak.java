@@ -1,6 +1,7 @@
 package io.github.djlgan.examples.soak;
 
 import ai.djl.engine.Engine;
+import io.github.djlgan.examples.UsageErrors;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -96,12 +97,9 @@ public final class Soak implements Callable<Integer> {
                     "unknown engine " + engine + "; available: " + Engine.getAllEngines());
         }
         int warm = warmup < 0 ? SoakRun.defaultWarmup(steps, every) : warmup;
-        SoakRun soak;
-        try {
-            soak = new SoakRun(engine, steps, every, warm, batch, seed);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
-        }
+        SoakRun soak =
+                UsageErrors.checked(
+                        spec, () -> new SoakRun(engine, steps, every, warm, batch, seed));
         Files.createDirectories(out);
         Path csv = out.resolve("soak-" + engine + ".csv");
         System.out.printf(
