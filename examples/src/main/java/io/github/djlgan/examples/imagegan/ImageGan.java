@@ -432,7 +432,9 @@ public final class ImageGan implements Callable<Integer> {
                         "Fréchet distance to the test images (classifier features)",
                         "epoch",
                         "FD",
-                        series(results, ImageGanRun.Point::fd, floor.fd(), "train vs test"),
+                        series(results, ImageGanRun.Point::fd),
+                        Charts.LineOptions.DEFAULT.withReferences(
+                                Map.of("train vs test", floor.fd())),
                         720,
                         440),
                 out.resolve("fd.png"));
@@ -441,21 +443,16 @@ public final class ImageGan implements Callable<Integer> {
                         "KL of the predicted classes to uniform",
                         "epoch",
                         "KL (nats)",
-                        series(
-                                results,
-                                ImageGanRun.Point::kl,
-                                testSet.coverage().klToUniform(),
-                                "test images"),
+                        series(results, ImageGanRun.Point::kl),
+                        Charts.LineOptions.DEFAULT.withReferences(
+                                Map.of("test images", testSet.coverage().klToUniform())),
                         720,
                         440),
                 out.resolve("kl.png"));
     }
 
     private Map<String, double[][]> series(
-            List<ImageGanRun.Result> results,
-            ToDoubleFunction<ImageGanRun.Point> value,
-            double reference,
-            String referenceName) {
+            List<ImageGanRun.Result> results, ToDoubleFunction<ImageGanRun.Point> value) {
         Map<String, double[][]> series = new LinkedHashMap<>();
         for (ImageGanRun.Result r : results) {
             List<ImageGanRun.Point> curve = r.curve();
@@ -468,7 +465,6 @@ public final class ImageGan implements Callable<Integer> {
             }
             series.put(r.variant().id(), new double[][] {x, y});
         }
-        series.put(referenceName, new double[][] {{1, epochs}, {reference, reference}});
         return series;
     }
 

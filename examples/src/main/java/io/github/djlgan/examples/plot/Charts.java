@@ -78,6 +78,16 @@ public final class Charts {
         public static final LineOptions DEFAULT =
                 new LineOptions(
                         null, null, null, null, Map.of(), true, Styler.LegendPosition.InsideNE);
+
+        /**
+         * These options with other reference lines.
+         *
+         * @param lines name → y of each dashed grey horizontal line
+         * @return the options with those lines
+         */
+        public LineOptions withReferences(Map<String, Double> lines) {
+            return new LineOptions(xMin, xPattern, yMin, yMax, lines, markers, legend);
+        }
     }
 
     /**
