@@ -1,6 +1,7 @@
 package io.github.djlgan.examples;
 
 import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
 
 import io.github.djlgan.examples.fashion.IdxTestData;
@@ -8,6 +9,7 @@ import io.github.djlgan.testing.TempDirs;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.testng.annotations.AfterClass;
 import org.testng.annotations.BeforeClass;
@@ -17,7 +19,7 @@ import picocli.CommandLine;
 
 /**
  * Option values the commands' own checks refuse (not picocli's parsing) end as usage errors: exit
- * code 2, the check's message and the usage on standard error, and nothing run.
+ * code 2, the check's message and the usage on standard error, before any output is written.
  */
 public class UsageErrorsTest {
 
@@ -38,39 +40,59 @@ public class UsageErrorsTest {
     /**
      * The command lines: each makes one of the commands' own checks fail.
      *
-     * @return the command line (words separated by spaces), then a part of the expected message
+     * @return the arguments, then a part of the expected message
      */
     @DataProvider
     public Object[][] refused() {
         String d = data.toString();
+        String out = data.resolve("out").toString();
+        String none = data.resolve("none.csv").toString();
         return new Object[][] {
-            {"mode-coverage --engine Nope", "unknown engine Nope"},
-            {"mode-coverage --variants gan,nope", "nope"},
-            {"image-gan --variants nope", "unknown variant nope"},
-            {"image-gan --engine Nope --data " + d, "unknown engine Nope"},
-            {"fashion-mnist --engine Nope --data " + d, "unknown engine Nope"},
-            {"fashion-mnist --labels 15 --data " + d, "--labels must be a positive multiple of 10"},
-            {"soak --steps 0", "soak: need steps >= 1"},
-            {"soak --steps 10 --every 3 --warmup 4", "warm-up must be a multiple of the sampling"},
-            {"plot-curves --window 0 --curves " + d + " --out " + d, "--window: expected K >= 1"},
-            {"plot-curves --curves " + d + "/none.csv --out " + d, "none.csv"},
+            {args("mode-coverage", "--engine", "Nope", "--out", out), "unknown engine Nope"},
+            {args("mode-coverage", "--variants", "gan,nope", "--out", out), "unknown variant nope"},
+            {args("image-gan", "--variants", "nope", "--out", out), "unknown variant nope"},
+            {args("image-gan", "--engine", "Nope", "--data", d, "--out", out), "unknown engine"},
+            {
+                args("fashion-mnist", "--engine", "Nope", "--data", d, "--out", out),
+                "unknown engine"
+            },
+            {
+                args("fashion-mnist", "--labels", "15", "--data", d, "--out", out),
+                "--labels must be a positive multiple of 10, got 15"
+            },
+            {args("soak", "--steps", "0", "--out", out), "soak: need steps >= 1"},
+            {args("soak", "--every", "0", "--out", out), "soak: need every >= 1, got every=0"},
+            {
+                args("soak", "--steps", "10", "--every", "3", "--warmup", "4", "--out", out),
+                "warm-up must be a multiple of the sampling interval 3"
+            },
+            {
+                args("plot-curves", "--window", "0", "--curves", d, "--out", out),
+                "--window: expected"
+            },
+            {args("plot-curves", "--curves", none, "--out", out), "none.csv"},
         };
     }
 
+    private static String[] args(String... words) {
+        return words;
+    }
+
     /**
-     * Exit code 2, the message and the usage.
+     * Exit code 2, the message and the usage, and no output directory written.
      *
-     * @param line the command line, words separated by spaces
+     * @param args the command line
      * @param message a part of the expected message
      */
     @Test(dataProvider = "refused")
-    public void isAUsageError(String line, String message) {
-        String[] args = line.split(" ");
+    public void isAUsageError(String[] args, String message) {
         CommandLine cli = new CommandLine(new Main());
         StringWriter err = new StringWriter();
         cli.setErr(new PrintWriter(err));
+        String line = String.join(" ", args);
         assertEquals(cli.execute(args), 2, line + ": " + err);
         assertTrue(err.toString().contains(message), err.toString());
         assertTrue(err.toString().contains("Usage: djl-gan-examples " + args[0]), err.toString());
+        assertFalse(Files.exists(data.resolve("out")), line + " wrote its output directory");
     }
 }

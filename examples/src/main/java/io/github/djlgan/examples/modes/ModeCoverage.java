@@ -326,6 +326,7 @@ public final class ModeCoverage implements Callable<Integer> {
     /**
      * Parses and checks the options.
      *
+     * @return what to run
      * @throws IllegalArgumentException naming the first bad option
      */
     private Plan readPlan() {

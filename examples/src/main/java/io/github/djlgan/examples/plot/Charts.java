@@ -5,6 +5,7 @@ import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -82,11 +83,12 @@ public final class Charts {
         /**
          * These options with other reference lines.
          *
-         * @param lines name → y of each dashed grey horizontal line
+         * @param lines name → y of each dashed grey horizontal line, not null
          * @return the options with those lines
          */
         public LineOptions withReferences(Map<String, Double> lines) {
-            return new LineOptions(xMin, xPattern, yMin, yMax, lines, markers, legend);
+            return new LineOptions(
+                    xMin, xPattern, yMin, yMax, Objects.requireNonNull(lines), markers, legend);
         }
     }
 

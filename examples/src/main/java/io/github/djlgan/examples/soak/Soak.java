@@ -96,7 +96,9 @@ public final class Soak implements Callable<Integer> {
                     spec.commandLine(),
                     "unknown engine " + engine + "; available: " + Engine.getAllEngines());
         }
-        int warm = warmup < 0 ? SoakRun.defaultWarmup(steps, every) : warmup;
+        int warm =
+                UsageErrors.checked(
+                        spec, () -> warmup < 0 ? SoakRun.defaultWarmup(steps, every) : warmup);
         SoakRun soak =
                 UsageErrors.checked(
                         spec, () -> new SoakRun(engine, steps, every, warm, batch, seed));

@@ -87,10 +87,14 @@ public final class SoakRun {
      * sampling interval (1,000 steps of 10,000 with samples every 500).
      *
      * @param steps the number of steps
-     * @param every the sampling interval
+     * @param every the sampling interval, &ge; 1
      * @return the warm-up in steps
+     * @throws IllegalArgumentException if every is below 1
      */
     public static int defaultWarmup(int steps, int every) {
+        if (every < 1) {
+            throw new IllegalArgumentException("soak: need every >= 1, got every=" + every);
+        }
         return Math.max(0, steps / 10 / every * every);
     }
 

@@ -263,7 +263,7 @@ public class GeneratorBatchNormTest {
     @Test(dataProvider = "engines", dataProviderClass = Engines.class)
     public void aVersionOneStateResumesAsEvaluatedTheEarlierWay(String engine) throws IOException {
         Path twoDir = Files.createTempDirectory("mode-coverage-v2");
-        Path oneDir = Files.createTempDirectory("mode-coverage-v1");
+        Path oneDir = twoDir.resolveSibling(twoDir.getFileName() + "-as-v1");
         try {
             Engine e = Engine.getEngine(engine);
             Variant gan = Variant.of("gan");
@@ -292,8 +292,7 @@ public class GeneratorBatchNormTest {
             assertTrue(saidOne.toString().contains(notice), saidOne.toString());
             assertTrue(saidTwo.toString().contains(notice), saidTwo.toString());
         } finally {
-            TempDirs.delete(twoDir);
-            TempDirs.delete(oneDir);
+            TempDirs.delete(oneDir, twoDir);
         }
     }
 
