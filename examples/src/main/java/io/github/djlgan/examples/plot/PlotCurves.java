@@ -64,8 +64,6 @@ public final class PlotCurves implements Callable<Integer> {
     /** Panels per row of a figure (four panels: two rows). */
     static final int COLUMNS = 2;
 
-    private static final List<String> COLUMN_NAMES = ModeCoverage.CURVES_COLUMNS;
-
     /**
      * Protocol and data names become file names, {@code <protocol>-<data>-curves.png}: nothing but
      * these characters, so that two pairs never share a file.
@@ -212,11 +210,11 @@ public final class PlotCurves implements Callable<Integer> {
                 }
                 String[] cells = line.split(",", -1);
                 String where = file + " line " + n + ": ";
-                if (cells.length != COLUMN_NAMES.size()) {
+                if (cells.length != ModeCoverage.CURVES_COLUMNS.size()) {
                     throw new IllegalArgumentException(
                             where
                                     + "expected "
-                                    + COLUMN_NAMES.size()
+                                    + ModeCoverage.CURVES_COLUMNS.size()
                                     + " columns, got "
                                     + cells.length);
                 }
@@ -224,7 +222,7 @@ public final class PlotCurves implements Callable<Integer> {
                     if (!NAME.matcher(cells[c]).matches()) {
                         throw new IllegalArgumentException(
                                 where
-                                        + COLUMN_NAMES.get(c)
+                                        + ModeCoverage.CURVES_COLUMNS.get(c)
                                         + ": expected letters, digits or _, got '"
                                         + cells[c]
                                         + "'");
@@ -370,7 +368,7 @@ public final class PlotCurves implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(
                     where
-                            + COLUMN_NAMES.get(column)
+                            + ModeCoverage.CURVES_COLUMNS.get(column)
                             + ": expected "
                             + expected
                             + ", got '"
