@@ -50,6 +50,23 @@ public class UsageErrorsTest {
         return new Object[][] {
             {args("mode-coverage", "--engine", "Nope", "--out", out), "unknown engine Nope"},
             {args("mode-coverage", "--variants", "gan,nope", "--out", out), "unknown variant nope"},
+            {
+                args(
+                        "mode-coverage",
+                        "--checkpoint-every",
+                        "5",
+                        "--keep-checkpoints-every",
+                        "12",
+                        "--out",
+                        out),
+                "--keep-checkpoints-every: expected 0 or a positive multiple of --checkpoint-every"
+                        + " 5, got 12"
+            },
+            {
+                args("mode-coverage", "--keep-checkpoints-every", "10", "--out", out),
+                "multiple of --checkpoint-every 0, got 10"
+            },
+            {args("mode-coverage", "--keep-checkpoints-every", "-5", "--out", out), "got -5"},
             {args("image-gan", "--variants", "nope", "--out", out), "unknown variant nope"},
             {args("image-gan", "--engine", "Nope", "--data", d, "--out", out), "unknown engine"},
             {

@@ -210,9 +210,20 @@ public final class ModeCoverage implements Callable<Integer> {
             defaultValue = "0",
             description =
                     "Save each run every N iterations and at its end, in <out>/checkpoints/"
-                            + "<data>-<variant>-seed-<seed>/ (only the newest is kept; default: 0 ="
-                            + " none).")
+                            + "<data>-<variant>-seed-<seed>/ (only the newest is kept, unless"
+                            + " --keep-checkpoints-every; default: 0 = none).")
     int checkpointEvery;
+
+    @Option(
+            names = "--keep-checkpoints-every",
+            defaultValue = "0",
+            description =
+                    "Keep the checkpoints at multiples of N iterations, a multiple of"
+                        + " --checkpoint-every, when newer ones are saved, so a stretch of a run"
+                        + " can be replayed: copy one into <other"
+                        + " out>/checkpoints/<data>-<variant>-seed-<seed>/ and resume there"
+                        + " (default: 0 = keep only the newest).")
+    int keepCheckpointsEvery;
 
     @Option(
             names = "--resume",
@@ -382,8 +393,19 @@ public final class ModeCoverage implements Callable<Integer> {
             throw new IllegalArgumentException("--run-one needs --result");
         }
         Engine engine = common.engine(1); // small matrices: one thread is faster than two
+        if (keepCheckpointsEvery < 0
+                || (keepCheckpointsEvery > 0
+                        && (checkpointEvery == 0 || keepCheckpointsEvery % checkpointEvery != 0))) {
+            throw new IllegalArgumentException(
+                    "--keep-checkpoints-every: expected 0 or a positive multiple of"
+                            + " --checkpoint-every "
+                            + checkpointEvery
+                            + ", got "
+                            + keepCheckpointsEvery);
+        }
         RunCheckpoints checkpoints =
-                RunCheckpoints.in(common.out.resolve("checkpoints"), checkpointEvery, resume);
+                RunCheckpoints.in(common.out.resolve("checkpoints"), checkpointEvery, resume)
+                        .keepingEvery(keepCheckpointsEvery);
         return new Plan(chosenProtocol, mixtures, chosen, settings, checkpoints, engine);
     }
 

@@ -35,7 +35,9 @@ import java.util.stream.Stream;
  * the run continues bit for bit as if it had not stopped. Layout: {@code
  * <dir>/<data>-<variant>-seed-<seed>/<iteration, nine digits>/}; a checkpoint is written to a
  * {@code .tmp} directory and renamed when complete, and the run's older checkpoints are deleted
- * after it, so only the newest complete one is kept.
+ * after it, so only the newest complete one is kept — and, with {@link #keepingEvery}, those at
+ * multiples of a longer period, from which a stretch of a run can be replayed (copy one into the
+ * checkpoint directory of another output and resume there).
  *
  * <p>A checkpoint fits a run when the engine, protocol, data, variant, seed and every setting but
  * the number of iterations and the evaluation options are the same; resuming from one that does not
@@ -57,15 +59,17 @@ public final class RunCheckpoints {
 
     private static final String STATE_FILE = "run.state";
     private static final String TRAINER_NAME = "run";
-    private static final RunCheckpoints NONE = new RunCheckpoints(null, 0, false);
+    private static final RunCheckpoints NONE = new RunCheckpoints(null, 0, 0, false);
 
     private final Path dir;
     private final int every;
+    private final int keepEvery;
     private final boolean resume;
 
-    private RunCheckpoints(Path dir, int every, boolean resume) {
+    private RunCheckpoints(Path dir, int every, int keepEvery, boolean resume) {
         this.dir = dir;
         this.every = every;
+        this.keepEvery = keepEvery;
         this.resume = resume;
     }
 
@@ -93,7 +97,29 @@ public final class RunCheckpoints {
             throw new IllegalArgumentException(
                     "RunCheckpoints: need every >= 0 iterations, got " + every);
         }
-        return new RunCheckpoints(dir, every, resume);
+        return new RunCheckpoints(dir, every, 0, resume);
+    }
+
+    /**
+     * This policy, but a checkpoint at a multiple of {@code keepEvery} iterations stays when newer
+     * ones are saved (the newest is always kept; 0 keeps only the newest).
+     *
+     * @param keepEvery iterations between the checkpoints kept, a multiple of this policy's period;
+     *     0 for none
+     * @return the policy
+     * @throws IllegalArgumentException if {@code keepEvery} is negative, or positive and not a
+     *     multiple of the period, or positive on a policy that saves none
+     */
+    public RunCheckpoints keepingEvery(int keepEvery) {
+        if (keepEvery < 0 || (keepEvery > 0 && (every == 0 || keepEvery % every != 0))) {
+            throw new IllegalArgumentException(
+                    "RunCheckpoints: need keepEvery = 0 or a positive multiple of the"
+                            + " checkpoint period "
+                            + every
+                            + ", got "
+                            + keepEvery);
+        }
+        return new RunCheckpoints(dir, every, keepEvery, resume);
     }
 
     /**
@@ -272,7 +298,8 @@ public final class RunCheckpoints {
     }
 
     /**
-     * Saves a checkpoint of the run at {@code state.iteration()} and deletes the run's older ones.
+     * Saves a checkpoint of the run at {@code state.iteration()} and deletes the run's older ones,
+     * but for those at multiples of {@link #keepingEvery}.
      */
     void save(Path runDir, GanTrainer gan, State state) {
         Path target = runDir.resolve(String.format(Locale.ROOT, "%09d", state.iteration()));
@@ -286,7 +313,7 @@ public final class RunCheckpoints {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             List<Path> older;
             try (Stream<Path> all = Files.list(runDir)) {
-                older = all.filter(p -> !p.equals(target)).toList();
+                older = all.filter(p -> !p.equals(target) && !kept(p)).toList();
             }
             for (Path p : older) {
                 deleteTree(p);
@@ -294,6 +321,12 @@ public final class RunCheckpoints {
         } catch (IOException e) {
             throw new UncheckedIOException("ModeRun: cannot save a checkpoint in " + runDir, e);
         }
+    }
+
+    /** Whether an older checkpoint (or a leftover of one) stays: a multiple of keepEvery. */
+    private boolean kept(Path checkpoint) {
+        String name = checkpoint.getFileName().toString();
+        return keepEvery > 0 && name.matches("\\d{9}") && Integer.parseInt(name) % keepEvery == 0;
     }
 
     /** The run's complete checkpoints, oldest first. */

@@ -256,6 +256,85 @@ public class ModeCoverageSmokeTest {
     }
 
     /**
+     * With --keep-checkpoints-every the checkpoints at its multiples stay, and one of them, copied
+     * into another directory, replays the run from there: only the later iterations are trained,
+     * and the curve and the samples are the uninterrupted run's.
+     */
+    @Test(dataProvider = "engines", dataProviderClass = Engines.class)
+    public void aKeptCheckpointReplaysTheRun(String engine) throws IOException {
+        Path first = Files.createTempDirectory("mode-coverage-kept");
+        Path replay = Files.createTempDirectory("mode-coverage-replay");
+        try {
+            printedBy(
+                    resumeArgs(
+                            engine,
+                            "pacgan",
+                            first,
+                            "30",
+                            "--checkpoint-every",
+                            "5",
+                            "--keep-checkpoints-every",
+                            "10"));
+            Path runs = first.resolve("checkpoints/grid-pac2-seed-1");
+            assertEquals(
+                    list(runs),
+                    List.of(
+                            runs.resolve("000000010"),
+                            runs.resolve("000000020"),
+                            runs.resolve("000000030")),
+                    "the multiples of 10 and the newest");
+            Path copy = replay.resolve("grid-pac2-seed-1/000000010");
+            Files.createDirectories(copy);
+            for (Path file : list(runs.resolve("000000010"))) {
+                Files.copy(file, copy.resolve(file.getFileName()));
+            }
+            ai.djl.engine.Engine e = ai.djl.engine.Engine.getEngine(engine);
+            Variant pac2 = Variant.of("pac2");
+            ModeRun.Settings thirty =
+                    ModeRun.Settings.builder(Protocol.PACGAN).iterations(30).evalEvery(10).build();
+            ModeRun.Result whole = trainGrid(e, pac2, thirty, RunCheckpoints.none());
+            List<Integer> trained = new java.util.ArrayList<>();
+            ModeRun.Result again =
+                    ModeRun.train(
+                            e,
+                            Protocol.PACGAN,
+                            GaussianMixture.named("grid"),
+                            pac2,
+                            thirty,
+                            1,
+                            RunCheckpoints.in(replay, 5, true),
+                            trained::add,
+                            p -> {});
+            assertEquals(trained, java.util.stream.IntStream.rangeClosed(11, 30).boxed().toList());
+            assertEquals(rows(again), rows(whole));
+            assertEquals(again.samples(), whole.samples());
+        } finally {
+            TempDirs.delete(first, replay);
+        }
+    }
+
+    /** A curve's points, all their numbers. */
+    private static List<String> rows(ModeRun.Result result) {
+        return result.curve().stream()
+                .map(
+                        p ->
+                                p.iteration()
+                                        + " "
+                                        + p.lossD()
+                                        + " "
+                                        + p.lossG()
+                                        + " "
+                                        + p.metrics().modesCaptured()
+                                        + " "
+                                        + p.metrics().highQualityPercent()
+                                        + " "
+                                        + p.metrics().reverseKl()
+                                        + " "
+                                        + java.util.Arrays.toString(p.metrics().histogram()))
+                .toList();
+    }
+
+    /**
      * A resumed run trains only the iterations after its checkpoint; a checkpoint of another run,
      * one beyond the run's iterations, or a fresh run that would save over a run's checkpoints is
      * refused by name.
@@ -336,6 +415,22 @@ public class ModeCoverageSmokeTest {
                 expectThrows(IllegalArgumentException.class, () -> RunCheckpoints.in(dir, -1, true))
                         .getMessage()
                         .contains("got -1"));
+        for (int[] periods : new int[][] {{5, 12}, {5, -5}, {0, 10}}) {
+            String message =
+                    expectThrows(
+                                    IllegalArgumentException.class,
+                                    () ->
+                                            RunCheckpoints.in(dir, periods[0], true)
+                                                    .keepingEvery(periods[1]))
+                            .getMessage();
+            assertTrue(
+                    message.contains(
+                            "multiple of the checkpoint period "
+                                    + periods[0]
+                                    + ", got "
+                                    + periods[1]),
+                    message);
+        }
     }
 
     /** The command on the grid with packs of two. */
