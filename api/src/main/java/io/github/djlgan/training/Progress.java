@@ -2,6 +2,7 @@ package io.github.djlgan.training;
 
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.function.LongSupplier;
 
 /**
  * A progress display for long loops that suits both a terminal and a log file.
@@ -10,6 +11,10 @@ import java.util.Locale;
  * percentage, the rate and a message — at most ten times a second. When the output is redirected it
  * writes one plain line each time another {@code every} percent of the work is done (10 by default)
  * and at the end, so a log holds a few lines rather than hundreds of redraws.
+ *
+ * <p>The rate is the work done while the display has been open over the time it has been open; work
+ * reported but done before — the iterations a run resumed from a checkpoint had done, say — is
+ * declared with {@link #skip} and counts toward the percentage only.
  */
 public final class Progress implements AutoCloseable {
 
@@ -21,10 +26,12 @@ public final class Progress implements AutoCloseable {
     private final PrintStream out;
     private final boolean terminal;
     private final int every;
-    private final long started = System.nanoTime();
+    private final LongSupplier nanoTime;
+    private final long started;
     private long lastDraw;
     private long nextPercent;
     private long done;
+    private long skipped;
     private String message = "";
     private boolean closed;
 
@@ -50,6 +57,17 @@ public final class Progress implements AutoCloseable {
      * @throws IllegalArgumentException if total or every is out of range
      */
     public Progress(String label, long total, PrintStream out, boolean terminal, int every) {
+        this(label, total, out, terminal, every, System::nanoTime);
+    }
+
+    /** As the public constructor, with a clock for tests. */
+    Progress(
+            String label,
+            long total,
+            PrintStream out,
+            boolean terminal,
+            int every,
+            LongSupplier nanoTime) {
         if (total <= 0 || every < 1 || every > 100) {
             throw new IllegalArgumentException(
                     "Progress: needs total > 0 and every in 1..100, got total "
@@ -62,7 +80,24 @@ public final class Progress implements AutoCloseable {
         this.out = out;
         this.terminal = terminal;
         this.every = every;
+        this.nanoTime = nanoTime;
+        started = nanoTime.getAsLong();
         nextPercent = every;
+    }
+
+    /**
+     * Declares work that later {@link #update}s include but that was not done while this display
+     * was open, e.g. the iterations a resumed run had done before its checkpoint: it counts toward
+     * the percentage, not toward the rate.
+     *
+     * @param amount the work, &ge; 0
+     * @throws IllegalArgumentException if amount is negative
+     */
+    public void skip(long amount) {
+        if (amount < 0) {
+            throw new IllegalArgumentException("Progress: need a skip >= 0, got " + amount);
+        }
+        skipped += amount;
     }
 
     /**
@@ -74,7 +109,7 @@ public final class Progress implements AutoCloseable {
     public void update(long done, String message) {
         this.done = Math.max(0, Math.min(done, total));
         this.message = message == null ? "" : message;
-        long now = System.nanoTime();
+        long now = nanoTime.getAsLong();
         if (terminal) {
             if (now - lastDraw >= REDRAW_NANOS || this.done == total) {
                 lastDraw = now;
@@ -90,15 +125,16 @@ public final class Progress implements AutoCloseable {
 
     private String line(boolean bar) {
         double fraction = (double) done / total;
-        double seconds = (System.nanoTime() - started) / 1e9;
+        double seconds = (nanoTime.getAsLong() - started) / 1e9;
+        long worked = Math.max(0, done - skipped);
         StringBuilder sb = new StringBuilder(label).append(' ');
         if (bar) {
             int filled = (int) Math.round(fraction * BAR);
             sb.append('[').append("=".repeat(filled)).append(" ".repeat(BAR - filled)).append("] ");
         }
         sb.append(String.format(Locale.ROOT, "%3d%% %d/%d", (int) (fraction * 100), done, total));
-        if (seconds > 0 && done > 0) {
-            sb.append(String.format(Locale.ROOT, " %.1f/s", done / seconds));
+        if (seconds > 0 && worked > 0) {
+            sb.append(String.format(Locale.ROOT, " %.1f/s", worked / seconds));
         }
         if (!message.isEmpty()) {
             sb.append(' ').append(message);

@@ -51,11 +51,40 @@ public class ProgressTest {
         assertEquals(out.chars().filter(c -> c == '\n').count(), 1, "one line, redrawn");
     }
 
+    /**
+     * A run resumed at 900 of 1,000 that does one unit a second: 1.0/s, not the 10/s of counting
+     * the units done before it as done now.
+     */
+    @Test
+    public void skippedWorkCountsInThePercentageNotTheRate() {
+        long[] clock = {0};
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        try (Progress p =
+                new Progress("Training", 1000, out, false, 10, () -> clock[0] * 1_000_000_000L)) {
+            p.skip(900);
+            for (long i = 901; i <= 1000; i++) {
+                clock[0]++;
+                p.update(i, "");
+            }
+        }
+        String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\n");
+        assertEquals(lines.length, 2, String.join("|", lines));
+        assertEquals(lines[0], "Training  90% 901/1000 1.0/s");
+        assertEquals(lines[1], "Training 100% 1000/1000 1.0/s");
+    }
+
     @Test
     public void badArgumentsAreRefused() {
         expectThrows(
                 IllegalArgumentException.class, () -> new Progress("x", 0, System.out, false, 10));
         expectThrows(
                 IllegalArgumentException.class, () -> new Progress("x", 10, System.out, false, 0));
+        try (Progress p = new Progress("x", 10, System.out, false, 10)) {
+            assertTrue(
+                    expectThrows(IllegalArgumentException.class, () -> p.skip(-1))
+                            .getMessage()
+                            .contains("got -1"));
+        }
     }
 }

@@ -31,9 +31,9 @@ import picocli.CommandLine.Model.OptionSpec;
  * -Xmx}, {@code -Xms}, {@code -Xss}), its {@code ai.djl.*} and {@code org.slf4j.*} system
  * properties and its environment (MXNet reads {@code OMP_NUM_THREADS} from it), and runs {@code
  * io.github.djlgan.examples.Main} with the job's arguments. Its standard output and error go to a
- * log file per job, except the lines written by {@link #reportProgress(long)}, which the parent
- * reads as the job's progress. The job writes its result wherever its arguments say; the caller
- * reads it back once {@link #run} returns.
+ * log file per job, except the lines written by {@link #reportProgress(long)} and {@link
+ * #reportSkipped(long)}, which the parent reads as the job's progress. The job writes its result
+ * wherever its arguments say; the caller reads it back once {@link #run} returns.
  *
  * <p>A child that exits with a non-zero status stops the others and fails the run with an {@link
  * IllegalStateException} naming the job and its log; if the parent is interrupted, the children are
@@ -43,6 +43,9 @@ public final class ChildJobs {
 
     /** The start of a progress line on a child's standard output. */
     static final String PROGRESS = "@djlgan-progress ";
+
+    /** The start of a line on a child's standard output declaring progress done before it. */
+    static final String SKIPPED = "@djlgan-skipped ";
 
     private static final long POLL_MILLIS = 200;
 
@@ -62,9 +65,11 @@ public final class ChildJobs {
          * Called at least every few hundred milliseconds while jobs run and once at the end.
          *
          * @param done the last progress each job reported (its index in the list), 0 if none
+         * @param skipped the part of it each job said it had done before it started ({@link
+         *     #reportSkipped}), 0 if none
          * @param finished how many jobs have finished successfully
          */
-        void update(long[] done, int finished);
+        void update(long[] done, long[] skipped, int finished);
     }
 
     private ChildJobs() {}
@@ -76,6 +81,17 @@ public final class ChildJobs {
      */
     public static void reportProgress(long done) {
         System.out.println(PROGRESS + done);
+        System.out.flush();
+    }
+
+    /**
+     * Tells the parent that part of the progress this child reports was done before it started — by
+     * an earlier run it resumed from a checkpoint — so that the parent's rate leaves it out.
+     *
+     * @param amount more work, in the job's own units, that was done before; added to earlier ones
+     */
+    public static void reportSkipped(long amount) {
+        System.out.println(SKIPPED + amount);
         System.out.flush();
     }
 
@@ -148,14 +164,19 @@ public final class ChildJobs {
                 parallel,
                 dir);
         try (Progress progress = new Progress("Training", total)) {
+            long[] skippedSoFar = {0};
             run(
                     children,
                     parallel,
                     dir,
-                    (done, finished) ->
-                            progress.update(
-                                    LongStream.of(done).sum(),
-                                    finished + "/" + children.size() + " " + unit + " done"));
+                    (done, skipped, finished) -> {
+                        long all = LongStream.of(skipped).sum();
+                        progress.skip(all - skippedSoFar[0]);
+                        skippedSoFar[0] = all;
+                        progress.update(
+                                LongStream.of(done).sum(),
+                                finished + "/" + children.size() + " " + unit + " done");
+                    });
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(command + ": interrupted", e);
@@ -191,13 +212,14 @@ public final class ChildJobs {
         }
         Files.createDirectories(logs);
         AtomicLongArray done = new AtomicLongArray(jobs.size());
+        AtomicLongArray skipped = new AtomicLongArray(jobs.size());
         List<Running> running = new ArrayList<>();
         int next = 0;
         int finished = 0;
         try {
             while (finished < jobs.size()) {
                 while (running.size() < parallel && next < jobs.size()) {
-                    running.add(start(next, jobs.get(next), logs, done));
+                    running.add(start(next, jobs.get(next), logs, done, skipped));
                     next++;
                 }
                 Running first = running.get(0);
@@ -220,7 +242,7 @@ public final class ChildJobs {
                         finished++;
                     }
                 }
-                listener.update(snapshot(done), finished);
+                listener.update(snapshot(done), snapshot(skipped), finished);
             }
         } finally {
             for (Running r : running) {
@@ -304,16 +326,29 @@ public final class ChildJobs {
         return copy;
     }
 
-    private static Running start(int index, Job job, Path logs, AtomicLongArray done)
+    private static Running start(
+            int index, Job job, Path logs, AtomicLongArray done, AtomicLongArray skipped)
             throws IOException {
         Path log = logs.resolve(job.name().replaceAll("[^A-Za-z0-9._-]+", "-") + ".log");
         List<String> command = javaCommand();
         command.addAll(job.args());
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         process.getOutputStream().close();
-        Pump pump = new Pump(process, log, index, done);
+        Pump pump = new Pump(process, log, index, done, skipped);
         pump.start();
         return new Running(job, process, pump, log);
+    }
+
+    /** The number after {@code prefix} on one of our lines; null for any other line. */
+    private static Long number(String line, String prefix) {
+        if (!line.startsWith(prefix)) {
+            return null;
+        }
+        try {
+            return Long.parseLong(line.substring(prefix.length()));
+        } catch (NumberFormatException e) {
+            return null; // not ours after all: it stays in the log
+        }
     }
 
     private record Running(Job job, Process process, Pump pump, Path log) {}
@@ -324,13 +359,15 @@ public final class ChildJobs {
         private final Path log;
         private final int index;
         private final AtomicLongArray done;
+        private final AtomicLongArray skipped;
         private volatile UncheckedIOException failure;
 
-        Pump(Process process, Path log, int index, AtomicLongArray done) {
+        Pump(Process process, Path log, int index, AtomicLongArray done, AtomicLongArray skipped) {
             this.process = process;
             this.log = log;
             this.index = index;
             this.done = done;
+            this.skipped = skipped;
             setDaemon(true);
             setName("child-job-" + index);
         }
@@ -344,13 +381,15 @@ public final class ChildJobs {
                     Writer out = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
                 String line;
                 while ((line = in.readLine()) != null) {
-                    if (line.startsWith(PROGRESS)) {
-                        try {
-                            done.set(index, Long.parseLong(line.substring(PROGRESS.length())));
-                            continue;
-                        } catch (NumberFormatException e) {
-                            // not ours after all: keep it in the log
-                        }
+                    Long progress = number(line, PROGRESS);
+                    if (progress != null) {
+                        done.set(index, progress);
+                        continue;
+                    }
+                    Long before = number(line, SKIPPED);
+                    if (before != null) {
+                        skipped.addAndGet(index, before);
+                        continue;
                     }
                     out.write(line);
                     out.write(System.lineSeparator());

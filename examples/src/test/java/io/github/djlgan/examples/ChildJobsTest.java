@@ -27,7 +27,7 @@ public class ChildJobsTest {
         IllegalStateException e =
                 expectThrows(
                         IllegalStateException.class,
-                        () -> ChildJobs.run(jobs, 1, logs, (done, finished) -> {}));
+                        () -> ChildJobs.run(jobs, 1, logs, (done, skipped, finished) -> {}));
         Path log = logs.resolve("bad-protocol.log");
         assertEquals(
                 e.getMessage(),
@@ -61,7 +61,7 @@ public class ChildJobsTest {
                 jobs,
                 2,
                 dir,
-                (done, finished) -> {
+                (done, skipped, finished) -> {
                     assertEquals(done.length, 2);
                     lastDone.set(done[0]);
                     lastFinished.set(finished);
@@ -75,5 +75,48 @@ public class ChildJobsTest {
         assertEquals(r.curve().size(), 2);
         assertEquals(r.last().iteration(), 20);
         assertEquals(r.samples().length, 2 * 2500);
+    }
+
+    /** A child that resumes a run tells the parent how many of its iterations were done before. */
+    @Test
+    public void aResumedChildReportsTheIterationsDoneBefore() throws Exception {
+        Path dir = Files.createTempDirectory("child-jobs-resume");
+        try {
+            AtomicLong lastDone = new AtomicLong(-1);
+            AtomicLong lastSkipped = new AtomicLong(-1);
+            for (String iterations : new String[] {"10", "20"}) {
+                ChildJobs.run(
+                        List.of(
+                                new ChildJobs.Job(
+                                        "ring gan",
+                                        List.of(
+                                                "mode-coverage",
+                                                "--iterations",
+                                                iterations,
+                                                "--eval-every",
+                                                "10",
+                                                "--checkpoint-every",
+                                                "10",
+                                                "--resume",
+                                                "--out",
+                                                dir.resolve("out").toString(),
+                                                "--run-one",
+                                                "ring,gan,3",
+                                                "--result",
+                                                dir.resolve("result.bin").toString()))),
+                        1,
+                        dir,
+                        (done, skipped, finished) -> {
+                            lastDone.set(done[0]);
+                            lastSkipped.set(skipped[0]);
+                        });
+                assertEquals(lastDone.get(), Long.parseLong(iterations));
+                assertEquals(lastSkipped.get(), iterations.equals("10") ? 0 : 10, iterations);
+            }
+            String log = Files.readString(dir.resolve("ring-gan.log"));
+            assertTrue(!log.contains(ChildJobs.SKIPPED.trim()), log);
+        } finally {
+            io.github.djlgan.testing.TempDirs.delete(dir);
+        }
     }
 }

@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.IntConsumer;
+import java.util.function.LongConsumer;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -543,7 +545,8 @@ public final class ModeCoverage implements Callable<Integer> {
                                 plan.settings(),
                                 seed,
                                 plan.checkpoints(),
-                                t -> progress.update(offset + t, label),
+                                countingSkipped(
+                                        progress::skip, t -> progress.update(offset + t, label)),
                                 p -> {});
         for (ModeRun.Point p : r.curve()) {
             tables.curves().add(row(plan.protocol(), mixture, variant, seed, p));
@@ -599,11 +602,13 @@ public final class ModeCoverage implements Callable<Integer> {
                         plan.settings(),
                         seed,
                         plan.checkpoints(),
-                        t -> {
-                            if (t % every == 0 || t == iterationsPerRun) {
-                                ChildJobs.reportProgress(t);
-                            }
-                        },
+                        countingSkipped(
+                                ChildJobs::reportSkipped,
+                                t -> {
+                                    if (t % every == 0 || t == iterationsPerRun) {
+                                        ChildJobs.reportProgress(t);
+                                    }
+                                }),
                         // to the child's log: the curve so far survives an interrupted run
                         p ->
                                 System.out.println(
@@ -618,6 +623,26 @@ public final class ModeCoverage implements Callable<Integer> {
                 iterationsPerRun,
                 r.seconds());
         return 0;
+    }
+
+    /**
+     * Passes a run's iterations on to {@code each}, after telling {@code skipped} of the ones it
+     * did not see: those a resumed run did before its checkpoint, so that progress rates leave them
+     * out.
+     *
+     * @param skipped receives the number of iterations before the first one seen
+     * @param each receives each iteration
+     * @return the listener for {@link ModeRun#train}
+     */
+    static IntConsumer countingSkipped(LongConsumer skipped, IntConsumer each) {
+        int[] last = {0};
+        return t -> {
+            if (t > last[0] + 1) {
+                skipped.accept(t - 1 - last[0]);
+            }
+            last[0] = t;
+            each.accept(t);
+        };
     }
 
     private static int processors() {

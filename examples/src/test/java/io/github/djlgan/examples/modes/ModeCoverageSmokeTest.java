@@ -256,6 +256,26 @@ public class ModeCoverageSmokeTest {
     }
 
     /**
+     * The progress listener of a run: a resumed run's first iteration tells of the ones before it,
+     * once; a fresh run's tells of none.
+     */
+    @Test
+    public void countingSkippedTellsOfTheIterationsBeforeTheFirstSeen() {
+        for (int from : new int[] {0, 20}) {
+            List<Long> skipped = new java.util.ArrayList<>();
+            List<Integer> seen = new java.util.ArrayList<>();
+            java.util.function.IntConsumer listener =
+                    ModeCoverage.countingSkipped(skipped::add, seen::add);
+            for (int t = from + 1; t <= 30; t++) {
+                listener.accept(t);
+            }
+            assertEquals(skipped, from == 0 ? List.of() : List.of(20L), "from " + from);
+            assertEquals(
+                    seen, java.util.stream.IntStream.rangeClosed(from + 1, 30).boxed().toList());
+        }
+    }
+
+    /**
      * With --keep-checkpoints-every the checkpoints at its multiples stay, and one of them, copied
      * into another directory, replays the run from there: only the later iterations are trained,
      * and the curve and the samples are the uninterrupted run's.
