@@ -60,21 +60,6 @@ import picocli.CommandLine.Spec;
         })
 public final class ModeCoverage implements Callable<Integer> {
 
-    /** The columns of curves.csv, one row per measurement of a run (read back by plot-curves). */
-    public static final List<String> CURVES_COLUMNS =
-            List.of(
-                    "protocol",
-                    "data",
-                    "variant",
-                    "seed",
-                    "iteration",
-                    "modes",
-                    "of",
-                    "hq_pct",
-                    "rkl",
-                    "loss_d",
-                    "loss_g");
-
     /**
      * The start of the line a child JVM prints to its log for every measurement, followed by the
      * curves.csv row: an interrupted run's curve so far stays in its log.
@@ -292,7 +277,7 @@ public final class ModeCoverage implements Callable<Integer> {
 
         static Tables create() {
             return new Tables(
-                    new Table(CURVES_COLUMNS.toArray(String[]::new)),
+                    new Table(ModeRun.CURVES_COLUMNS.toArray(String[]::new)),
                     new Table(
                             "protocol",
                             "data",
@@ -549,10 +534,13 @@ public final class ModeCoverage implements Callable<Integer> {
                                         progress::skip, t -> progress.update(offset + t, label)),
                                 p -> {});
         for (ModeRun.Point p : r.curve()) {
-            tables.curves().add(row(plan.protocol(), mixture, variant, seed, p));
+            tables.curves().add(ModeRun.curveRow(plan.protocol(), mixture, variant, seed, p));
         }
         List<Object> last =
-                new ArrayList<>(List.of(row(plan.protocol(), mixture, variant, seed, r.last())));
+                new ArrayList<>(
+                        List.of(
+                                ModeRun.curveRow(
+                                        plan.protocol(), mixture, variant, seed, r.last())));
         last.add(fmt(1, r.seconds()));
         tables.runs().add(last.toArray());
         tables.curves().write(null, out.resolve("curves.csv"));
@@ -683,31 +671,9 @@ public final class ModeCoverage implements Callable<Integer> {
             Variant variant,
             long seed,
             ModeRun.Point p) {
-        return Arrays.stream(row(protocol, mixture, variant, seed, p))
+        return Arrays.stream(ModeRun.curveRow(protocol, mixture, variant, seed, p))
                 .map(String::valueOf)
                 .collect(Collectors.joining(",", CURVE_LINE, ""));
-    }
-
-    private static Object[] row(
-            Protocol protocol,
-            GaussianMixture mixture,
-            Variant variant,
-            long seed,
-            ModeRun.Point p) {
-        ModeMetrics m = p.metrics();
-        return new Object[] {
-            protocol.id(),
-            mixture.name(),
-            variant.id(),
-            seed,
-            p.iteration(),
-            m.modesCaptured(),
-            m.numModes(),
-            fmt(2, m.highQualityPercent()),
-            fmt(4, m.reverseKl()),
-            fmt(4, p.lossD()),
-            fmt(4, p.lossG())
-        };
     }
 
     private static void summarize(

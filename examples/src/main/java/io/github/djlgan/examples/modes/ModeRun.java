@@ -11,6 +11,7 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.tracker.Tracker;
 import io.github.djlgan.examples.Shuffle;
+import io.github.djlgan.examples.report.Table;
 import io.github.djlgan.training.Adam;
 import io.github.djlgan.training.GanSchedule;
 import io.github.djlgan.training.GanStepResult;
@@ -25,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
@@ -259,6 +261,50 @@ public final class ModeRun {
      */
     public record Point(int iteration, ModeMetrics metrics, float lossD, float lossG) {}
 
+    /** The columns of curves.csv, one row per measurement of a run (read back by plot-curves). */
+    public static final List<String> CURVES_COLUMNS =
+            List.of(
+                    "protocol",
+                    "data",
+                    "variant",
+                    "seed",
+                    "iteration",
+                    "modes",
+                    "of",
+                    "hq_pct",
+                    "rkl",
+                    "loss_d",
+                    "loss_g");
+
+    /**
+     * A measurement as a row of {@link #CURVES_COLUMNS}: what curves.csv, a checkpoint's curve.csv
+     * and a child's log hold.
+     *
+     * @param protocol the protocol
+     * @param mixture the data
+     * @param variant the variant
+     * @param seed the seed
+     * @param p the measurement
+     * @return the cells, numbers formatted
+     */
+    static Object[] curveRow(
+            Protocol protocol, GaussianMixture mixture, Variant variant, long seed, Point p) {
+        ModeMetrics m = p.metrics();
+        return new Object[] {
+            protocol.id(),
+            mixture.name(),
+            variant.id(),
+            seed,
+            p.iteration(),
+            m.modesCaptured(),
+            m.numModes(),
+            String.format(Locale.ROOT, "%.2f", m.highQualityPercent()),
+            String.format(Locale.ROOT, "%.4f", m.reverseKl()),
+            String.format(Locale.ROOT, "%.4f", p.lossD()),
+            String.format(Locale.ROOT, "%.4f", p.lossG())
+        };
+    }
+
     /**
      * The outcome of a run.
      *
@@ -480,6 +526,10 @@ public final class ModeRun {
                 }
                 if (checkpoints.due(t, settings.iterations())) {
                     double seconds = before + (System.nanoTime() - start) / 1e9;
+                    Table rows = new Table(CURVES_COLUMNS.toArray(String[]::new));
+                    for (Point p : curve) {
+                        rows.add(curveRow(protocol, mixture, variant, seed, p));
+                    }
                     checkpoints.save(
                             runDir,
                             gan,
@@ -493,7 +543,8 @@ public final class ModeRun {
                                     data.position,
                                     samples == null
                                             ? null
-                                            : new Result(List.copyOf(curve), samples, seconds)));
+                                            : new Result(List.copyOf(curve), samples, seconds)),
+                            rows);
                 }
             }
             return new Result(curve, samples, before + (System.nanoTime() - start) / 1e9);

@@ -1,6 +1,7 @@
 package io.github.djlgan.examples.modes;
 
 import ai.djl.MalformedModelException;
+import io.github.djlgan.examples.report.Table;
 import io.github.djlgan.training.GanTrainer;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -31,13 +32,14 @@ import java.util.stream.Stream;
  * running statistics, the optimizers' moments, the step counters and the latent stream) and the
  * run's own state: the data stream's {@code java.util.Random}, its epoch permutation and position,
  * the curve so far, the last evaluation samples, the time spent and the evaluation options it was
- * saved under ({@link #evaluation}). Resumed on the same engine with the same evaluation options,
- * the run continues bit for bit as if it had not stopped. Layout: {@code
- * <dir>/<data>-<variant>-seed-<seed>/<iteration, nine digits>/}; a checkpoint is written to a
- * {@code .tmp} directory and renamed when complete, and the run's older checkpoints are deleted
- * after it, so only the newest complete one is kept — and, with {@link #keepingEvery}, those at
- * multiples of a longer period, from which a stretch of a run can be replayed (copy one into the
- * checkpoint directory of another output and resume there).
+ * saved under ({@link #evaluation}); and the curve so far once more as {@code curve.csv}, in the
+ * columns of curves.csv ({@link ModeRun#CURVES_COLUMNS}), to read or plot while a run goes on.
+ * Resumed on the same engine with the same evaluation options, the run continues bit for bit as if
+ * it had not stopped. Layout: {@code <dir>/<data>-<variant>-seed-<seed>/<iteration, nine digits>/};
+ * a checkpoint is written to a {@code .tmp} directory and renamed when complete, and the run's
+ * older checkpoints are deleted after it, so only the newest complete one is kept — and, with
+ * {@link #keepingEvery}, those at multiples of a longer period, from which a stretch of a run can
+ * be replayed (copy one into the checkpoint directory of another output and resume there).
  *
  * <p>A checkpoint fits a run when the engine, protocol, data, variant, seed and every setting but
  * the number of iterations and the evaluation options are the same; resuming from one that does not
@@ -58,6 +60,7 @@ public final class RunCheckpoints {
             "generator batch-norm averages invstd, monitoring batches 0";
 
     private static final String STATE_FILE = "run.state";
+    private static final String CURVE_FILE = "curve.csv";
     private static final String TRAINER_NAME = "run";
     private static final RunCheckpoints NONE = new RunCheckpoints(null, 0, 0, false);
 
@@ -298,10 +301,11 @@ public final class RunCheckpoints {
     }
 
     /**
-     * Saves a checkpoint of the run at {@code state.iteration()} and deletes the run's older ones,
-     * but for those at multiples of {@link #keepingEvery}.
+     * Saves a checkpoint of the run at {@code state.iteration()}, with its curve so far as
+     * curve.csv, and deletes the run's older ones, but for those at multiples of {@link
+     * #keepingEvery}.
      */
-    void save(Path runDir, GanTrainer gan, State state) {
+    void save(Path runDir, GanTrainer gan, State state, Table curve) {
         Path target = runDir.resolve(String.format(Locale.ROOT, "%09d", state.iteration()));
         Path tmp = runDir.resolve(target.getFileName() + ".tmp");
         try {
@@ -309,6 +313,7 @@ public final class RunCheckpoints {
             Files.createDirectories(tmp);
             gan.save(tmp, TRAINER_NAME);
             writeState(tmp.resolve(STATE_FILE), state);
+            curve.write(null, tmp.resolve(CURVE_FILE));
             deleteTree(target);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             List<Path> older;

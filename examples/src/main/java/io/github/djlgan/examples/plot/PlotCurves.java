@@ -1,7 +1,7 @@
 package io.github.djlgan.examples.plot;
 
 import io.github.djlgan.examples.UsageErrors;
-import io.github.djlgan.examples.modes.ModeCoverage;
+import io.github.djlgan.examples.modes.ModeRun;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -50,7 +50,7 @@ import picocli.CommandLine.Spec;
 public final class PlotCurves implements Callable<Integer> {
 
     /** The header of a curves file, as {@code mode-coverage} writes it. */
-    static final String HEADER = String.join(",", ModeCoverage.CURVES_COLUMNS);
+    static final String HEADER = String.join(",", ModeRun.CURVES_COLUMNS);
 
     /** The discriminator's loss at chance, D = 1/2 on real and generated samples: ln 4. */
     static final double LOSS_AT_CHANCE = Math.log(4);
@@ -210,11 +210,11 @@ public final class PlotCurves implements Callable<Integer> {
                 }
                 String[] cells = line.split(",", -1);
                 String where = file + " line " + n + ": ";
-                if (cells.length != ModeCoverage.CURVES_COLUMNS.size()) {
+                if (cells.length != ModeRun.CURVES_COLUMNS.size()) {
                     throw new IllegalArgumentException(
                             where
                                     + "expected "
-                                    + ModeCoverage.CURVES_COLUMNS.size()
+                                    + ModeRun.CURVES_COLUMNS.size()
                                     + " columns, got "
                                     + cells.length);
                 }
@@ -222,7 +222,7 @@ public final class PlotCurves implements Callable<Integer> {
                     if (!NAME.matcher(cells[c]).matches()) {
                         throw new IllegalArgumentException(
                                 where
-                                        + ModeCoverage.CURVES_COLUMNS.get(c)
+                                        + ModeRun.CURVES_COLUMNS.get(c)
                                         + ": expected letters, digits or _, got '"
                                         + cells[c]
                                         + "'");
@@ -368,7 +368,7 @@ public final class PlotCurves implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(
                     where
-                            + ModeCoverage.CURVES_COLUMNS.get(column)
+                            + ModeRun.CURVES_COLUMNS.get(column)
                             + ": expected "
                             + expected
                             + ", got '"

@@ -228,6 +228,12 @@ public class ModeCoverageSmokeTest {
                         List.of(stopped.resolve("checkpoints/grid-pac2-seed-1/000000020")),
                         list(stopped.resolve("checkpoints/grid-pac2-seed-1")),
                         "only the newest checkpoint is kept, and the last iteration is saved");
+                assertEquals(
+                        Files.readAllLines(
+                                stopped.resolve(
+                                        "checkpoints/grid-pac2-seed-1/000000020/curve.csv")),
+                        Files.readAllLines(straight.resolve("curves.csv")).subList(0, 1 + 2),
+                        protocol + ": the checkpoint's curve so far, as curves.csv holds it");
                 printedBy(
                         resumeArgs(
                                 engine,
