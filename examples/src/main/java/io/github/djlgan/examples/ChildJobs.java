@@ -89,8 +89,13 @@ public final class ChildJobs {
      * an earlier run it resumed from a checkpoint — so that the parent's rate leaves it out.
      *
      * @param amount more work, in the job's own units, that was done before; added to earlier ones
+     * @throws IllegalArgumentException if amount is negative
      */
     public static void reportSkipped(long amount) {
+        if (amount < 0) {
+            throw new IllegalArgumentException(
+                    "ChildJobs: need a skipped amount >= 0, got " + amount);
+        }
         System.out.println(SKIPPED + amount);
         System.out.flush();
     }
@@ -339,13 +344,14 @@ public final class ChildJobs {
         return new Running(job, process, pump, log);
     }
 
-    /** The number after {@code prefix} on one of our lines; null for any other line. */
+    /** The number (&ge; 0) after {@code prefix} on one of our lines; null for any other line. */
     private static Long number(String line, String prefix) {
         if (!line.startsWith(prefix)) {
             return null;
         }
         try {
-            return Long.parseLong(line.substring(prefix.length()));
+            long n = Long.parseLong(line.substring(prefix.length()));
+            return n >= 0 ? n : null; // a negative number is not ours: it stays in the log
         } catch (NumberFormatException e) {
             return null; // not ours after all: it stays in the log
         }

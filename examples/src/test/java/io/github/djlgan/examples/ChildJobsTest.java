@@ -77,14 +77,21 @@ public class ChildJobsTest {
         assertEquals(r.samples().length, 2 * 2500);
     }
 
-    /** A child that resumes a run tells the parent how many of its iterations were done before. */
+    /**
+     * A child that resumes a run tells the parent how many of its iterations were done before, also
+     * when none are left to train.
+     */
     @Test
     public void aResumedChildReportsTheIterationsDoneBefore() throws Exception {
         Path dir = Files.createTempDirectory("child-jobs-resume");
         try {
             AtomicLong lastDone = new AtomicLong(-1);
             AtomicLong lastSkipped = new AtomicLong(-1);
-            for (String iterations : new String[] {"10", "20"}) {
+            // fresh to 10, resumed at 10 to 20, resumed at 20 with nothing left to train
+            String[] runs = {"10", "20", "20"};
+            long[] before = {0, 10, 20};
+            for (int k = 0; k < runs.length; k++) {
+                String iterations = runs[k];
                 ChildJobs.run(
                         List.of(
                                 new ChildJobs.Job(
@@ -111,7 +118,7 @@ public class ChildJobsTest {
                             lastSkipped.set(skipped[0]);
                         });
                 assertEquals(lastDone.get(), Long.parseLong(iterations));
-                assertEquals(lastSkipped.get(), iterations.equals("10") ? 0 : 10, iterations);
+                assertEquals(lastSkipped.get(), before[k], "run " + k);
             }
             String log = Files.readString(dir.resolve("ring-gan.log"));
             assertTrue(!log.contains(ChildJobs.SKIPPED.trim()), log);

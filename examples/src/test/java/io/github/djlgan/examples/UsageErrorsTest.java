@@ -59,12 +59,12 @@ public class UsageErrorsTest {
                         "12",
                         "--out",
                         out),
-                "--keep-checkpoints-every: expected 0 or a positive multiple of --checkpoint-every"
-                        + " 5, got 12"
+                "--keep-checkpoints-every 12 with --checkpoint-every 5: RunCheckpoints: need"
+                        + " keepEvery = 0 or a positive multiple of the checkpoint period 5, got 12"
             },
             {
                 args("mode-coverage", "--keep-checkpoints-every", "10", "--out", out),
-                "multiple of --checkpoint-every 0, got 10"
+                "keeping checkpoints every 10 iterations needs checkpoints, but the period is 0"
             },
             {args("mode-coverage", "--keep-checkpoints-every", "-5", "--out", out), "got -5"},
             {args("image-gan", "--variants", "nope", "--out", out), "unknown variant nope"},

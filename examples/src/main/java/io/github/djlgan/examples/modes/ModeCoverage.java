@@ -20,8 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.IntConsumer;
-import java.util.function.LongConsumer;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -208,8 +206,9 @@ public final class ModeCoverage implements Callable<Integer> {
                     "Keep the checkpoints at multiples of N iterations, a multiple of"
                         + " --checkpoint-every, when newer ones are saved, so a stretch of a run"
                         + " can be replayed: copy one into <other"
-                        + " out>/checkpoints/<data>-<variant>-seed-<seed>/ and resume there"
-                        + " (default: 0 = keep only the newest).")
+                        + " out>/checkpoints/<data>-<variant>-seed-<seed>/ and resume there."
+                        + " Resuming a run with an N that would delete the ones kept so far is"
+                        + " refused (default: 0 = keep only the newest).")
     int keepCheckpointsEvery;
 
     @Option(
@@ -379,20 +378,22 @@ public final class ModeCoverage implements Callable<Integer> {
         if (runOne != null && result == null) {
             throw new IllegalArgumentException("--run-one needs --result");
         }
-        Engine engine = common.engine(1); // small matrices: one thread is faster than two
-        if (keepCheckpointsEvery < 0
-                || (keepCheckpointsEvery > 0
-                        && (checkpointEvery == 0 || keepCheckpointsEvery % checkpointEvery != 0))) {
+        RunCheckpoints checkpoints;
+        try {
+            checkpoints =
+                    RunCheckpoints.in(common.out.resolve("checkpoints"), checkpointEvery, resume)
+                            .keepingEvery(keepCheckpointsEvery);
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(
-                    "--keep-checkpoints-every: expected 0 or a positive multiple of"
-                            + " --checkpoint-every "
+                    "--keep-checkpoints-every "
+                            + keepCheckpointsEvery
+                            + " with --checkpoint-every "
                             + checkpointEvery
-                            + ", got "
-                            + keepCheckpointsEvery);
+                            + ": "
+                            + e.getMessage(),
+                    e);
         }
-        RunCheckpoints checkpoints =
-                RunCheckpoints.in(common.out.resolve("checkpoints"), checkpointEvery, resume)
-                        .keepingEvery(keepCheckpointsEvery);
+        Engine engine = common.engine(1); // small matrices: one thread is faster than two
         return new Plan(chosenProtocol, mixtures, chosen, settings, checkpoints, engine);
     }
 
@@ -530,9 +531,18 @@ public final class ModeCoverage implements Callable<Integer> {
                                 plan.settings(),
                                 seed,
                                 plan.checkpoints(),
-                                countingSkipped(
-                                        progress::skip, t -> progress.update(offset + t, label)),
-                                p -> {});
+                                new ModeRun.Listener() {
+                                    @Override
+                                    public void resumed(int iteration) {
+                                        progress.skip(iteration);
+                                        progress.update(offset + iteration, label);
+                                    }
+
+                                    @Override
+                                    public void iteration(int t) {
+                                        progress.update(offset + t, label);
+                                    }
+                                });
         for (ModeRun.Point p : r.curve()) {
             tables.curves().add(ModeRun.curveRow(plan.protocol(), mixture, variant, seed, p));
         }
@@ -590,17 +600,27 @@ public final class ModeCoverage implements Callable<Integer> {
                         plan.settings(),
                         seed,
                         plan.checkpoints(),
-                        countingSkipped(
-                                ChildJobs::reportSkipped,
-                                t -> {
-                                    if (t % every == 0 || t == iterationsPerRun) {
-                                        ChildJobs.reportProgress(t);
-                                    }
-                                }),
-                        // to the child's log: the curve so far survives an interrupted run
-                        p ->
+                        new ModeRun.Listener() {
+                            @Override
+                            public void resumed(int iteration) {
+                                ChildJobs.reportSkipped(iteration);
+                                ChildJobs.reportProgress(iteration);
+                            }
+
+                            @Override
+                            public void iteration(int t) {
+                                if (t % every == 0 || t == iterationsPerRun) {
+                                    ChildJobs.reportProgress(t);
+                                }
+                            }
+
+                            @Override
+                            public void point(ModeRun.Point p) {
+                                // to the child's log: the curve so far survives an interrupted run
                                 System.out.println(
-                                        curveLine(plan.protocol(), mixture, variant, seed, p)));
+                                        curveLine(plan.protocol(), mixture, variant, seed, p));
+                            }
+                        });
         r.write(result);
         System.out.printf(
                 Locale.ROOT,
@@ -611,26 +631,6 @@ public final class ModeCoverage implements Callable<Integer> {
                 iterationsPerRun,
                 r.seconds());
         return 0;
-    }
-
-    /**
-     * Passes a run's iterations on to {@code each}, after telling {@code skipped} of the ones it
-     * did not see: those a resumed run did before its checkpoint, so that progress rates leave them
-     * out.
-     *
-     * @param skipped receives the number of iterations before the first one seen
-     * @param each receives each iteration
-     * @return the listener for {@link ModeRun#train}
-     */
-    static IntConsumer countingSkipped(LongConsumer skipped, IntConsumer each) {
-        int[] last = {0};
-        return t -> {
-            if (t > last[0] + 1) {
-                skipped.accept(t - 1 - last[0]);
-            }
-            last[0] = t;
-            each.accept(t);
-        };
     }
 
     private static int processors() {

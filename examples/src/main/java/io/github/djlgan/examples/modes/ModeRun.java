@@ -28,8 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.function.Consumer;
-import java.util.function.IntConsumer;
 
 /**
  * One run of a mode-coverage {@link Protocol}: a generator against a {@link Variant}'s
@@ -305,6 +303,35 @@ public final class ModeRun {
         };
     }
 
+    /** What a run tells as it goes ({@link #train}); each method does nothing unless overridden. */
+    public interface Listener {
+
+        /** Hears nothing. */
+        Listener NONE = new Listener() {};
+
+        /**
+         * Called once, before any training, when the run resumes from a checkpoint — also when the
+         * checkpoint is at the run's last iteration and nothing is left to train.
+         *
+         * @param iteration the checkpoint's iteration: the iterations done before this run
+         */
+        default void resumed(int iteration) {}
+
+        /**
+         * Called after each iteration trained.
+         *
+         * @param iteration the number of iterations finished
+         */
+        default void iteration(int iteration) {}
+
+        /**
+         * Called with each new measurement as soon as it is taken.
+         *
+         * @param point the measurement
+         */
+        default void point(Point point) {}
+    }
+
     /**
      * The outcome of a run.
      *
@@ -444,9 +471,8 @@ public final class ModeRun {
      * @param settings the run's options
      * @param seed the seed of the data, the latents and the weights
      * @param checkpoints where and how often to save, and whether to resume
-     * @param onIteration called with the number of finished iterations after each one (from the
-     *     checkpoint's on when resumed)
-     * @param onPoint called with each new measurement as soon as it is taken
+     * @param listener told of a resumption, of each iteration and of each measurement as they
+     *     happen
      * @return the curve, the final samples and the time
      * @throws IllegalArgumentException if the checkpoint to resume from is of another run or beyond
      *     {@code settings.iterations()}, or if the run would save over its checkpoints without
@@ -460,8 +486,7 @@ public final class ModeRun {
             Settings settings,
             long seed,
             RunCheckpoints checkpoints,
-            IntConsumer onIteration,
-            Consumer<Point> onPoint) {
+            Listener listener) {
         engine.setRandomSeed((int) seed);
         Random random = new Random(seed);
         int m = variant.packing();
@@ -499,12 +524,13 @@ public final class ModeRun {
                     curve.addAll(resumed.sofar().curve());
                     samples = resumed.sofar().samples();
                 }
+                listener.resumed(done);
             }
             for (int t = done + 1; t <= settings.iterations(); t++) {
                 try (NDManager s = base.newSubManager()) {
                     last = gan.step(new NDList(s.create(data.next(), new Shape(batch, 2))));
                 }
-                onIteration.accept(t);
+                listener.iteration(t);
                 if (t % settings.evalEvery() == 0 || t == settings.iterations()) {
                     monitoringPass(networks, protocol, settings.monitoringBatches(), seed, t);
                     try (NDManager s = base.newSubManager()) {
@@ -522,7 +548,7 @@ public final class ModeRun {
                                     last.getDiscriminatorLoss(),
                                     last.getGeneratorLoss());
                     curve.add(point);
-                    onPoint.accept(point);
+                    listener.point(point);
                 }
                 if (checkpoints.due(t, settings.iterations())) {
                     double seconds = before + (System.nanoTime() - start) / 1e9;

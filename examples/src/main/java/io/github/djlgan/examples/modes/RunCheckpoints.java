@@ -14,6 +14,7 @@ import java.io.ObjectInputFilter;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -61,6 +62,13 @@ public final class RunCheckpoints {
 
     private static final String STATE_FILE = "run.state";
     private static final String CURVE_FILE = "curve.csv";
+
+    /**
+     * In a run's directory: the period of the checkpoints kept when the run last saved one (absent
+     * when it kept none).
+     */
+    private static final String KEEP_FILE = "keep-every";
+
     private static final String TRAINER_NAME = "run";
     private static final RunCheckpoints NONE = new RunCheckpoints(null, 0, 0, false);
 
@@ -116,11 +124,15 @@ public final class RunCheckpoints {
     public RunCheckpoints keepingEvery(int keepEvery) {
         if (keepEvery < 0 || (keepEvery > 0 && (every == 0 || keepEvery % every != 0))) {
             throw new IllegalArgumentException(
-                    "RunCheckpoints: need keepEvery = 0 or a positive multiple of the"
-                            + " checkpoint period "
-                            + every
-                            + ", got "
-                            + keepEvery);
+                    every == 0 && keepEvery > 0
+                            ? "RunCheckpoints: keeping checkpoints every "
+                                    + keepEvery
+                                    + " iterations needs checkpoints, but the period is 0"
+                            : "RunCheckpoints: need keepEvery = 0 or a positive multiple of the"
+                                    + " checkpoint period "
+                                    + every
+                                    + ", got "
+                                    + keepEvery);
         }
         return new RunCheckpoints(dir, every, keepEvery, resume);
     }
@@ -240,10 +252,19 @@ public final class RunCheckpoints {
                             + " holds a checkpoint of this run; resume it, or remove it to start"
                             + " afresh");
         }
-        if (!resume || complete.isEmpty()) {
+        if (!resume) {
+            return null;
+        }
+        if (complete.isEmpty()) {
+            if (runDir != null) {
+                System.err.println("ModeRun: no checkpoint in " + runDir + ": starting afresh");
+            }
             return null;
         }
         Path newest = complete.get(complete.size() - 1);
+        if (every > 0) {
+            refuseToDeleteKept(runDir, complete.subList(0, complete.size() - 1));
+        }
         try {
             State state = readState(newest.resolve(STATE_FILE));
             if (!state.identity().equals(identity)) {
@@ -284,6 +305,11 @@ public final class RunCheckpoints {
                         evaluation);
             }
             gan.load(newest, TRAINER_NAME);
+            System.err.printf(
+                    Locale.ROOT,
+                    "ModeRun: resuming at iteration %d from %s%n",
+                    state.iteration(),
+                    newest);
             if (gan.getSteps() != state.iteration()) {
                 throw new IllegalStateException(
                         "ModeRun: the checkpoint in "
@@ -313,12 +339,20 @@ public final class RunCheckpoints {
             Files.createDirectories(tmp);
             gan.save(tmp, TRAINER_NAME);
             writeState(tmp.resolve(STATE_FILE), state);
-            curve.write(null, tmp.resolve(CURVE_FILE));
+            Files.writeString(tmp.resolve(CURVE_FILE), curve.toCsv(), StandardCharsets.UTF_8);
             deleteTree(target);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            if (keepEvery > 0) {
+                Files.writeString(runDir.resolve(KEEP_FILE), Integer.toString(keepEvery));
+            } else {
+                Files.deleteIfExists(runDir.resolve(KEEP_FILE));
+            }
             List<Path> older;
             try (Stream<Path> all = Files.list(runDir)) {
-                older = all.filter(p -> !p.equals(target) && !kept(p)).toList();
+                older =
+                        all.filter(p -> !p.equals(target) && !kept(p, keepEvery))
+                                .filter(p -> !p.getFileName().toString().equals(KEEP_FILE))
+                                .toList();
             }
             for (Path p : older) {
                 deleteTree(p);
@@ -328,10 +362,51 @@ public final class RunCheckpoints {
         }
     }
 
-    /** Whether an older checkpoint (or a leftover of one) stays: a multiple of keepEvery. */
-    private boolean kept(Path checkpoint) {
+    /**
+     * Whether an older checkpoint stays under a policy keeping those at multiples of {@code
+     * keepEvery} (0: none); leftovers ({@code .tmp}) never do.
+     */
+    private static boolean kept(Path checkpoint, int keepEvery) {
         String name = checkpoint.getFileName().toString();
         return keepEvery > 0 && name.matches("\\d{9}") && Integer.parseInt(name) % keepEvery == 0;
+    }
+
+    /**
+     * Refuses to resume a run whose older checkpoints were kept (by the period its directory
+     * records) when this policy's next save would delete them.
+     */
+    private void refuseToDeleteKept(Path runDir, List<Path> older) {
+        int recorded = recordedKeepEvery(runDir);
+        List<String> lost =
+                older.stream()
+                        .filter(p -> kept(p, recorded) && !kept(p, keepEvery))
+                        .map(p -> p.getFileName().toString())
+                        .toList();
+        if (!lost.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "ModeRun: "
+                            + runDir
+                            + " keeps its checkpoints at multiples of "
+                            + recorded
+                            + " iterations ("
+                            + String.join(", ", lost)
+                            + "), which resuming with --keep-checkpoints-every "
+                            + keepEvery
+                            + " would delete: resume with --keep-checkpoints-every "
+                            + recorded
+                            + ", or move them away");
+        }
+    }
+
+    /** The period of kept checkpoints a run's directory records; 0 if it records none. */
+    private static int recordedKeepEvery(Path runDir) {
+        Path file = runDir.resolve(KEEP_FILE);
+        try {
+            return Files.exists(file) ? Integer.parseInt(Files.readString(file).trim()) : 0;
+        } catch (IOException | NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    "ModeRun: cannot read the kept-checkpoint period in " + file + ": " + e, e);
+        }
     }
 
     /** The run's complete checkpoints, oldest first. */

@@ -262,26 +262,6 @@ public class ModeCoverageSmokeTest {
     }
 
     /**
-     * The progress listener of a run: a resumed run's first iteration tells of the ones before it,
-     * once; a fresh run's tells of none.
-     */
-    @Test
-    public void countingSkippedTellsOfTheIterationsBeforeTheFirstSeen() {
-        for (int from : new int[] {0, 20}) {
-            List<Long> skipped = new java.util.ArrayList<>();
-            List<Integer> seen = new java.util.ArrayList<>();
-            java.util.function.IntConsumer listener =
-                    ModeCoverage.countingSkipped(skipped::add, seen::add);
-            for (int t = from + 1; t <= 30; t++) {
-                listener.accept(t);
-            }
-            assertEquals(skipped, from == 0 ? List.of() : List.of(20L), "from " + from);
-            assertEquals(
-                    seen, java.util.stream.IntStream.rangeClosed(from + 1, 30).boxed().toList());
-        }
-    }
-
-    /**
      * With --keep-checkpoints-every the checkpoints at its multiples stay, and one of them, copied
      * into another directory, replays the run from there: only the later iterations are trained,
      * and the curve and the samples are the uninterrupted run's.
@@ -302,13 +282,14 @@ public class ModeCoverageSmokeTest {
                             "--keep-checkpoints-every",
                             "10"));
             Path runs = first.resolve("checkpoints/grid-pac2-seed-1");
-            assertEquals(
-                    list(runs),
+            List<Path> kept =
                     List.of(
                             runs.resolve("000000010"),
                             runs.resolve("000000020"),
-                            runs.resolve("000000030")),
-                    "the multiples of 10 and the newest");
+                            runs.resolve("000000030"),
+                            runs.resolve("keep-every"));
+            assertEquals(list(runs), kept, "the multiples of 10, the newest, the period kept");
+            assertEquals(Files.readString(runs.resolve("keep-every")), "10");
             Path copy = replay.resolve("grid-pac2-seed-1/000000010");
             Files.createDirectories(copy);
             for (Path file : list(runs.resolve("000000010"))) {
@@ -319,7 +300,37 @@ public class ModeCoverageSmokeTest {
             ModeRun.Settings thirty =
                     ModeRun.Settings.builder(Protocol.PACGAN).iterations(30).evalEvery(10).build();
             ModeRun.Result whole = trainGrid(e, pac2, thirty, RunCheckpoints.none());
-            List<Integer> trained = new java.util.ArrayList<>();
+            // continuing the first run without keeping them, or keeping others, is refused
+            ModeRun.Settings forty =
+                    ModeRun.Settings.builder(Protocol.PACGAN).iterations(40).evalEvery(10).build();
+            for (int keep : new int[] {0, 20}) {
+                String refused =
+                        expectThrows(
+                                        IllegalArgumentException.class,
+                                        () ->
+                                                trainGrid(
+                                                        e,
+                                                        pac2,
+                                                        forty,
+                                                        RunCheckpoints.in(
+                                                                        first.resolve(
+                                                                                "checkpoints"),
+                                                                        5,
+                                                                        true)
+                                                                .keepingEvery(keep)))
+                                .getMessage();
+                String lost = keep == 0 ? "(000000010, 000000020)" : "(000000010)";
+                assertTrue(
+                        refused.contains(
+                                "keeps its checkpoints at multiples of 10 iterations "
+                                        + lost
+                                        + ", which resuming with --keep-checkpoints-every "
+                                        + keep
+                                        + " would delete"),
+                        refused);
+                assertEquals(list(runs), kept, "nothing deleted");
+            }
+            Heard heard = new Heard();
             ModeRun.Result again =
                     ModeRun.train(
                             e,
@@ -329,9 +340,10 @@ public class ModeCoverageSmokeTest {
                             thirty,
                             1,
                             RunCheckpoints.in(replay, 5, true),
-                            trained::add,
-                            p -> {});
-            assertEquals(trained, java.util.stream.IntStream.rangeClosed(11, 30).boxed().toList());
+                            heard);
+            assertEquals(heard.resumed, List.of(10));
+            assertEquals(
+                    heard.trained, java.util.stream.IntStream.rangeClosed(11, 30).boxed().toList());
             assertEquals(rows(again), rows(whole));
             assertEquals(again.samples(), whole.samples());
         } finally {
@@ -389,8 +401,7 @@ public class ModeCoverageSmokeTest {
                 settings,
                 1,
                 checkpoints,
-                t -> {},
-                p -> {});
+                ModeRun.Listener.NONE);
     }
 
     private static void refusesCheckpointsThatDoNotFit(String engine, Path dir) {
@@ -401,21 +412,22 @@ public class ModeCoverageSmokeTest {
         trainGrid(e, gan, ten, RunCheckpoints.in(dir, 5, false));
         RunCheckpoints resume = RunCheckpoints.in(dir, 5, true);
         // extended from its checkpoint at 10: only iterations 11 and 12 are trained
-        List<Integer> trained = new java.util.ArrayList<>();
-        ModeRun.Result twelve =
-                ModeRun.train(
-                        e,
-                        Protocol.PACGAN,
-                        grid,
-                        gan,
-                        ModeRun.Settings.builder(Protocol.PACGAN).iterations(12).build(),
-                        1,
-                        resume,
-                        trained::add,
-                        p -> {});
-        assertEquals(trained, List.of(11, 12));
+        ModeRun.Settings twelve = ModeRun.Settings.builder(Protocol.PACGAN).iterations(12).build();
+        Heard heard = new Heard();
+        ModeRun.Result extended =
+                ModeRun.train(e, Protocol.PACGAN, grid, gan, twelve, 1, resume, heard);
+        assertEquals(heard.resumed, List.of(10));
+        assertEquals(heard.trained, List.of(11, 12));
+        assertEquals(heard.points, List.of(12));
         assertEquals(
-                twelve.curve().stream().map(ModeRun.Point::iteration).toList(), List.of(10, 12));
+                extended.curve().stream().map(ModeRun.Point::iteration).toList(), List.of(10, 12));
+        // resumed at its last iteration: told so, nothing trained, the same result
+        Heard finished = new Heard();
+        ModeRun.Result again =
+                ModeRun.train(e, Protocol.PACGAN, grid, gan, twelve, 1, resume, finished);
+        assertEquals(finished.resumed, List.of(12));
+        assertEquals(finished.trained, List.of());
+        assertEquals(rows(again), rows(extended));
         java.util.function.BiFunction<ModeRun.Settings, RunCheckpoints, String> refusal =
                 (settings, policy) ->
                         expectThrows(
@@ -451,10 +463,12 @@ public class ModeCoverageSmokeTest {
                             .getMessage();
             assertTrue(
                     message.contains(
-                            "multiple of the checkpoint period "
-                                    + periods[0]
-                                    + ", got "
-                                    + periods[1]),
+                            periods[0] == 0
+                                    ? "every 10 iterations needs checkpoints, but the period is 0"
+                                    : "multiple of the checkpoint period "
+                                            + periods[0]
+                                            + ", got "
+                                            + periods[1]),
                     message);
         }
     }
@@ -496,5 +510,27 @@ public class ModeCoverageSmokeTest {
         }
         assertTrue(rows.get(0).endsWith(",seconds") || rows.get(0).endsWith(",seconds_per_run"));
         return rows.stream().map(r -> r.substring(0, r.lastIndexOf(','))).toList();
+    }
+
+    /** Records what a run tells its listener. */
+    private static final class Heard implements ModeRun.Listener {
+        final List<Integer> resumed = new java.util.ArrayList<>();
+        final List<Integer> trained = new java.util.ArrayList<>();
+        final List<Integer> points = new java.util.ArrayList<>();
+
+        @Override
+        public void resumed(int iteration) {
+            resumed.add(iteration);
+        }
+
+        @Override
+        public void iteration(int iteration) {
+            trained.add(iteration);
+        }
+
+        @Override
+        public void point(ModeRun.Point point) {
+            points.add(point.iteration());
+        }
     }
 }
