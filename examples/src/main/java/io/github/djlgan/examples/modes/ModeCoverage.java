@@ -551,7 +551,7 @@ public final class ModeCoverage implements Callable<Integer> {
                         List.of(
                                 ModeRun.curveRow(
                                         plan.protocol(), mixture, variant, seed, r.last())));
-        last.add(fmt(1, r.seconds()));
+        last.add(ModeRun.fmt(1, r.seconds()));
         tables.runs().add(last.toArray());
         tables.curves().write(null, out.resolve("curves.csv"));
         tables.runs().write(null, out.resolve("runs.csv"));
@@ -695,14 +695,14 @@ public final class ModeCoverage implements Callable<Integer> {
                 variant.id(),
                 results.size(),
                 settings.iterations(),
-                fmt(2, Stats.mean(modes)),
-                fmt(2, Stats.sd(modes)),
+                ModeRun.fmt(2, Stats.mean(modes)),
+                ModeRun.fmt(2, Stats.sd(modes)),
                 mixture.numModes(),
-                fmt(2, Stats.mean(hq)),
-                fmt(2, Stats.sd(hq)),
-                fmt(4, Stats.mean(rkl)),
-                fmt(4, Stats.sd(rkl)),
-                fmt(1, seconds));
+                ModeRun.fmt(2, Stats.mean(hq)),
+                ModeRun.fmt(2, Stats.sd(hq)),
+                ModeRun.fmt(4, Stats.mean(rkl)),
+                ModeRun.fmt(4, Stats.sd(rkl)),
+                ModeRun.fmt(1, seconds));
         md.add(
                 mixture.name(),
                 variant.id() + " (ours)",
@@ -817,9 +817,5 @@ public final class ModeCoverage implements Callable<Integer> {
             y[i] = sum / runs.size();
         }
         return new double[][] {x, y};
-    }
-
-    private static String fmt(int decimals, double value) {
-        return String.format(Locale.ROOT, "%." + decimals + "f", value);
     }
 }

@@ -296,11 +296,23 @@ public final class ModeRun {
             p.iteration(),
             m.modesCaptured(),
             m.numModes(),
-            String.format(Locale.ROOT, "%.2f", m.highQualityPercent()),
-            String.format(Locale.ROOT, "%.4f", m.reverseKl()),
-            String.format(Locale.ROOT, "%.4f", p.lossD()),
-            String.format(Locale.ROOT, "%.4f", p.lossG())
+            fmt(2, m.highQualityPercent()),
+            fmt(4, m.reverseKl()),
+            fmt(4, p.lossD()),
+            fmt(4, p.lossG())
         };
+    }
+
+    /**
+     * Formats a number for the tables: {@code decimals} places, a dot as the separator in every
+     * locale.
+     *
+     * @param decimals the number of decimal places
+     * @param value the number
+     * @return the text
+     */
+    static String fmt(int decimals, double value) {
+        return String.format(Locale.ROOT, "%." + decimals + "f", value);
     }
 
     /** What a run tells as it goes ({@link #train}); each method does nothing unless overridden. */
