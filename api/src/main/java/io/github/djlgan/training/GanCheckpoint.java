@@ -125,6 +125,8 @@ final class GanCheckpoint {
         }
         long[] latentBefore = trainer.getLatent().getState();
         long[] samplingBefore = trainer.samplingLatent().getState();
+        byte[] dOptimizerBefore = optimizerState(trainer.discriminatorConfig(), d);
+        boolean dOptimizerReplaced = false;
         try (NDManager scope = g.getNDManager().newSubManager()) {
             List<Pair<Parameter, NDArray>> parameters = new ArrayList<>();
             snapshot(g.getBlock(), scope, parameters);
@@ -147,8 +149,16 @@ final class GanCheckpoint {
                     trainer.samplingLatent().setState(samplingState);
                 }
                 readOptimizer(dOptimizer, trainer.discriminatorConfig(), d);
+                dOptimizerReplaced = true;
                 readOptimizer(gOptimizer, trainer.generatorConfig(), g);
             } catch (IOException | MalformedModelException | RuntimeException e) {
+                if (dOptimizerReplaced) {
+                    try {
+                        readOptimizer(dOptimizerBefore, trainer.discriminatorConfig(), d);
+                    } catch (IOException | RuntimeException restoring) {
+                        e.addSuppressed(restoring);
+                    }
+                }
                 // a successful Checkpoints.load gives a parameter a new array: copy the old
                 // values into whichever array it holds now
                 parameters.forEach(p -> p.getValue().copyTo(p.getKey().getArray()));
@@ -239,16 +249,28 @@ final class GanCheckpoint {
 
     private static void writeOptimizer(DataOutputStream os, TrainingConfig config, Model model)
             throws IOException {
-        if (!(ClippedConfig.unwrap(config.getOptimizer()) instanceof StatefulOptimizer optimizer)) {
+        byte[] blob = optimizerState(config, model);
+        if (blob == null) {
             os.writeInt(-1);
             return;
+        }
+        os.writeInt(blob.length);
+        os.write(blob);
+    }
+
+    /**
+     * The state of a model's optimizer for its trainable parameters, as {@link
+     * StatefulOptimizer#saveState} writes it; {@code null} if the optimizer keeps none.
+     */
+    static byte[] optimizerState(TrainingConfig config, Model model) throws IOException {
+        if (!(ClippedConfig.unwrap(config.getOptimizer()) instanceof StatefulOptimizer optimizer)) {
+            return null;
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream blob = new DataOutputStream(bytes)) {
             optimizer.saveState(blob, ids(model.getBlock()));
         }
-        os.writeInt(bytes.size());
-        bytes.writeTo(os);
+        return bytes.toByteArray();
     }
 
     private static void readOptimizer(byte[] blob, TrainingConfig config, Model model)

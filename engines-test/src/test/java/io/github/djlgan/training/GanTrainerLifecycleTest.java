@@ -28,10 +28,15 @@ import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.TempDirs;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.testng.annotations.Factory;
@@ -272,10 +277,9 @@ public class GanTrainerLifecycleTest extends EngineTest {
 
     /** Rewrites a version 2 trainer state file as version 1: without the sampling stream. */
     private static void toVersionOne(Path file) throws IOException {
-        java.io.DataInputStream in =
-                new java.io.DataInputStream(
-                        new java.io.ByteArrayInputStream(Files.readAllBytes(file)));
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        DataInputStream in =
+                new DataInputStream(new ByteArrayInputStream(Files.readAllBytes(file)));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
             out.writeUTF(in.readUTF());
             assertEquals(in.readInt(), 2, "the files are written as version 2");
@@ -337,11 +341,78 @@ public class GanTrainerLifecycleTest extends EngineTest {
 
     private static boolean equalValues(Map<String, float[]> a, Map<String, float[]> b) {
         for (String k : b.keySet()) {
-            if (!java.util.Arrays.equals(a.get(k), b.get(k))) {
+            if (!Arrays.equals(a.get(k), b.get(k))) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * The generator's optimizer state is read after the discriminator's: when it does not fit, the
+     * discriminator's optimizer keeps the state it had (here that of an earlier checkpoint loaded
+     * before), not the damaged checkpoint's.
+     */
+    @Test
+    public void aGeneratorOptimizerStateThatDoesNotFitChangesNothing()
+            throws IOException, MalformedModelException {
+        Path first = Files.createTempDirectory("gan-checkpoint");
+        Path damaged = Files.createTempDirectory("gan-checkpoint");
+        try (TinyRun saved = adamRun(b -> {});
+                TinyRun loading = adamRun(b -> {})) {
+            saved.gan().initialize(DATA);
+            step(saved.gan(), 1);
+            saved.gan().save(first, "run");
+            step(saved.gan(), 2);
+            step(saved.gan(), 3);
+            saved.gan().save(damaged, "run");
+            Path state = damaged.resolve("run-trainer-0003.state");
+            byte[] savedD =
+                    GanCheckpoint.optimizerState(saved.gan().discriminatorConfig(), saved.d());
+            breakGeneratorOptimizerState(state);
+            loading.gan().initialize(DATA);
+            loading.gan().load(first, "run");
+            byte[] dBefore =
+                    GanCheckpoint.optimizerState(loading.gan().discriminatorConfig(), loading.d());
+            byte[] gBefore =
+                    GanCheckpoint.optimizerState(loading.gan().generatorConfig(), loading.g());
+            assertFalse(Arrays.equals(dBefore, savedD), "the two states differ");
+            Map<String, float[]> dValues = TinyGan.values(loading.d().getBlock());
+            IOException e =
+                    expectThrows(IOException.class, () -> loading.gan().load(damaged, "run"));
+            assertMessage(e, "Adam", "state version 99");
+            assertEquals(
+                    GanCheckpoint.optimizerState(loading.gan().discriminatorConfig(), loading.d()),
+                    dBefore);
+            assertEquals(
+                    GanCheckpoint.optimizerState(loading.gan().generatorConfig(), loading.g()),
+                    gBefore);
+            assertEqualValues(TinyGan.values(loading.d().getBlock()), dValues);
+            assertEquals(loading.gan().getSteps(), 1);
+        } finally {
+            TempDirs.delete(first);
+            TempDirs.delete(damaged);
+        }
+    }
+
+    /** Writes 99 over the version of the generator's optimizer state, the file's last field. */
+    private static void breakGeneratorOptimizerState(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+        in.readUTF();
+        in.readInt();
+        in.readUTF();
+        in.readLong();
+        in.readLong();
+        for (int stream = 0; stream < 2; stream++) {
+            int n = in.readInt();
+            in.skipNBytes(8L * Math.max(n, 0));
+        }
+        in.skipNBytes(in.readInt()); // the discriminator's optimizer state
+        int gLength = in.readInt();
+        assertEquals(in.available(), gLength, "the generator's state is the last field");
+        ByteBuffer.wrap(bytes).putInt(bytes.length - gLength, 99);
+        Files.write(file, bytes);
     }
 
     @Test
