@@ -391,11 +391,24 @@ public final class GanTrainer implements AutoCloseable {
      * parameters when EMA is on. The generator's intermediate arrays are closed before this
      * returns, so that sampling again and again from the same latents does not fill their manager.
      *
-     * @param latents the latents (n, sampler shape…), left as they are
+     * @param latents the latents (n, sampler shape…), n ≥ 1, left as they are
      * @return the samples (n, …), attached to the latents' manager, which receives nothing else
+     * @throws IllegalArgumentException if the list is not one array of shape (n, sampler shape…)
      */
     public NDArray sample(NDList latents) {
         checkReady();
+        BlockChecks.checkArgument(
+                latents.size() == 1,
+                NAME,
+                "sample needs one array of latents, got a list of %d",
+                latents.size());
+        Shape z = latents.head().getShape();
+        Shape one = latentShape.slice(1);
+        BlockChecks.checkShape(
+                z.dimension() == one.dimension() + 1 && z.get(0) >= 1 && z.slice(1).equals(one),
+                NAME,
+                "latents (n, " + one.toString().replaceAll("[()]", "") + ") with n >= 1",
+                z);
         NDManager m = latents.head().getManager();
         try (NDManager scope = m.newSubManager()) {
             latents.tempAttach(scope); // back to their managers when scope closes
@@ -740,9 +753,10 @@ public final class GanTrainer implements AutoCloseable {
     }
 
     /**
-     * Clips every trainable discriminator parameter to [−c, c], in place: after initialization,
-     * data init and loading, before the DJL trainer holds the parameters (after that the clipping
-     * is part of every update, see {@link ClippedConfig}).
+     * Clips every trainable discriminator parameter to [−c, c], in place: after initialization and
+     * data init (a loaded checkpoint of the same options holds clipped values), before the DJL
+     * trainer holds the parameters (after that the clipping is part of every update, see {@link
+     * ClippedConfig}).
      */
     private void clipDiscriminator() {
         if (clip <= 0) {

@@ -699,6 +699,52 @@ public class GanTrainerTest extends EngineTest {
         }
     }
 
+    /** sample(latents) takes one array (n, sampler shape), n >= 1, and names what it got. */
+    @Test
+    public void latentsOfTheWrongShapeAreRefusedBySample() {
+        try (Gan gan = new Gan(b -> {}).initialized(DATA)) {
+            assertMessage(
+                    expectThrows(
+                            IllegalArgumentException.class, () -> gan.trainer.sample(new NDList())),
+                    "GanTrainer",
+                    "one array",
+                    "0");
+            NDArray z = manager.zeros(new Shape(3, TinyGan.LATENT));
+            assertMessage(
+                    expectThrows(
+                            IllegalArgumentException.class,
+                            () -> gan.trainer.sample(new NDList(z, z))),
+                    "GanTrainer",
+                    "one array",
+                    "2");
+            NDArray wide = manager.zeros(new Shape(3, TinyGan.LATENT + 1));
+            assertMessage(
+                    expectThrows(
+                            IllegalArgumentException.class,
+                            () -> gan.trainer.sample(new NDList(wide))),
+                    "GanTrainer",
+                    "(n, 4)",
+                    "(3, 5)");
+            NDArray flat = manager.zeros(new Shape(TinyGan.LATENT));
+            assertMessage(
+                    expectThrows(
+                            IllegalArgumentException.class,
+                            () -> gan.trainer.sample(new NDList(flat))),
+                    "GanTrainer",
+                    "(n, 4)",
+                    "(4)");
+            NDArray none = manager.zeros(new Shape(0, TinyGan.LATENT));
+            assertMessage(
+                    expectThrows(
+                            IllegalArgumentException.class,
+                            () -> gan.trainer.sample(new NDList(none))),
+                    "GanTrainer",
+                    "n >= 1",
+                    "(0, 4)");
+            assertEquals(gan.trainer.sample(new NDList(z)).getShape(), new Shape(3, 2));
+        }
+    }
+
     @Test
     public void aGeneratorThatDoesNotMakeTheDataIsRefused() {
         try (Gan gan = new Gan(b -> {})) {
