@@ -84,6 +84,10 @@ public final class ModelPackager {
 
     private static final String NAME = "ModelPackager";
     private static final Pattern PARAMS = Pattern.compile("(.+)-(\\d{4})\\.params");
+
+    /** Files that {@code Model.save} writes for epochs above 9999, which DJL does not find. */
+    private static final Pattern LONG_EPOCH = Pattern.compile("(.+)-(\\d{5,})\\.params");
+
     private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9._-]+");
     private static final Pattern KEY = Pattern.compile("[A-Za-z][A-Za-z0-9._-]*");
     private static final Set<String> RESERVED =
@@ -262,7 +266,10 @@ public final class ModelPackager {
 
     /**
      * Returns the parameter file that will be packaged: {@code <name>-<epoch>.params} in the model
-     * directory, the latest epoch unless one was given.
+     * directory, the latest epoch unless one was given. The epoch has four digits (0 to 9999): DJL
+     * finds a model's newest parameter file by that pattern ({@code Utils.getCurrentEpoch}), so a
+     * file that {@code Model.save} wrote for a larger epoch (e.g. a {@code GanTrainer} checkpoint
+     * at step 10000 or later) is refused with its name; save the model again with a smaller epoch.
      *
      * @return the parameter file
      * @throws IOException if the directory cannot be listed
@@ -272,21 +279,35 @@ public final class ModelPackager {
     public Path findParamsFile() throws IOException {
         BlockChecks.checkArgument(
                 Files.isDirectory(modelDir), NAME, "model directory %s does not exist", modelDir);
+        BlockChecks.checkArgument(
+                epoch == null || (epoch >= 0 && epoch <= 9999),
+                NAME,
+                "the epoch must be 0 to 9999 (DJL finds <name>-<four digits>.params), got %d",
+                epoch);
         TreeMap<String, TreeSet<Integer>> found = new TreeMap<>();
+        TreeSet<String> longEpochs = new TreeSet<>();
         try (Stream<Path> files = Files.list(modelDir)) {
             for (Path file : files.collect(Collectors.toList())) {
-                Matcher m = PARAMS.matcher(file.getFileName().toString());
+                String fileName = file.getFileName().toString();
+                Matcher m = PARAMS.matcher(fileName);
                 if (m.matches() && Files.isRegularFile(file)) {
                     found.computeIfAbsent(m.group(1), k -> new TreeSet<>())
                             .add(Integer.parseInt(m.group(2)));
+                } else if (LONG_EPOCH.matcher(fileName).matches()) {
+                    longEpochs.add(fileName);
                 }
             }
         }
         BlockChecks.checkArgument(
                 !found.isEmpty(),
                 NAME,
-                "no parameter file (<name>-<epoch>.params, as written by Model.save) in %s",
-                modelDir);
+                "no parameter file (<name>-<epoch>.params, as written by Model.save) in %s%s",
+                modelDir,
+                longEpochs.isEmpty()
+                        ? ""
+                        : "; epochs above 9999, which DJL does not find, in "
+                                + longEpochs
+                                + ": save the model again with a smaller epoch");
         String name = modelName;
         if (name == null) {
             BlockChecks.checkArgument(
@@ -495,7 +516,8 @@ public final class ModelPackager {
         /**
          * Sets the epoch of the parameter file (default: the latest).
          *
-         * @param epoch the epoch, as in {@code <name>-<epoch>.params}
+         * @param epoch the epoch, as in {@code <name>-<epoch>.params}: 0 to 9999 ({@link
+         *     #findParamsFile()} refuses others)
          * @return this builder
          */
         public Builder optEpoch(int epoch) {

@@ -333,6 +333,29 @@ public class ModelPackagerTest extends EngineTest {
         assertTrue(Files.notExists(zip), "nothing should be written");
     }
 
+    /** DJL finds <name>-<four digits>.params only; a longer epoch is named, not ignored. */
+    @Test
+    public void rejectsEpochsAboveFourDigits() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("long-epoch"));
+        Files.write(dir.resolve("gen-12345.params"), new byte[] {1});
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> packager(dir).writeZip(tmp.resolve("long.zip")));
+        assertMessage(e, "ModelPackager", "no parameter file", "gen-12345.params", "9999");
+        assertTrue(Files.notExists(tmp.resolve("long.zip")), "nothing should be written");
+        e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                ImprovedGanPackager.builder(Network.GENERATOR)
+                                        .setModelDir(dir)
+                                        .optEpoch(10000)
+                                        .build()
+                                        .findParamsFile());
+        assertMessage(e, "ModelPackager", "0 to 9999", "10000");
+    }
+
     @Test
     public void rejectsADirectoryWithoutParameterFiles() throws Exception {
         Path empty = Files.createDirectories(tmp.resolve("empty"));
