@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.github.djlgan.util.BlockChecks;
 import java.util.Arrays;
 
 /**
@@ -12,10 +13,10 @@ import java.util.Arrays;
  * <p><b>Java source</b> (the default): the numbers come from SplitMix64 (Steele, Lea &amp; Flood,
  * "Fast splittable pseudorandom number generators", OOPSLA 2014) seeded with {@link
  * Builder#optSeed(long)}; a uniform coordinate is the top 24 bits of one output scaled to [0, 1), a
- * normal pair is Marsaglia's polar method on two such uniforms in double precision. The numbers are
- * therefore identical on every engine and device, and the stream's state ({@link #getState()}) is
- * saved with a {@link GanTrainer} checkpoint, so a resumed run draws the same latents as an
- * uninterrupted one.
+ * normal one comes from the 256-layer ziggurat method (Marsaglia &amp; Tsang 2000, in Doornik's
+ * form) in double precision, usually from one output. The numbers are therefore identical on every
+ * engine and device, and the stream's state ({@link #getState()}) is saved with a {@link
+ * GanTrainer} checkpoint, so a resumed run draws the same latents as an uninterrupted one.
  *
  * <p><b>Engine source</b>: {@code manager.randomNormal}/{@code randomUniform}, on the device of the
  * result; faster for very large batches, seeded globally by {@code Engine.setRandomSeed}, different
@@ -84,9 +85,19 @@ public final class RandomLatentSampler implements LatentSampler {
         return seed;
     }
 
-    /** {@inheritDoc} */
+    /**
+     * {@inheritDoc}
+     *
+     * @param manager the manager (and device) of the result
+     * @param n the number of samples, &ge; 0 (0 gives an empty batch and draws nothing)
+     * @param dataType the data type of the result (the generator's)
+     * @return an array of shape (n, {@link #getShape()}...)
+     * @throws IllegalArgumentException if {@code n} is negative
+     */
     @Override
     public NDArray sample(NDManager manager, long n, DataType dataType) {
+        BlockChecks.checkArgument(
+                n >= 0, "RandomLatentSampler", "sample needs n >= 0 samples, got %d", n);
         Shape out = new Shape(n).addAll(shape);
         if (source == Source.ENGINE) {
             return distribution == Distribution.NORMAL

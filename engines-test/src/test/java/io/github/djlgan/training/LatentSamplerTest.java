@@ -187,4 +187,33 @@ public class LatentSamplerTest extends EngineTest {
         }
         return d;
     }
+
+    @Test
+    public void aNegativeSampleCountIsRefused() {
+        for (RandomLatentSampler.Source source : RandomLatentSampler.Source.values()) {
+            RandomLatentSampler s =
+                    RandomLatentSampler.builder().setShape(3).optSource(source).build();
+            long[] before = s.getState();
+            assertMessage(
+                    expectThrows(
+                            IllegalArgumentException.class,
+                            () -> s.sample(manager, -1, DataType.FLOAT32)),
+                    "RandomLatentSampler",
+                    "n >= 0",
+                    "got -1");
+            assertEquals(s.getState(), before, "nothing drawn");
+        }
+    }
+
+    @Test
+    public void zeroSamplesAreAnEmptyBatch() {
+        for (RandomLatentSampler.Source source : RandomLatentSampler.Source.values()) {
+            RandomLatentSampler s =
+                    RandomLatentSampler.builder().setShape(3, 2).optSource(source).build();
+            long[] before = s.getState();
+            NDArray z = s.sample(manager, 0, DataType.FLOAT32);
+            assertEquals(z.getShape(), new Shape(0, 3, 2));
+            assertEquals(s.getState(), before, "nothing drawn");
+        }
+    }
 }

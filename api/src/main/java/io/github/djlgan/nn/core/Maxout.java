@@ -77,9 +77,27 @@ public class Maxout extends BaseBlock {
      * @param bias the bias (units·pieces), or {@code null}
      * @param pieces the number of pieces per unit; it divides {@code weight}'s first axis
      * @return the output (N, units, d<sub>1</sub>, …, d<sub>k</sub>)
+     * @throws IllegalArgumentException if {@code pieces} is below 1, the weight's rank is not 2,
+     *     {@code pieces} does not divide the weight's axis 0, the bias is not (units·pieces), the
+     *     input's rank is below 2, or the input's C differs from the weight's axis 1
      */
     public static NDArray maxout(NDArray input, NDArray weight, NDArray bias, int pieces) {
-        NDArray z = NetworkInNetwork.nin(input, weight, bias); // (N, u·p, d1, ..., dk)
+        BlockChecks.checkArgument(pieces >= 1, NAME, "expected pieces >= 1, got %d", pieces);
+        Shape w = weight.getShape();
+        NetworkInNetwork.checkWeight(NAME, w);
+        BlockChecks.checkShape(
+                w.get(0) % pieces == 0,
+                NAME,
+                "a weight (units·pieces, C) whose axis 0 is divisible by pieces = " + pieces,
+                w);
+        if (bias != null) {
+            BlockChecks.checkShape(
+                    bias.getShape().equals(new Shape(w.get(0))),
+                    NAME,
+                    "a bias (units·pieces) = (" + w.get(0) + ") for the weight " + w,
+                    bias.getShape());
+        }
+        NDArray z = NetworkInNetwork.nin(NAME, input, weight, bias); // (N, u·p, d1, ..., dk)
         Shape s = z.getShape();
         Shape grouped = new Shape(s.get(0), s.get(1) / pieces, pieces).addAll(s.slice(2));
         return z.reshape(grouped).max(new int[] {2}, false);

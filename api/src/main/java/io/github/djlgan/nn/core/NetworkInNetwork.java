@@ -80,9 +80,21 @@ public class NetworkInNetwork extends BaseBlock {
      * @param weight the weight (units, C)
      * @param bias the bias, (units) or (units, d<sub>1</sub>, …, d<sub>k</sub>), or {@code null}
      * @return the output (N, units, d<sub>1</sub>, …, d<sub>k</sub>)
+     * @throws IllegalArgumentException if the input's rank is below 2, the weight's rank is not 2,
+     *     the input's C differs from the weight's axis 1, or the bias is neither (units) nor, for
+     *     an input of rank ≥ 3, (units, d<sub>1</sub>, …, d<sub>k</sub>)
      */
     public static NDArray nin(NDArray input, NDArray weight, NDArray bias) {
+        return nin(NAME, input, weight, bias);
+    }
+
+    /**
+     * {@link #nin(NDArray, NDArray, NDArray)} with its argument errors reported under the name of
+     * the block that calls it (e.g. {@code Maxout}).
+     */
+    static NDArray nin(String block, NDArray input, NDArray weight, NDArray bias) {
         Shape in = input.getShape();
+        checkArguments(block, in, weight.getShape(), bias == null ? null : bias.getShape());
         boolean tied = bias == null || bias.getShape().dimension() == 1;
         if (in.dimension() == 2) {
             return Linear.linear(input, weight, bias).head();
@@ -106,6 +118,43 @@ public class NetworkInNetwork extends BaseBlock {
                         .head()
                         .reshape(new Shape(in.get(0), units).addAll(trailing));
         return tied ? y : y.add(bias); // untied: (units, d1, ..., dk) broadcasts over N
+    }
+
+    /**
+     * Checks the shapes of {@link #nin}'s arguments, in Java only: input (N, C, d1, ..., dk) of
+     * rank ≥ 2, weight (units, C), bias (units) or (units, d1, ..., dk) when k ≥ 1.
+     */
+    private static void checkArguments(String block, Shape in, Shape w, Shape b) {
+        BlockChecks.checkShape(in.dimension() >= 2, block, "input (N, C, ...) of rank >= 2", in);
+        checkWeight(block, w);
+        BlockChecks.checkShape(
+                in.get(1) == w.get(1),
+                block,
+                "input (N, " + w.get(1) + ", ...) with C = axis 1 of the weight " + w,
+                in);
+        if (b != null) {
+            Shape tied = new Shape(w.get(0));
+            Shape untied = tied.addAll(in.slice(2));
+            BlockChecks.checkArgument(
+                    b.equals(tied) || b.equals(untied),
+                    block,
+                    "expected a bias %s%s for the weight %s and the input %s, got shape %s",
+                    tied,
+                    in.dimension() > 2 ? " or " + untied : "",
+                    w,
+                    in,
+                    b);
+        }
+    }
+
+    /**
+     * Checks that a weight is of rank 2, (units, C).
+     *
+     * @param block the name of the block doing the check
+     * @param w the weight's shape
+     */
+    static void checkWeight(String block, Shape w) {
+        BlockChecks.checkShape(w.dimension() == 2, block, "a weight (units, C) of rank 2", w);
     }
 
     /** {@inheritDoc} */

@@ -161,8 +161,19 @@ public class MinibatchDiscrimination extends BaseBlock implements DataInitializa
      * @param logWeightScale s (K, D)
      * @param manager the manager the temporaries and the result are attached to
      * @return W (F, K, D), attached to {@code manager}
+     * @throws IllegalArgumentException if θ is not of rank 3 or s is not (K, D) of θ's (F, K, D)
      */
     public static NDArray kernelWeights(NDArray theta, NDArray logWeightScale, NDManager manager) {
+        Shape t = theta.getShape();
+        Shape s = logWeightScale.getShape();
+        BlockChecks.checkShape(t.dimension() == 3, NAME, "theta (F, K, D) of rank 3", t);
+        BlockChecks.checkArgument(
+                s.equals(t.slice(1)),
+                NAME,
+                "expected logWeightScale (K, D) = %s matching theta (F, K, D) = %s, got shape %s",
+                t.slice(1),
+                t,
+                s);
         // both chains start on a parameter: move them off the parameter's manager at once
         NDArray norm = theta.square();
         norm.attach(manager);
@@ -182,11 +193,19 @@ public class MinibatchDiscrimination extends BaseBlock implements DataInitializa
      *
      * @param m the projections (N, K, D)
      * @param blockSize the rows of a tile, &gt; 0
-     * @return c (N, N, K)
+     * @return c (N, N, K); (0, 0, K) for N = 0
+     * @throws IllegalArgumentException if {@code blockSize} is below 1 or {@code m} is not of rank
+     *     3
      */
     public static NDArray pairwiseL1(NDArray m, int blockSize) {
         BlockChecks.checkArgument(blockSize > 0, NAME, "block size must be > 0, got %d", blockSize);
-        int n = Math.toIntExact(m.getShape().get(0));
+        Shape shape = m.getShape();
+        BlockChecks.checkShape(shape.dimension() == 3, NAME, "projections m (N, K, D)", shape);
+        int n = Math.toIntExact(shape.get(0));
+        if (n == 0) { // no pair: an empty result (a tiling of 0 rows has no blocks)
+            return m.getManager()
+                    .zeros(new Shape(0, 0, shape.get(1)), m.getDataType(), m.getDevice());
+        }
         Tiling tiling = new Tiling(n, Math.min(blockSize, n));
         Distance distance = blockSize >= n ? Distance.PLAIN : Distance.RECOMPUTED;
         return PairwiseTiles.reduceRows(m, tiling, distance, (c, others) -> c, rows -> rows);

@@ -56,7 +56,8 @@ public class Pack extends BaseBlock {
      * @param x the samples (N, C, d<sub>1</sub>, …, d<sub>k</sub>), N divisible by {@code packSize}
      * @param packSize m, the samples per pack
      * @return the packs (N/m, m·C, d<sub>1</sub>, …, d<sub>k</sub>), a view of {@code x}
-     * @throws IllegalArgumentException if the rank is below 2 or N is not divisible by m
+     * @throws IllegalArgumentException if m is below 1, the rank is below 2 or N is not divisible
+     *     by m
      */
     public static NDArray pack(NDArray x, int packSize) {
         Shape in = x.getShape();
@@ -97,6 +98,12 @@ public class Pack extends BaseBlock {
     }
 
     private static void checkShape(Shape in, int packSize) {
+        BlockChecks.checkArgument(
+                packSize >= 1,
+                NAME,
+                "expected a pack size >= 1, got %d (input shape %s)",
+                packSize,
+                in);
         BlockChecks.checkShape(
                 in.dimension() >= 2 && in.get(0) % packSize == 0,
                 NAME,

@@ -443,4 +443,70 @@ public class MaxoutTest extends EngineTest {
             }
         }
     }
+
+    @Test
+    public void maxoutRejectsPiecesBelowOne() {
+        for (int pieces : new int[] {0, -2}) {
+            IllegalArgumentException e =
+                    expectThrows(
+                            IllegalArgumentException.class,
+                            () -> Maxout.maxout(randn(1, 2, 4), randn(2, 6, 4), null, pieces));
+            assertMessage(e, "Maxout:", "pieces >= 1", "got " + pieces);
+        }
+    }
+
+    @Test
+    public void maxoutRejectsPiecesNotDividingTheWeight() {
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> Maxout.maxout(randn(1, 2, 4, 3), randn(2, 5, 4), randn(3, 5), 2));
+        assertMessage(e, "Maxout:", "divisible by pieces = 2", "(5, 4)");
+    }
+
+    @Test
+    public void maxoutRejectsAWeightNotOfRank2() {
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> Maxout.maxout(randn(1, 2, 4), randn(2, 6, 4, 1), null, 2));
+        assertMessage(e, "Maxout:", "(units, C) of rank 2", "(6, 4, 1)");
+        assertFalse(e.getMessage().contains("NetworkInNetwork"), e.getMessage());
+    }
+
+    @Test
+    public void maxoutRejectsABiasOfAnotherShape() {
+        // another length, and an untied (units·pieces, d1) bias, which nin alone would take
+        for (long[] dims : new long[][] {{4}, {6, 3}}) {
+            NDArray b = randn(3, dims);
+            IllegalArgumentException e =
+                    expectThrows(
+                            IllegalArgumentException.class,
+                            () -> Maxout.maxout(randn(1, 2, 4, 3), randn(2, 6, 4), b, 2));
+            assertMessage(e, "Maxout:", "(6)", "(6, 4)", "got shape " + b.getShape());
+        }
+    }
+
+    @Test
+    public void maxoutRejectsARank1InputUnderItsOwnName() {
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> Maxout.maxout(manager.ones(new Shape(4)), randn(2, 6, 4), null, 2));
+        assertMessage(e, "Maxout:", "rank >= 2", "(4)");
+        assertFalse(e.getMessage().contains("NetworkInNetwork"), e.getMessage());
+    }
+
+    @Test
+    public void maxoutRejectsAChannelMismatchUnderItsOwnName() {
+        for (long[] dims : new long[][] {{2, 5}, {2, 5, 3}}) {
+            NDArray x = randn(1, dims);
+            IllegalArgumentException e =
+                    expectThrows(
+                            IllegalArgumentException.class,
+                            () -> Maxout.maxout(x, randn(2, 6, 4), randn(3, 6), 3));
+            assertMessage(e, "Maxout:", "(N, 4, ...)", "(6, 4)", x.getShape().toString());
+            assertFalse(e.getMessage().contains("NetworkInNetwork"), e.getMessage());
+        }
+    }
 }

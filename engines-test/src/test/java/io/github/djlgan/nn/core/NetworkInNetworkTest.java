@@ -291,4 +291,65 @@ public class NetworkInNetworkTest extends EngineTest {
                 IllegalArgumentException.class,
                 () -> NetworkInNetwork.builder().setUnits(-2).build());
     }
+
+    @Test
+    public void ninRejectsARank1Input() {
+        NDArray w = randn(1, 3, 5);
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> NetworkInNetwork.nin(manager.ones(new Shape(5)), w, null));
+        assertMessage(e, "NetworkInNetwork:", "rank >= 2", "(5)");
+    }
+
+    @Test
+    public void ninRejectsAWeightNotOfRank2() {
+        for (long[] dims : new long[][] {{3, 2, 1}, {6}}) {
+            NDArray w = randn(1, dims);
+            IllegalArgumentException e =
+                    expectThrows(
+                            IllegalArgumentException.class,
+                            () -> NetworkInNetwork.nin(randn(2, 4, 2, 5), w, null));
+            assertMessage(e, "NetworkInNetwork:", "(units, C) of rank 2", w.getShape().toString());
+        }
+    }
+
+    @Test
+    public void ninRejectsAChannelMismatch() {
+        // rank 2 (the Linear path) and rank 3 (the convolution path)
+        for (long[] dims : new long[][] {{2, 6}, {2, 6, 5}}) {
+            NDArray x = randn(1, dims);
+            IllegalArgumentException e =
+                    expectThrows(
+                            IllegalArgumentException.class,
+                            () -> NetworkInNetwork.nin(x, randn(2, 3, 4), randn(3, 3)));
+            assertMessage(e, "NetworkInNetwork:", "(N, 4, ...)", "(3, 4)", x.getShape().toString());
+        }
+    }
+
+    @Test
+    public void ninRejectsABiasOfAnotherShape() {
+        NDArray w = randn(1, 3, 2);
+        // tied: another length; untied: other trailing sizes, which would broadcast silently
+        for (long[] dims : new long[][] {{4}, {3, 5, 4}, {3, 1, 5}}) {
+            NDArray b = randn(2, dims);
+            IllegalArgumentException e =
+                    expectThrows(
+                            IllegalArgumentException.class,
+                            () -> NetworkInNetwork.nin(randn(3, 2, 2, 4, 5), w, b));
+            assertMessage(
+                    e,
+                    "NetworkInNetwork:",
+                    "bias (3) or (3, 4, 5)",
+                    "(3, 2)",
+                    "(2, 2, 4, 5)",
+                    "got shape " + b.getShape());
+        }
+        // a rank-2 input takes only a (units) bias
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> NetworkInNetwork.nin(randn(3, 2, 2), w, randn(2, 3, 1)));
+        assertMessage(e, "NetworkInNetwork:", "bias (3) for", "got shape (3, 1)");
+    }
 }

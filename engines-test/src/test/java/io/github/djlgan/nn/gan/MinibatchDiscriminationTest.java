@@ -711,4 +711,58 @@ public class MinibatchDiscriminationTest extends EngineTest {
                                         .build()),
                 "budget > 0");
     }
+
+    @Test
+    public void kernelWeightsRejectsAThetaNotOfRank3() {
+        NDArray theta = randn(2, 10, 40);
+        assertMessage(
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                MinibatchDiscrimination.kernelWeights(
+                                        theta, randn(3, 8, 5), manager)),
+                "MinibatchDiscrimination:",
+                "theta (F, K, D) of rank 3",
+                "(10, 40)");
+    }
+
+    @Test
+    public void kernelWeightsRejectsALogWeightScaleNotMatchingTheta() {
+        NDArray theta = randn(2, 10, 8, 5);
+        for (long[] dims : new long[][] {{8, 4}, {5, 8}, {40}, {1, 8, 5}}) {
+            NDArray scale = randn(3, dims);
+            assertMessage(
+                    expectThrows(
+                            IllegalArgumentException.class,
+                            () -> MinibatchDiscrimination.kernelWeights(theta, scale, manager)),
+                    "MinibatchDiscrimination:",
+                    "(K, D) = (8, 5)",
+                    "(10, 8, 5)",
+                    "got shape " + scale.getShape());
+        }
+    }
+
+    @Test
+    public void pairwiseL1RejectsProjectionsNotOfRank3() {
+        for (long[] dims : new long[][] {{20, 12}, {20, 3, 2, 2}}) {
+            NDArray m = randn(40, dims);
+            assertMessage(
+                    expectThrows(
+                            IllegalArgumentException.class,
+                            () -> MinibatchDiscrimination.pairwiseL1(m, 4)),
+                    "MinibatchDiscrimination:",
+                    "(N, K, D)",
+                    m.getShape().toString());
+        }
+    }
+
+    @Test
+    public void pairwiseL1OfAnEmptyBatchIsEmpty() {
+        NDArray m = manager.zeros(new Shape(0, 3, 4));
+        for (int rows : new int[] {1, 5}) {
+            NDArray c = MinibatchDiscrimination.pairwiseL1(m, rows);
+            assertEquals(c.getShape(), new Shape(0, 0, 3));
+            assertEquals(c.getDataType(), DataType.FLOAT32);
+        }
+    }
 }

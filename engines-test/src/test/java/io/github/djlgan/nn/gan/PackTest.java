@@ -125,4 +125,18 @@ public class PackTest extends EngineTest {
                 "setPackSize",
                 "0");
     }
+
+    @Test
+    public void packRejectsAPackSizeBelowOne() {
+        // 0 would divide by zero; -2 divides N = 6 and would fail in the reshape
+        NDArray x = randn(1, 6, 3);
+        for (int m : new int[] {0, -2}) {
+            assertMessage(
+                    expectThrows(IllegalArgumentException.class, () -> Pack.pack(x, m)),
+                    "Pack:",
+                    "pack size >= 1",
+                    "got " + m,
+                    "(6, 3)");
+        }
+    }
 }
