@@ -7,9 +7,10 @@
  *
  * <p>Threads: no block keeps per-call state in fields. Configuration is fixed by the builder and
  * parameter shapes by initialization, so inference may run on several threads at once with one
- * {@code Predictor} per thread. The one block that writes during a forward pass is {@link
+ * {@code Predictor} per thread. The blocks that write during a forward pass are {@link
  * io.github.djlgan.nn.norm.LasagneBatchNorm}, whose training passes update its running averages in
- * place.
+ * place, and {@link io.github.djlgan.nn.norm.SpectralNorm}, whose training passes update its power
+ * iteration's vectors u and v in place.
  *
  * <p>Bad inputs: a block with parameters rejects an input whose data type is not its parameters'
  * (no silent cast) and an input whose sizes do not fit its parameters, with an {@link

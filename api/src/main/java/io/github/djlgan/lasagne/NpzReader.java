@@ -30,14 +30,13 @@ import java.util.zip.ZipInputStream;
  *
  * <p><b>Why not DJL's {@code NDList.decode}.</b> {@code NDList.decode} turns each {@code .npy} into
  * an engine array as it reads it, so a caller sees the dtype only after the engine has been asked
- * to create the array. Measured with DJL 0.35.1 (one fresh JVM per case): on the PyTorch engine, a
- * {@code uint16}, {@code int16}, {@code uint32} or {@code uint64} array aborts the JVM ({@code
- * terminate called without an active exception}, exit code 134); on MXNet, {@code int16}, {@code
- * uint16} and {@code uint32} fail with {@code EngineException: Unknown type enum}, and a {@code
- * uint64} array reads as garbage; on both engines a big-endian array ({@code >f4}, {@code >f8}) is
- * read with its bytes in the wrong order (0.1 becomes −4.3·10⁸), and a header shape whose size
- * overflows an {@code int} throws {@code ArithmeticException}. This reader parses the header
- * itself.
+ * to create the array. With DJL 0.35.1, on the PyTorch engine, a {@code uint16}, {@code int16},
+ * {@code uint32} or {@code uint64} array aborts the JVM ({@code terminate called without an active
+ * exception}, exit code 134); on MXNet, {@code int16}, {@code uint16} and {@code uint32} fail with
+ * {@code EngineException: Unknown type enum}, and a {@code uint64} array reads as garbage; on both
+ * engines a big-endian array ({@code >f4}, {@code >f8}) is read with its bytes in the wrong order
+ * (0.1 becomes −4.3·10⁸), and a header shape whose size overflows an {@code int} throws {@code
+ * ArithmeticException}. This reader parses the header itself.
  *
  * <p><b>What it accepts.</b> Lasagne parameters are floating point: {@code float16}, {@code
  * float32} and {@code float64} arrays, little- or big-endian ({@code <f2}, {@code >f4}, …), C order

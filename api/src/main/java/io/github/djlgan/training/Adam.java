@@ -31,8 +31,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>— ε is added to √v, not to the bias-corrected √v̂ (the form of DJL's, MXNet's and TensorFlow's
  * Adam; PyTorch's {@code torch.optim.Adam} adds ε to √v̂). lr<sub>t</sub> comes from the
  * learning-rate tracker at update t; t counts the optimizer's updates as DJL's optimizers do (the
- * highest count of any parameter). The gradient is zeroed after the update, as DJL's PyTorch engine
- * does.
+ * highest count of any parameter). On PyTorch the engine's fused update also zeroes the gradient;
+ * on MXNet the next backward pass overwrites it.
  *
  * <p>DJL 0.35.1 keeps its Adam's moments and counts in private fields, so a checkpoint cannot hold
  * them and a resumed run restarts the moments from zero. This optimizer's moments and counts are

@@ -9,8 +9,8 @@ import java.util.Locale;
  * Argument and state checks that produce the project's uniform error messages.
  *
  * <p>Every message starts with the name of the block that rejected the input and states what was
- * expected and what was received, e.g. {@code "NetworkInNetwork: expected input (N, 3, ...) as
- * initialized, got (2, 4, 5)"}.
+ * expected and what was received, e.g. {@code "NetworkInNetwork: expected input (N, 3, ...) with
+ * the channel count it was initialized with, got shape (2, 4, 5)"}.
  */
 public final class BlockChecks {
 

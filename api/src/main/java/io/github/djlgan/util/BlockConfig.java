@@ -15,11 +15,11 @@ import java.util.StringJoiner;
  * block built differently.
  *
  * <p>Each block's {@code saveMetadata} writes {@code config().save(os)} after its input shapes, and
- * its {@code loadMetadata} calls {@code config().checkSaved(is)}, which throws a {@link
- * MalformedModelException} such as {@code "NetworkInNetwork: saved with units=4, bias=true,
- * untieBiases=false; this block has units=5, bias=true, untieBiases=false"}. Values are stored as
- * their string form ({@link String#valueOf}; arrays with {@link Arrays#toString}), which is exact
- * for floats and readable in a hex dump.
+ * its {@code loadMetadata} reads the saved one ({@link #read}) and compares ({@link #check}; {@link
+ * #checkSaved} does both), which throws a {@link MalformedModelException} such as {@code
+ * "NetworkInNetwork: saved with units=4, bias=true, untieBiases=false; this block has units=5,
+ * bias=true, untieBiases=false"}. Values are stored as their string form ({@link String#valueOf};
+ * arrays with {@link Arrays#toString}), which is exact for floats and readable in a hex dump.
  */
 public final class BlockConfig {
 

@@ -12,10 +12,11 @@ import ai.djl.ndarray.types.Shape;
  * memory is a Java direct buffer, and close it right after the operation. PyTorch's autograd keeps
  * that tensor for the backward pass (the gradient of x·c needs c), but its memory now belongs to an
  * unreachable buffer: if the garbage collector frees it between forward and backward, the gradient
- * is computed from freed memory (measured: wrong or NaN gradients in about a third of the runs of a
- * loop that allocates between forward and backward). {@code add}/{@code sub} with a number are not
- * affected (their gradient does not need the number). In code that runs under a gradient collector,
- * multiply, divide and raise to a power by {@link #scalar} arrays instead.
+ * is computed from freed memory (wrong or NaN gradients; {@code AutogradGcTest} in the test suite
+ * provokes it with a collection and fresh direct buffers between forward and backward). {@code
+ * add}/{@code sub} with a number are not affected (their gradient does not need the number). In
+ * code that runs under a gradient collector, multiply, divide and raise to a power by {@link
+ * #scalar} arrays instead.
  */
 public final class Tensors {
 
@@ -67,11 +68,10 @@ public final class Tensors {
     /**
      * Whether {@code x}'s engine has slow CPU reductions and slow gradients of broadcasting
      * operations, so that sums and repetitions are better written as matrix products with ones:
-     * true on MXNet (a reduction there takes about 5 ns per element, and the gradient of a
-     * broadcast operand is such a reduction), false otherwise (PyTorch's are as fast as the
-     * products, which cost extra full-size arrays). The measurements are in {@code
-     * docs/design-measurements.md}. Nothing in the NDArray API tells this, hence the test of the
-     * engine's name.
+     * true on MXNet (the gradient of a broadcast operand is such a reduction), false otherwise
+     * (PyTorch's reductions are as fast as the products, which cost extra full-size arrays). The
+     * measurements are in {@code docs/design-measurements.md}. Nothing in the NDArray API tells
+     * this, hence the test of the engine's name.
      *
      * @param x an array of the engine in question
      * @return true if the engine is MXNet

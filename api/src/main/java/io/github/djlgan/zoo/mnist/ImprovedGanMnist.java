@@ -30,8 +30,9 @@ import io.github.djlgan.nn.norm.WeightNorm;
  *   head:     GaussianNoise σ=0.5 → WeightNorm(Linear 10)
  * </pre>
  *
- * <p>The weight-normalised layers keep g fixed (improved-gan's {@code train_scale=False}) except
- * the last one; initialize them with {@link io.github.djlgan.init.DataInit} on a real batch.
+ * <p>The discriminator's weight-normalised layers keep g fixed (improved-gan's {@code
+ * train_scale=False}) except its last one; the generator's trains g. Initialize them with {@link
+ * io.github.djlgan.init.DataInit} on a real batch.
  */
 public final class ImprovedGanMnist {
 

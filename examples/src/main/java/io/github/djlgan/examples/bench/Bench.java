@@ -27,12 +27,12 @@ import picocli.CommandLine.Option;
  * project, on each engine, written as JSON and as a Markdown table.
  *
  * <p>Per case: {@code --warmup} untimed runs, then {@code --iterations} timed runs (median and
- * minimum reported, and the first warm-up run, "cold"); {@code mbd_large}, tens of seconds a run,
- * is capped at 1 + 3 runs. Memory: the process's RSS high-water mark is reset before each case
- * ({@code /proc/self/clear_refs}); "peak extra" is the high-water mark minus the RSS before the
- * case was set up; "RSS growth" compares RSS after the timed runs with RSS after the warm-up (a
- * leak shows as steady growth). Neither CPU engine reports an allocator peak through DJL, so only
- * RSS figures are given.
+ * minimum reported, and the first warm-up run, "cold"); {@code mbd_large} (1.3·10⁹ pairwise
+ * differences per pass) is capped at 1 + 3 runs. Memory: the process's RSS high-water mark is reset
+ * before each case ({@code /proc/self/clear_refs}); "peak extra" is the high-water mark minus the
+ * RSS before the case was set up; "RSS growth" compares RSS after the timed runs with RSS after the
+ * warm-up (a leak shows as steady growth). Neither CPU engine reports an allocator peak through
+ * DJL, so only RSS figures are given.
  *
  * <p>Allocator sensitivity: a case's time can depend on what ran before it in the process (the
  * native allocator's state). {@code --alone} runs every case a second time in a fresh JVM with

@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * The benchmark cases of issues 9, 17 and 19, with the FLOPs of one forward + backward step.
+ * The benchmark cases, with the FLOPs of one forward + backward step.
  *
  * <p>FLOP counting: a layer with M multiply-accumulates costs 2M FLOPs forward and 4M backward
  * (input gradient and weight gradient), 6M in all. Element-wise layers are counted at one FLOP per
@@ -114,8 +114,8 @@ public final class BenchCases {
                         "MinibatchDiscrimination K=100, D=5",
                         mbdFlops(100, 250, 100, 5),
                         () -> MinibatchDiscrimination.builder().setNumKernels(100).build()),
-                // 1.3·10⁹ pairwise differences per pass, ~20 s a run on PyTorch and ~90 s on
-                // MXNet: capped so that the whole command stays within 10 minutes
+                // 1.3·10⁹ pairwise differences per pass: capped at 1 + 3 runs so that the
+                // command's time stays bounded (timings in docs/bench)
                 block(
                                 "mbd_large",
                                 new Shape(512, 1024),

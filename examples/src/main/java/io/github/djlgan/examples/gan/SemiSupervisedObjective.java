@@ -31,8 +31,8 @@ import io.github.djlgan.zoo.mnist.ImprovedGanMnist;
  *
  * <p>The discriminator's update runs the labelled, unlabelled and generated batches through the
  * discriminator as one concatenated batch: its layers treat samples independently (element-wise
- * noise, dense layers), so this equals three passes and runs faster. The extras {@code L_lab} and
- * {@code L_unl} are reported with the discriminator's loss.
+ * noise, dense layers), so this equals three passes, made in one forward call. The extras {@code
+ * L_lab} and {@code L_unl} are reported with the discriminator's loss.
  */
 public final class SemiSupervisedObjective implements GanObjective {
 

@@ -117,7 +117,8 @@ public final class ImageGan implements Callable<Integer> {
             description =
                     "Decay of the generator's moving average (per generator update), used for"
                             + " every sample; 0 = off (default: ${DEFAULT-VALUE}, a half-life of"
-                            + " about 140 updates: StyleGAN2's 10,000 images at batch 64).")
+                            + " ln 0.5 / ln 0.995 = 138 updates, about StyleGAN2's 10,000 images"
+                            + " (156 updates at batch 64)).")
     float ema;
 
     @Option(

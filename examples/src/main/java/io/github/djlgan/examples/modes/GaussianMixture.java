@@ -151,21 +151,6 @@ public final class GaussianMixture {
     }
 
     /**
-     * Returns the root mean square of the mixture's coordinates, sqrt(E[(x² + y²)/2]) (about 2.83
-     * for the grid, 0.71 for the ring): the networks see the data divided by it, so that they work
-     * on coordinates of unit scale whatever the mixture.
-     *
-     * @return the scale, &gt; 0
-     */
-    public double scale() {
-        double sum = 0;
-        for (double[] mean : means) {
-            sum += (mean[0] * mean[0] + mean[1] * mean[1]) / 2;
-        }
-        return Math.sqrt(sum / means.length + sigma * sigma);
-    }
-
-    /**
      * Returns a half-width that frames the mixture in a plot: [−extent, extent]².
      *
      * @return the half-width

@@ -108,7 +108,9 @@ public final class ModeCoverage implements Callable<Integer> {
 
     @Option(
             names = "--iterations",
-            description = "Training iterations per run (default: the protocol's: metz 25000).")
+            description =
+                    "Training iterations per run (default: the protocol's: metz 25000, pacgan"
+                            + " 400000).")
     Integer iterations;
 
     @Option(
@@ -157,8 +159,8 @@ public final class ModeCoverage implements Callable<Integer> {
             description =
                     "pacgan with packing m: per-slot normalises each packing slot's 100 samples as"
                             + " a batch of their own, as PacGAN's code (one generator pass per"
-                            + " slot); joint normalises all 100*m as one batch, as runs before"
-                            + " commit 6b75b0c did (their checkpoints resume with it) (default:"
+                            + " slot); joint normalises all 100*m as one batch"
+                            + " (checkpoints written with it resume only with it) (default:"
                             + " ${DEFAULT-VALUE}).")
     String generatorBatchNorm;
 
@@ -168,18 +170,18 @@ public final class ModeCoverage implements Callable<Integer> {
             description =
                     "pacgan: the running average the generator's batch norm keeps for evaluation:"
                             + " stdev averages the batch standard deviation, as the Blocks batch"
-                            + " norm of PacGAN's code; invstd its inverse, as Lasagne and runs"
-                            + " before this option did. Training is the same either way, so a"
+                            + " norm of PacGAN's code; invstd its inverse, as Lasagne's batch"
+                            + " norm. Training is the same either way, so a"
                             + " checkpoint resumes under either (default: ${DEFAULT-VALUE}).")
     String generatorBnAverage;
 
     @Option(
             names = "--monitoring-batches",
             description =
-                    "pacgan: generator batches that update its batch-norm averages, weights"
-                            + " frozen, before each evaluation, as PacGAN's train-monitoring pass"
-                            + " (default: pacgan 50, as published; metz 0; 0 = none, as runs"
-                            + " before this option). Training is the same either way.")
+                    "pacgan: generator batches that update its batch-norm averages, weights frozen,"
+                        + " before each evaluation, as PacGAN's train-monitoring pass (default:"
+                        + " pacgan 50, as published; metz 0; 0 = none). Training is the same either"
+                        + " way.")
     Integer monitoringBatches;
 
     @Option(
@@ -393,7 +395,8 @@ public final class ModeCoverage implements Callable<Integer> {
                             + e.getMessage(),
                     e);
         }
-        Engine engine = common.engine(1); // small matrices: one thread is faster than two
+        // one intra-op thread per run: the networks' matrices are small, and runs go side by side
+        Engine engine = common.engine(1);
         return new Plan(chosenProtocol, mixtures, chosen, settings, checkpoints, engine);
     }
 

@@ -348,8 +348,8 @@ public final class SoakRun {
         /**
          * Returns the one-line summary.
          *
-         * @return e.g. {@code "soak PyTorch: 10000 steps; RSS after warm-up (step 1000) 674 MiB, at
-         *     the end 694 MiB, growth +3.03%, max 694 MiB, trend +0.85 MiB per 1000 steps; ..."}
+         * @return {@code "soak <engine>: <n> steps; RSS after warm-up (step <b>) <x> MiB, at the
+         *     end <y> MiB, growth <g>%, max <z> MiB, trend <t> MiB per 1000 steps; ..."}
          */
         public String summary() {
             Sample b = baseline();
