@@ -126,7 +126,8 @@ final class GanCheckpoint {
         long[] latentBefore = trainer.getLatent().getState();
         long[] samplingBefore = trainer.samplingLatent().getState();
         byte[] dOptimizerBefore = optimizerState(trainer.discriminatorConfig(), d);
-        boolean dOptimizerReplaced = false;
+        byte[] gOptimizerBefore = optimizerState(trainer.generatorConfig(), g);
+        boolean optimizersTouched = false;
         try (NDManager scope = g.getNDManager().newSubManager()) {
             List<Pair<Parameter, NDArray>> parameters = new ArrayList<>();
             snapshot(g.getBlock(), scope, parameters);
@@ -148,14 +149,27 @@ final class GanCheckpoint {
                 if (samplingState != null) {
                     trainer.samplingLatent().setState(samplingState);
                 }
-                readOptimizer(dOptimizer, trainer.discriminatorConfig(), d);
-                dOptimizerReplaced = true;
-                readOptimizer(gOptimizer, trainer.generatorConfig(), g);
+                optimizersTouched = true;
+                readOptimizer(
+                        dOptimizer, trainer.discriminatorConfig(), d, stateFile, "discriminator");
+                readOptimizer(gOptimizer, trainer.generatorConfig(), g, stateFile, "generator");
             } catch (IOException | MalformedModelException | RuntimeException e) {
-                if (dOptimizerReplaced) {
+                if (optimizersTouched) {
+                    // the states taken above, of these very parameters: they fit
                     try {
-                        readOptimizer(dOptimizerBefore, trainer.discriminatorConfig(), d);
-                    } catch (IOException | RuntimeException restoring) {
+                        readOptimizer(
+                                dOptimizerBefore,
+                                trainer.discriminatorConfig(),
+                                d,
+                                stateFile,
+                                "discriminator");
+                        readOptimizer(
+                                gOptimizerBefore,
+                                trainer.generatorConfig(),
+                                g,
+                                stateFile,
+                                "generator");
+                    } catch (MalformedModelException | RuntimeException restoring) {
                         e.addSuppressed(restoring);
                     }
                 }
@@ -273,15 +287,28 @@ final class GanCheckpoint {
         return bytes.toByteArray();
     }
 
-    private static void readOptimizer(byte[] blob, TrainingConfig config, Model model)
-            throws IOException {
+    private static void readOptimizer(
+            byte[] blob, TrainingConfig config, Model model, Path file, String network)
+            throws MalformedModelException {
         if (blob != null
                 && ClippedConfig.unwrap(config.getOptimizer())
                         instanceof StatefulOptimizer optimizer) {
-            optimizer.loadState(
-                    new DataInputStream(new ByteArrayInputStream(blob)),
-                    ids(model.getBlock()),
-                    model.getNDManager());
+            try {
+                optimizer.loadState(
+                        new DataInputStream(new ByteArrayInputStream(blob)),
+                        ids(model.getBlock()),
+                        model.getNDManager());
+            } catch (IOException e) {
+                throw new MalformedModelException(
+                        NAME
+                                + ": the "
+                                + network
+                                + " optimizer state in "
+                                + file
+                                + " does not fit: "
+                                + e.getMessage(),
+                        e);
+            }
         }
     }
 

@@ -407,7 +407,10 @@ public final class GanTrainer implements AutoCloseable {
         BlockChecks.checkShape(
                 z.dimension() == one.dimension() + 1 && z.get(0) >= 1 && z.slice(1).equals(one),
                 NAME,
-                "latents (n, " + one.toString().replaceAll("[()]", "") + ") with n >= 1",
+                (one.dimension() == 0
+                                ? "latents (n)"
+                                : "latents (n, " + one.toString().replaceAll("[()]", "") + ")")
+                        + " with n >= 1",
                 z);
         NDManager m = latents.head().getManager();
         try (NDManager scope = m.newSubManager()) {

@@ -31,7 +31,9 @@ public interface StatefulOptimizer {
      * @param is the stream
      * @param ids the parameters to restore: path in the network → {@code Parameter.getId()}
      * @param manager the manager the state arrays are attached to (on the parameters' device)
-     * @throws IOException if reading fails or the state does not fit the parameters
+     * @throws IOException if reading fails or the state does not fit the parameters; the current
+     *     state should then be left as it was ({@link Adam} does; {@link GanTrainer#load} puts back
+     *     the state it had in any case)
      */
     void loadState(DataInputStream is, Map<String, String> ids, ai.djl.ndarray.NDManager manager)
             throws IOException;

@@ -13,10 +13,10 @@ import ai.djl.ndarray.types.Shape;
  * that tensor for the backward pass (the gradient of x·c needs c), but its memory now belongs to an
  * unreachable buffer: if the garbage collector frees it between forward and backward, the gradient
  * is computed from freed memory (wrong or NaN gradients; {@code AutogradGcTest} in the test suite
- * provokes it with a collection and fresh direct buffers between forward and backward). {@code
- * add}/{@code sub} with a number are not affected (their gradient does not need the number). In
- * code that runs under a gradient collector, multiply, divide and raise to a power by {@link
- * #scalar} arrays instead.
+ * runs the library's blocks with a collection and fresh direct buffers between forward and
+ * backward, and requires the same gradient every time). {@code add}/{@code sub} with a number are
+ * not affected (their gradient does not need the number). In code that runs under a gradient
+ * collector, multiply, divide and raise to a power by {@link #scalar} arrays instead.
  */
 public final class Tensors {
 

@@ -267,14 +267,16 @@ public final class ModelPackager {
     /**
      * Returns the parameter file that will be packaged: {@code <name>-<epoch>.params} in the model
      * directory, the latest epoch unless one was given. The epoch has four digits (0 to 9999): DJL
-     * finds a model's newest parameter file by that pattern ({@code Utils.getCurrentEpoch}), so a
-     * file that {@code Model.save} wrote for a larger epoch (e.g. a {@code GanTrainer} checkpoint
-     * at step 10000 or later) is refused with its name; save the model again with a smaller epoch.
+     * finds a model's newest parameter file by that pattern ({@code Utils.getCurrentEpoch}). When
+     * the model also has files that {@code Model.save} wrote for larger epochs (e.g. {@code
+     * GanTrainer} checkpoints at step 10000 or later), its latest epoch is not among the four-digit
+     * ones, so it is refused with their names unless an epoch is given.
      *
      * @return the parameter file
      * @throws IOException if the directory cannot be listed
      * @throws IllegalArgumentException if there is no such file, or several model names and none
-     *     was given
+     *     was given, or the model has files of epochs above 9999 and no epoch was given, or the
+     *     epoch given is not 0 to 9999
      */
     public Path findParamsFile() throws IOException {
         BlockChecks.checkArgument(
@@ -285,7 +287,7 @@ public final class ModelPackager {
                 "the epoch must be 0 to 9999 (DJL finds <name>-<four digits>.params), got %d",
                 epoch);
         TreeMap<String, TreeSet<Integer>> found = new TreeMap<>();
-        TreeSet<String> longEpochs = new TreeSet<>();
+        TreeMap<String, TreeSet<String>> longEpochs = new TreeMap<>();
         try (Stream<Path> files = Files.list(modelDir)) {
             for (Path file : files.collect(Collectors.toList())) {
                 String fileName = file.getFileName().toString();
@@ -293,39 +295,45 @@ public final class ModelPackager {
                 if (m.matches() && Files.isRegularFile(file)) {
                     found.computeIfAbsent(m.group(1), k -> new TreeSet<>())
                             .add(Integer.parseInt(m.group(2)));
-                } else if (LONG_EPOCH.matcher(fileName).matches()) {
-                    longEpochs.add(fileName);
+                } else if (m.usePattern(LONG_EPOCH).matches() && Files.isRegularFile(file)) {
+                    longEpochs.computeIfAbsent(m.group(1), k -> new TreeSet<>()).add(fileName);
                 }
             }
         }
+        TreeSet<String> names = new TreeSet<>(found.keySet());
+        names.addAll(longEpochs.keySet());
         BlockChecks.checkArgument(
-                !found.isEmpty(),
+                !names.isEmpty(),
                 NAME,
-                "no parameter file (<name>-<epoch>.params, as written by Model.save) in %s%s",
-                modelDir,
-                longEpochs.isEmpty()
-                        ? ""
-                        : "; epochs above 9999, which DJL does not find, in "
-                                + longEpochs
-                                + ": save the model again with a smaller epoch");
+                "no parameter file (<name>-<epoch>.params, as written by Model.save) in %s",
+                modelDir);
         String name = modelName;
         if (name == null) {
             BlockChecks.checkArgument(
-                    found.size() == 1,
+                    names.size() == 1,
                     NAME,
                     "%s holds several models %s; choose one with optModelName",
                     modelDir,
-                    found.keySet());
-            name = found.firstKey();
+                    names);
+            name = names.first();
         }
-        TreeSet<Integer> epochs = found.get(name);
         BlockChecks.checkArgument(
-                epochs != null,
+                names.contains(name),
                 NAME,
                 "no parameter file of model %s in %s; models found: %s",
                 name,
                 modelDir,
-                found.keySet());
+                names);
+        BlockChecks.checkArgument(
+                epoch != null || !longEpochs.containsKey(name),
+                NAME,
+                "model %s has parameter files with epochs above 9999 in %s, which DJL does not"
+                    + " find: %s; save the model again with a smaller epoch, or choose one of 0 to"
+                    + " 9999 with optEpoch",
+                name,
+                modelDir,
+                longEpochs.get(name));
+        TreeSet<Integer> epochs = found.getOrDefault(name, new TreeSet<>());
         int chosen = epoch != null ? epoch : epochs.last();
         BlockChecks.checkArgument(
                 epochs.contains(chosen),

@@ -708,7 +708,7 @@ public class GanTrainerTest extends EngineTest {
                             IllegalArgumentException.class, () -> gan.trainer.sample(new NDList())),
                     "GanTrainer",
                     "one array",
-                    "0");
+                    "got a list of 0");
             NDArray z = manager.zeros(new Shape(3, TinyGan.LATENT));
             assertMessage(
                     expectThrows(
@@ -716,7 +716,7 @@ public class GanTrainerTest extends EngineTest {
                             () -> gan.trainer.sample(new NDList(z, z))),
                     "GanTrainer",
                     "one array",
-                    "2");
+                    "got a list of 2");
             NDArray wide = manager.zeros(new Shape(3, TinyGan.LATENT + 1));
             assertMessage(
                     expectThrows(

@@ -333,27 +333,45 @@ public class ModelPackagerTest extends EngineTest {
         assertTrue(Files.notExists(zip), "nothing should be written");
     }
 
-    /** DJL finds <name>-<four digits>.params only; a longer epoch is named, not ignored. */
+    /**
+     * DJL finds <name>-<four digits>.params only: a model with a longer epoch has no known latest
+     * epoch, and is refused with the file's name unless an epoch is given.
+     */
     @Test
-    public void rejectsEpochsAboveFourDigits() throws Exception {
+    public void epochsAboveFourDigitsAreNamedNotSkipped() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("long-epoch"));
         Files.write(dir.resolve("gen-12345.params"), new byte[] {1});
         IllegalArgumentException e =
                 expectThrows(
                         IllegalArgumentException.class,
                         () -> packager(dir).writeZip(tmp.resolve("long.zip")));
-        assertMessage(e, "ModelPackager", "no parameter file", "gen-12345.params", "9999");
+        assertMessage(e, "ModelPackager", "model gen", "[gen-12345.params]", "9999");
         assertTrue(Files.notExists(tmp.resolve("long.zip")), "nothing should be written");
-        e =
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () ->
-                                ImprovedGanPackager.builder(Network.GENERATOR)
-                                        .setModelDir(dir)
-                                        .optEpoch(10000)
-                                        .build()
-                                        .findParamsFile());
-        assertMessage(e, "ModelPackager", "0 to 9999", "10000");
+        // beside four-digit files (a GanTrainer checkpoint every 5000 steps): not the older one
+        Files.write(dir.resolve("gen-5000.params"), new byte[] {1});
+        Files.write(dir.resolve("gen-10000.params"), new byte[] {1});
+        e = expectThrows(IllegalArgumentException.class, () -> packager(dir).findParamsFile());
+        assertMessage(
+                e, "ModelPackager", "model gen", "[gen-10000.params, gen-12345.params]", "9999");
+        Path chosen =
+                ImprovedGanPackager.builder(Network.GENERATOR)
+                        .setModelDir(dir)
+                        .optEpoch(5000)
+                        .build()
+                        .findParamsFile();
+        assertEquals(chosen.getFileName().toString(), "gen-5000.params");
+        for (int epoch : new int[] {10000, -1}) {
+            e =
+                    expectThrows(
+                            IllegalArgumentException.class,
+                            () ->
+                                    ImprovedGanPackager.builder(Network.GENERATOR)
+                                            .setModelDir(dir)
+                                            .optEpoch(epoch)
+                                            .build()
+                                            .findParamsFile());
+            assertMessage(e, "ModelPackager", "0 to 9999", "got " + epoch);
+        }
     }
 
     @Test
