@@ -9,8 +9,9 @@ import java.util.function.LongSupplier;
  *
  * <p>On a terminal ({@code System.console() != null}) it redraws one line in place — a bar, the
  * percentage, the rate and a message — at most ten times a second. When the output is redirected it
- * writes one plain line each time another {@code every} percent of the work is done (10 by default)
- * and at the end, so a log holds a few lines rather than hundreds of redraws.
+ * writes one plain line each time another {@code every} percent of the work is done (10 by
+ * default), after five minutes without a line (so a log of an hours-long loop still shows its
+ * rate), and at the end: a log holds a few lines rather than hundreds of redraws.
  *
  * <p>The rate is the work done while the display has been open over the time it has been open; work
  * reported but done before — the iterations a run resumed from a checkpoint had done, say — is
@@ -20,6 +21,7 @@ public final class Progress implements AutoCloseable {
 
     private static final int BAR = 30;
     private static final long REDRAW_NANOS = 100_000_000L;
+    private static final long QUIET_NANOS = 300_000_000_000L;
 
     private final String label;
     private final long total;
@@ -29,6 +31,7 @@ public final class Progress implements AutoCloseable {
     private final LongSupplier nanoTime;
     private final long started;
     private long lastDraw;
+    private long lastLine;
     private long nextPercent;
     private long done;
     private long skipped;
@@ -37,7 +40,7 @@ public final class Progress implements AutoCloseable {
 
     /**
      * Creates a display on {@code System.out} that detects a terminal and writes a plain line every
-     * 10% otherwise.
+     * 10% (or five minutes) otherwise.
      *
      * @param label what is being done, e.g. {@code "Training"}
      * @param total the amount of work, &gt; 0
@@ -82,6 +85,7 @@ public final class Progress implements AutoCloseable {
         this.every = every;
         this.nanoTime = nanoTime;
         started = nanoTime.getAsLong();
+        lastLine = started;
         nextPercent = every;
     }
 
@@ -116,7 +120,8 @@ public final class Progress implements AutoCloseable {
                 out.print('\r' + line(true));
                 out.flush();
             }
-        } else if (this.done * 100 >= nextPercent * total) {
+        } else if (this.done * 100 >= nextPercent * total || now - lastLine >= QUIET_NANOS) {
+            lastLine = now;
             out.println(line(false));
             long percent = this.done * 100 / total;
             nextPercent = (percent / every + 1) * every;

@@ -74,6 +74,38 @@ public class ProgressTest {
         assertEquals(lines[1], "Training 100% 1000/1000 1.0/s");
     }
 
+    /**
+     * A slow loop in a log (ten seconds a unit, 10% = 100 units = 17 minutes) still gets a line
+     * every five minutes; the percentage lines stay where they were.
+     */
+    @Test
+    public void aSlowLogGetsALineEveryFiveMinutes() {
+        long[] clock = {0};
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        try (Progress p =
+                new Progress("Training", 1000, out, false, 10, () -> clock[0] * 1_000_000_000L)) {
+            for (long i = 1; i <= 200; i++) {
+                clock[0] += 10;
+                p.update(i, "");
+            }
+        }
+        String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\n");
+        assertEquals(
+                lines,
+                new String[] {
+                    "Training   3% 30/1000 0.1/s",
+                    "Training   6% 60/1000 0.1/s",
+                    "Training   9% 90/1000 0.1/s",
+                    "Training  10% 100/1000 0.1/s",
+                    "Training  13% 130/1000 0.1/s",
+                    "Training  16% 160/1000 0.1/s",
+                    "Training  19% 190/1000 0.1/s",
+                    "Training  20% 200/1000 0.1/s"
+                },
+                String.join("|", lines));
+    }
+
     @Test
     public void badArgumentsAreRefused() {
         expectThrows(
