@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
+import org.knowm.xchart.style.Styler;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -771,6 +772,11 @@ public final class ModeCoverage implements Callable<Integer> {
                 out.resolve(mixture.name() + ".png"));
     }
 
+    /** The curves' axes: iterations from 0, a marker per evaluation, the legend beside the plot. */
+    private static final Charts.LineOptions CURVE_OPTIONS =
+            new Charts.LineOptions(
+                    0.0, "#,###", null, null, Map.of(), true, Styler.LegendPosition.OutsideE);
+
     private static void writeCurves(
             Path out,
             GaussianMixture mixture,
@@ -794,7 +800,8 @@ public final class ModeCoverage implements Callable<Integer> {
                             "iteration",
                             titles[i],
                             series,
-                            420,
+                            CURVE_OPTIONS,
+                            480,
                             320));
         }
         Plots.write(

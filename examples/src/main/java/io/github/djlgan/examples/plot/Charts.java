@@ -3,9 +3,11 @@ package io.github.djlgan.examples.plot;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeSet;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -122,7 +124,9 @@ public final class Charts {
                         .build();
         style(chart);
         chart.getStyler().setLegendPosition(options.legend());
-        chart.getStyler().setXAxisMin(options.xMin()).setXAxisDecimalPattern(options.xPattern());
+        chart.getStyler()
+                .setXAxisMin(xAxisMin(series.values(), options.xMin()))
+                .setXAxisDecimalPattern(options.xPattern());
         chart.getStyler().setYAxisMin(options.yMin()).setYAxisMax(options.yMax());
         int i = 0;
         double xMin = Double.POSITIVE_INFINITY;
@@ -160,6 +164,44 @@ public final class Charts {
             }
         }
         return BitmapEncoder.getBufferedImage(chart);
+    }
+
+    /**
+     * The x axis minimum a line chart hands to XChart: {@code xMin} (or XChart's choice, the
+     * smallest x, when null) — moved down by a thousandth of the spacing when the x values of all
+     * series, with {@code xMin}, are equally spaced. XChart 3.8 ticks such an axis at every k-th x
+     * value, the smallest k whose labels fit (58,000, 116,000, … for a value every 1,000), instead
+     * of at round numbers; an axis end off that grid makes it choose round numbers (0, 50,000,
+     * 100,000, …), and a thousandth of a spacing is less than a pixel at any chart size.
+     *
+     * @param series the series, each {x values, y values}
+     * @param xMin the requested minimum, or {@code null} for the smallest x
+     * @return the minimum to set, or {@code null} to leave it to XChart
+     */
+    static Double xAxisMin(Collection<double[][]> series, Double xMin) {
+        TreeSet<Double> xs = new TreeSet<>();
+        for (double[][] s : series) {
+            for (double x : s[0]) {
+                if (Double.isFinite(x)) {
+                    xs.add(x);
+                }
+            }
+        }
+        if (xMin != null) {
+            xs.add(xMin);
+        }
+        if (xs.size() < 3) {
+            return xMin;
+        }
+        double step = xs.higher(xs.first()) - xs.first();
+        double previous = xs.first();
+        for (double x : xs.tailSet(xs.first(), false)) {
+            if (Math.abs(x - previous - step) > 1e-9 * step) {
+                return xMin;
+            }
+            previous = x;
+        }
+        return xs.first() - step / 1000;
     }
 
     /**
