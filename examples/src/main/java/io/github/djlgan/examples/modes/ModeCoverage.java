@@ -772,10 +772,8 @@ public final class ModeCoverage implements Callable<Integer> {
                 out.resolve(mixture.name() + ".png"));
     }
 
-    /** The curves' axes: iterations from 0, a marker per evaluation, the legend beside the plot. */
-    private static final Charts.LineOptions CURVE_OPTIONS =
-            new Charts.LineOptions(
-                    0.0, "#,###", null, null, Map.of(), true, Styler.LegendPosition.OutsideE);
+    /** Curves with more evaluations than this are drawn as lines only, without a marker each. */
+    private static final int MOST_MARKERS = 50;
 
     private static void writeCurves(
             Path out,
@@ -789,6 +787,17 @@ public final class ModeCoverage implements Callable<Integer> {
                         m -> m.modesCaptured(),
                         ModeMetrics::highQualityPercent,
                         ModeMetrics::reverseKl);
+        // Iterations from 0, the legend beside the plot (not over the last points).
+        int points = results.values().iterator().next().get(0).curve().size();
+        Charts.LineOptions options =
+                new Charts.LineOptions(
+                        0.0,
+                        "#,###",
+                        null,
+                        null,
+                        Map.of(),
+                        points <= MOST_MARKERS,
+                        Styler.LegendPosition.OutsideE);
         for (int i = 0; i < titles.length; i++) {
             Map<String, double[][]> series = new LinkedHashMap<>();
             for (Map.Entry<Variant, List<ModeRun.Result>> e : results.entrySet()) {
@@ -800,7 +809,7 @@ public final class ModeCoverage implements Callable<Integer> {
                             "iteration",
                             titles[i],
                             series,
-                            CURVE_OPTIONS,
+                            options,
                             480,
                             320));
         }

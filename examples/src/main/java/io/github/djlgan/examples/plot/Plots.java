@@ -3,6 +3,7 @@ package io.github.djlgan.examples.plot;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
+import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
 
@@ -26,6 +28,12 @@ public final class Plots {
     private static final Color AXIS = new Color(200, 200, 200);
     private static final Color TEXT = new Color(30, 30, 30);
     private static volatile boolean fontsWork = true;
+
+    /** The font of a figure's title above its panels. */
+    private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 14);
+
+    /** The height of one line of that title, in pixels. */
+    private static final int TITLE_LINE = 18;
 
     static {
         System.setProperty("java.awt.headless", "true");
@@ -113,11 +121,12 @@ public final class Plots {
      */
     public static BufferedImage panels(List<BufferedImage> panels, int columns, String title) {
         int margin = 6;
-        int header = title == null ? 0 : 24;
         int cellW = panels.stream().mapToInt(BufferedImage::getWidth).max().orElse(1);
         int cellH = panels.stream().mapToInt(BufferedImage::getHeight).max().orElse(1);
         int rows = (panels.size() + columns - 1) / columns;
         int width = margin + columns * (cellW + margin);
+        List<String> lines = title == null ? List.of() : wrap(title, width - 2 * margin, TITLE);
+        int header = lines.isEmpty() ? 0 : 6 + TITLE_LINE * lines.size();
         int height = header + margin + rows * (cellH + margin);
         BufferedImage figure = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = figure.createGraphics();
@@ -125,8 +134,14 @@ public final class Plots {
             g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
             g.setColor(new Color(235, 235, 235));
             g.fillRect(0, 0, width, height);
-            if (title != null) {
-                text(g, title, margin, 17, Font.BOLD, 14);
+            for (int i = 0; i < lines.size(); i++) {
+                text(
+                        g,
+                        lines.get(i),
+                        margin,
+                        17 + TITLE_LINE * i,
+                        TITLE.getStyle(),
+                        TITLE.getSize());
             }
             for (int i = 0; i < panels.size(); i++) {
                 int x = margin + (i % columns) * (cellW + margin);
@@ -219,6 +234,43 @@ public final class Plots {
     }
 
     /** Draws text if the JVM has a usable font; a machine without fonts gets unlabelled plots. */
+    /**
+     * Text broken at spaces into lines no wider than {@code width} pixels in {@code font} (a word
+     * wider than that gets a line of its own), or the text as one line when no font can be
+     * measured.
+     *
+     * @param text the text
+     * @param width the widest line, in pixels
+     * @param font the font it is drawn in
+     * @return the lines, at least one
+     */
+    static List<String> wrap(String text, int width, Font font) {
+        FontMetrics metrics;
+        try {
+            Graphics2D g = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics();
+            try {
+                metrics = g.getFontMetrics(font);
+            } finally {
+                g.dispose();
+            }
+        } catch (RuntimeException | Error e) {
+            return List.of(text);
+        }
+        List<String> lines = new ArrayList<>();
+        StringBuilder line = new StringBuilder();
+        for (String word : text.split(" ")) {
+            String longer = line.length() == 0 ? word : line + " " + word;
+            if (line.length() > 0 && metrics.stringWidth(longer) > width) {
+                lines.add(line.toString());
+                line = new StringBuilder(word);
+            } else {
+                line = new StringBuilder(longer);
+            }
+        }
+        lines.add(line.toString());
+        return lines;
+    }
+
     private static void text(Graphics2D g, String text, int x, int y, int style, int size) {
         if (!fontsWork) {
             return;
