@@ -172,7 +172,8 @@ public final class Charts {
      * series, with {@code xMin}, are equally spaced. XChart 3.8 ticks such an axis at every k-th x
      * value, the smallest k whose labels fit (58,000, 116,000, … for a value every 1,000), instead
      * of at round numbers; an axis end off that grid makes it choose round numbers (0, 50,000,
-     * 100,000, …), and a thousandth of a spacing is less than a pixel at any chart size.
+     * 100,000, …); a thousandth of a spacing is under a pixel while a spacing is under 1,000
+     * pixels.
      *
      * @param series the series, each {x values, y values}
      * @param xMin the requested minimum, or {@code null} for the smallest x
