@@ -84,6 +84,15 @@ import java.util.Locale;
  * against a {@code Conv2d} doing the same multiply-accumulates, and the variants that were measured
  * and not kept, are in the project's {@code docs/design-measurements.md}.
  *
+ * <p><b>PyTorch: zero filters.</b> DJL 0.35.1's PyTorch engine (PyTorch 2.7.1, CPU) computes the
+ * input gradient of a convolution whose output channels are not a multiple of 16 partly from memory
+ * it has not written: now and then whole input channels of the gradient are NaN (a few backward
+ * passes in a thousand; every one, when freed memory holds NaN). On that engine each phase
+ * convolution of an ungrouped deconvolution therefore computes zero filters up to the next multiple
+ * of 16 and drops their outputs, which leaves the real filters' values as they are; a layer with F
+ * = 1 does 16 times the multiply-accumulates of the definition. Grouped deconvolutions are left as
+ * they are.
+ *
  * <p>References: V. Dumoulin, F. Visin, "A guide to convolution arithmetic for deep learning",
  * arXiv:1603.07285 (transposed convolution arithmetic); W. Shi et al., "Real-Time Single Image and
  * Video Super-Resolution Using an Efficient Sub-Pixel Convolutional Neural Network", CVPR 2016 (the
@@ -93,6 +102,9 @@ public class Deconv2d extends BaseBlock {
 
     private static final String NAME = "Deconv2d";
     private static final byte VERSION = 1;
+
+    /** The multiple of output channels a phase convolution computes on PyTorch. */
+    private static final long FILTER_BLOCK = 16;
 
     private final Shape kernelShape;
     private final Shape stride;
@@ -246,10 +258,36 @@ public class Deconv2d extends BaseBlock {
         long padW = Math.max(0, Math.max(pw.before(), pw.after()));
         Shape pad = new Shape(padH, padW);
         Shape dil = new Shape(ph.dilation(), pw.dilation());
-        NDArray z = Conv2d.conv2d(input, k, null, new Shape(1, 1), pad, dil, groups).head();
+        long filters = groups == 1 && onPyTorch(input) ? paddedFilters(f) : f;
+        NDArray kernel = withZeroFilters(k, filters);
+        NDArray z = Conv2d.conv2d(input, kernel, null, new Shape(1, 1), pad, dil, groups).head();
+        if (filters > f) {
+            z = z.get(new NDIndex().addAllDim().addSliceDim(0, f));
+        }
         long top = padH - ph.before();
         long left = padW - pw.before();
         return crop(z, top, phaseShape.get(2), left, phaseShape.get(3));
+    }
+
+    /** F rounded up to a multiple of {@link #FILTER_BLOCK} (see the class comment). */
+    private static long paddedFilters(long f) {
+        return (f + FILTER_BLOCK - 1) / FILTER_BLOCK * FILTER_BLOCK;
+    }
+
+    /** The kernel k (F, …) followed by zero filters up to {@code filters}. */
+    private static NDArray withZeroFilters(NDArray k, long filters) {
+        long f = k.getShape().get(0);
+        if (filters == f) {
+            return k;
+        }
+        Shape zeros = new Shape(filters - f).addAll(k.getShape().slice(1));
+        return NDArrays.concat(
+                new NDList(k, k.getManager().zeros(zeros, k.getDataType(), k.getDevice())));
+    }
+
+    /** Whether x lives on DJL's PyTorch engine (see the class comment). */
+    private static boolean onPyTorch(NDArray x) {
+        return "PyTorch".equals(x.getManager().getEngine().getEngineName());
     }
 
     /**
