@@ -233,7 +233,6 @@ public final class Plots {
         }
     }
 
-    /** Draws text if the JVM has a usable font; a machine without fonts gets unlabelled plots. */
     /**
      * Text broken at spaces into lines no wider than {@code width} pixels in {@code font} (a word
      * wider than that gets a line of its own), or the text as one line when no font can be
@@ -271,6 +270,7 @@ public final class Plots {
         return lines;
     }
 
+    /** Draws text if the JVM has a usable font; a machine without fonts gets unlabelled plots. */
     private static void text(Graphics2D g, String text, int x, int y, int style, int size) {
         if (!fontsWork) {
             return;

@@ -9,7 +9,7 @@ import ai.djl.nn.Parameter;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.github.djlgan.examples.Main;
+import io.github.djlgan.examples.MainCommand;
 import io.github.djlgan.examples.modes.ModeRun;
 import io.github.djlgan.examples.modes.Protocol;
 import io.github.djlgan.examples.modes.Variant;
@@ -22,7 +22,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.testng.annotations.Test;
-import picocli.CommandLine;
 
 /** The bench command end to end on both engines (a few runs: a smoke test, not a benchmark). */
 public class BenchTest {
@@ -30,19 +29,16 @@ public class BenchTest {
     @Test
     public void writesJsonAndMarkdownForBothEngines() throws IOException {
         Path out = Files.createTempDirectory("bench");
-        int exit =
-                new CommandLine(new Main())
-                        .execute(
-                                "bench",
-                                "--cases",
-                                "linear,wn_linear,gan_step",
-                                "--warmup",
-                                "1",
-                                "--iterations",
-                                "2",
-                                "--out",
-                                out.toString());
-        assertEquals(exit, 0);
+        MainCommand.succeeds(
+                "bench",
+                "--cases",
+                "linear,wn_linear,gan_step",
+                "--warmup",
+                "1",
+                "--iterations",
+                "2",
+                "--out",
+                out.toString());
         JsonObject report =
                 JsonParser.parseString(Files.readString(out.resolve("bench.json")))
                         .getAsJsonObject();
@@ -90,19 +86,16 @@ public class BenchTest {
     @Test
     public void modeCoverageStepsRunOnBothEngines() throws IOException {
         Path out = Files.createTempDirectory("bench");
-        int exit =
-                new CommandLine(new Main())
-                        .execute(
-                                "bench",
-                                "--cases",
-                                "metz_step,pacgan_step",
-                                "--warmup",
-                                "1",
-                                "--iterations",
-                                "2",
-                                "--out",
-                                out.toString());
-        assertEquals(exit, 0);
+        MainCommand.succeeds(
+                "bench",
+                "--cases",
+                "metz_step,pacgan_step",
+                "--warmup",
+                "1",
+                "--iterations",
+                "2",
+                "--out",
+                out.toString());
         JsonArray engines =
                 JsonParser.parseString(Files.readString(out.resolve("bench.json")))
                         .getAsJsonObject()
@@ -176,27 +169,24 @@ public class BenchTest {
     @Test
     public void aloneInterleaveAndCountOps() throws IOException {
         Path out = Files.createTempDirectory("bench");
-        int exit =
-                new CommandLine(new Main())
-                        .execute(
-                                "bench",
-                                "--engines",
-                                "PyTorch",
-                                "--cases",
-                                "linear",
-                                "--warmup",
-                                "1",
-                                "--iterations",
-                                "2",
-                                "--threads",
-                                "1",
-                                "--alone",
-                                "--count-ops",
-                                "--interleave",
-                                "linear,wn_linear",
-                                "--out",
-                                out.toString());
-        assertEquals(exit, 0);
+        MainCommand.succeeds(
+                "bench",
+                "--engines",
+                "PyTorch",
+                "--cases",
+                "linear",
+                "--warmup",
+                "1",
+                "--iterations",
+                "2",
+                "--threads",
+                "1",
+                "--alone",
+                "--count-ops",
+                "--interleave",
+                "linear,wn_linear",
+                "--out",
+                out.toString());
         JsonObject engine =
                 JsonParser.parseString(Files.readString(out.resolve("bench.json")))
                         .getAsJsonObject()
@@ -247,17 +237,14 @@ public class BenchTest {
         Files.writeString(
                 dir.resolve("peer.json"),
                 String.format(report, "PyTorch (Python)", 1, String.format(row, "6.0", "8.0")));
-        int exit =
-                new CommandLine(new Main())
-                        .execute(
-                                "bench",
-                                "--from",
-                                dir.resolve("ours.json").toString(),
-                                "--compare",
-                                dir.resolve("peer.json").toString(),
-                                "--out",
-                                dir.resolve("out").toString());
-        assertEquals(exit, 0);
+        MainCommand.succeeds(
+                "bench",
+                "--from",
+                dir.resolve("ours.json").toString(),
+                "--compare",
+                dir.resolve("peer.json").toString(),
+                "--out",
+                dir.resolve("out").toString());
         JsonObject compared =
                 JsonParser.parseString(Files.readString(dir.resolve("out/bench.json")))
                         .getAsJsonObject()

@@ -5,6 +5,7 @@ import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
 import io.github.djlgan.examples.Main;
+import io.github.djlgan.examples.MainCommand;
 import io.github.djlgan.examples.Shuffle;
 import io.github.djlgan.testing.Engines;
 import java.io.ByteArrayOutputStream;
@@ -100,25 +101,22 @@ public class FashionMnistSmokeTest {
     @Test(dataProvider = "engines", dataProviderClass = Engines.class)
     public void trainsAndReports(String engine) throws IOException {
         Path out = Files.createTempDirectory("fashion-" + engine);
-        int exit =
-                new CommandLine(new Main())
-                        .execute(
-                                "fashion-mnist",
-                                "--engine",
-                                engine,
-                                "--data",
-                                data.toString(),
-                                "--labels",
-                                "20",
-                                "--epochs",
-                                "2",
-                                "--steps-per-epoch",
-                                "3",
-                                "--batch",
-                                "20",
-                                "--out",
-                                out.toString());
-        assertEquals(exit, 0);
+        MainCommand.succeeds(
+                "fashion-mnist",
+                "--engine",
+                engine,
+                "--data",
+                data.toString(),
+                "--labels",
+                "20",
+                "--epochs",
+                "2",
+                "--steps-per-epoch",
+                "3",
+                "--batch",
+                "20",
+                "--out",
+                out.toString());
         assertTrue(Files.size(out.resolve("samples-epoch-01.png")) > 0);
         assertTrue(Files.size(out.resolve("samples-epoch-02.png")) > 0);
         List<String> csv = Files.readAllLines(out.resolve("accuracy.csv"));

@@ -3,7 +3,7 @@ package io.github.djlgan.examples.imagegan;
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 
-import io.github.djlgan.examples.Main;
+import io.github.djlgan.examples.MainCommand;
 import io.github.djlgan.examples.fashion.IdxTestData;
 import io.github.djlgan.testing.Engines;
 import java.awt.image.BufferedImage;
@@ -15,7 +15,6 @@ import java.util.List;
 import javax.imageio.ImageIO;
 import org.testng.annotations.BeforeClass;
 import org.testng.annotations.Test;
-import picocli.CommandLine;
 
 /**
  * The image-gan command end to end, every variant on both engines, with a budget of seconds: two
@@ -37,34 +36,31 @@ public class ImageGanSmokeTest {
     public void everyVariantTrainsMeasuresAndPackages(String engine) throws IOException {
         Path out = Files.createTempDirectory("image-gan-" + engine);
         String[] variants = {"dcgan", "sn", "wn", "sn+mbstd", "progan"};
-        int exit =
-                new CommandLine(new Main())
-                        .execute(
-                                "image-gan",
-                                "--engine",
-                                engine,
-                                "--data",
-                                data.toString(),
-                                "--variants",
-                                String.join(",", variants),
-                                "--epochs",
-                                "1",
-                                "--steps-per-epoch",
-                                "2",
-                                "--batch",
-                                "8",
-                                "--eval-samples",
-                                "40",
-                                "--classifier-epochs",
-                                "1",
-                                "--classifier-dir",
-                                out.resolve("classifier").toString(),
-                                "--grid",
-                                "3",
-                                "--live-fd",
-                                "--out",
-                                out.toString());
-        assertEquals(exit, 0);
+        MainCommand.succeeds(
+                "image-gan",
+                "--engine",
+                engine,
+                "--data",
+                data.toString(),
+                "--variants",
+                String.join(",", variants),
+                "--epochs",
+                "1",
+                "--steps-per-epoch",
+                "2",
+                "--batch",
+                "8",
+                "--eval-samples",
+                "40",
+                "--classifier-epochs",
+                "1",
+                "--classifier-dir",
+                out.resolve("classifier").toString(),
+                "--grid",
+                "3",
+                "--live-fd",
+                "--out",
+                out.toString());
         List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
         assertEquals(summary.size(), 1 + variants.length + 2, summary.toString());
         for (int i = 0; i < variants.length; i++) {
@@ -118,35 +114,32 @@ public class ImageGanSmokeTest {
         Path[] outs = new Path[2];
         for (int jobs = 1; jobs <= 2; jobs++) {
             Path out = Files.createTempDirectory("image-gan-jobs" + jobs + "-" + engine);
-            int exit =
-                    new CommandLine(new Main())
-                            .execute(
-                                    "image-gan",
-                                    "--engine",
-                                    engine,
-                                    "--data",
-                                    data.toString(),
-                                    "--variants",
-                                    "dcgan,sn",
-                                    "--epochs",
-                                    "2",
-                                    "--steps-per-epoch",
-                                    "2",
-                                    "--batch",
-                                    "8",
-                                    "--eval-samples",
-                                    "40",
-                                    "--classifier-epochs",
-                                    "1",
-                                    "--classifier-dir",
-                                    classifier.toString(), // trained by the first run
-                                    "--grid",
-                                    "3",
-                                    "--out",
-                                    out.toString(),
-                                    "--jobs",
-                                    Integer.toString(jobs));
-            assertEquals(exit, 0);
+            MainCommand.succeeds(
+                    "image-gan",
+                    "--engine",
+                    engine,
+                    "--data",
+                    data.toString(),
+                    "--variants",
+                    "dcgan,sn",
+                    "--epochs",
+                    "2",
+                    "--steps-per-epoch",
+                    "2",
+                    "--batch",
+                    "8",
+                    "--eval-samples",
+                    "40",
+                    "--classifier-epochs",
+                    "1",
+                    "--classifier-dir",
+                    classifier.toString(), // trained by the first run
+                    "--grid",
+                    "3",
+                    "--out",
+                    out.toString(),
+                    "--jobs",
+                    Integer.toString(jobs));
             outs[jobs - 1] = out;
         }
         // the same to the last digit, except the seconds (the last three columns)

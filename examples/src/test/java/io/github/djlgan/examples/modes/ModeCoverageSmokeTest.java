@@ -4,7 +4,7 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
-import io.github.djlgan.examples.Main;
+import io.github.djlgan.examples.MainCommand;
 import io.github.djlgan.testing.Engines;
 import io.github.djlgan.testing.TempDirs;
 import java.io.ByteArrayOutputStream;
@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.testng.annotations.Test;
-import picocli.CommandLine;
 
 /**
  * The mode-coverage command end to end on both protocols, with a budget of seconds, in this JVM and
@@ -57,10 +56,7 @@ public class ModeCoverageSmokeTest {
                 new java.util.ArrayList<>(
                         List.of("--data", "ring,grid", "--kernels", "4", "--kernel-dim", "2"));
         rest.addAll(List.of(more));
-        assertEquals(
-                new CommandLine(new Main())
-                        .execute(command(engine, protocol, out, "20", rest.toArray(String[]::new))),
-                0);
+        MainCommand.succeeds(command(engine, protocol, out, "20", rest.toArray(String[]::new)));
         return out;
     }
 
@@ -494,7 +490,7 @@ public class ModeCoverageSmokeTest {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
         try {
-            assertEquals(new CommandLine(new Main()).execute(args), 0);
+            MainCommand.succeeds(args);
         } finally {
             System.setOut(stdout);
         }
