@@ -2,14 +2,20 @@ package io.github.djlgan.examples;
 
 import static org.testng.Assert.fail;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 
 /**
  * Runs the examples program's command line in the test's JVM and fails the test, when the command
- * fails, with what it printed to its error stream (the exception and its causes) — an exit code
- * alone does not say why a smoke test failed on another machine.
+ * fails, with what it printed to its error stream (the exception and its causes, or the usage
+ * error) — an exit code alone does not say why a smoke test failed on another machine. What the
+ * command prints to {@code System.err} still reaches the console as well.
  */
 public final class MainCommand {
 
@@ -21,10 +27,18 @@ public final class MainCommand {
      * @param args the command line, the subcommand first
      */
     public static void succeeds(String... args) {
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new Main());
-        cli.setErr(new PrintWriter(err, true));
-        int exit = cli.execute(args);
+        StringWriter picocli = new StringWriter();
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        PrintStream console = System.err;
+        int exit;
+        try {
+            System.setErr(new PrintStream(new Tee(console, printed), true, StandardCharsets.UTF_8));
+            CommandLine cli = new CommandLine(new Main());
+            cli.setErr(new PrintWriter(picocli, true));
+            exit = cli.execute(args);
+        } finally {
+            System.setErr(console);
+        }
         if (exit != 0) {
             fail(
                     "exit code "
@@ -32,7 +46,37 @@ public final class MainCommand {
                             + " from `"
                             + String.join(" ", args)
                             + "`; it printed to its error stream:\n"
-                            + err);
+                            + picocli
+                            + printed.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** Writes to two streams. */
+    private static final class Tee extends OutputStream {
+        private final OutputStream first;
+        private final OutputStream second;
+
+        Tee(OutputStream first, OutputStream second) {
+            this.first = first;
+            this.second = second;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            first.write(b);
+            second.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            first.write(b, off, len);
+            second.write(b, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            first.flush();
+            second.flush();
         }
     }
 }

@@ -84,14 +84,14 @@ import java.util.Locale;
  * against a {@code Conv2d} doing the same multiply-accumulates, and the variants that were measured
  * and not kept, are in the project's {@code docs/design-measurements.md}.
  *
- * <p><b>PyTorch: zero filters.</b> DJL 0.35.1's PyTorch engine (PyTorch 2.7.1, CPU) computes the
- * input gradient of a convolution whose output channels are not a multiple of 16 partly from memory
- * it has not written: now and then whole input channels of the gradient are NaN (a few backward
- * passes in a thousand; every one, when freed memory holds NaN). On that engine each phase
- * convolution of an ungrouped deconvolution therefore computes zero filters up to the next multiple
- * of 16 and drops their outputs, which leaves the real filters' values as they are; a layer with F
- * = 1 does 16 times the multiply-accumulates of the definition. Grouped deconvolutions are left as
- * they are.
+ * <p><b>PyTorch: zero filters.</b> On DJL 0.35.1's PyTorch engine (PyTorch 2.7.1, CPU), the float32
+ * input gradient of a convolution whose output channels are not a multiple of 16 is wrong: for this
+ * block's phase convolutions with 1 or 3 filters it was off by 85–92 % of its largest entry in
+ * every call, and now and then whole input channels came out NaN, read from memory the engine had
+ * not written (float64, and 16 filters, are right). On that engine each phase convolution of an
+ * ungrouped deconvolution therefore computes zero filters up to the next multiple of 16 and drops
+ * their outputs; the real filters' values are unchanged, and a layer with F = 1 does 16 times the
+ * multiply-accumulates of the definition. Grouped deconvolutions are left as they are.
  *
  * <p>References: V. Dumoulin, F. Visin, "A guide to convolution arithmetic for deep learning",
  * arXiv:1603.07285 (transposed convolution arithmetic); W. Shi et al., "Real-Time Single Image and
