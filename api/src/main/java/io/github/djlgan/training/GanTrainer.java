@@ -69,6 +69,11 @@ import java.util.Map;
  * clipping</b> ({@link Builder#optWeightClipping(float)}): every trainable discriminator parameter
  * is clipped to [−c, c] after initialization and after every discriminator update (WGAN).
  *
+ * <p><b>Divergence.</b> Before each network's update a step checks that the network's loss (and, if
+ * asked, its gradients) is finite, and throws an {@link IllegalStateException} naming the step, the
+ * network and the loss or parameter instead of training on ({@link
+ * Builder#optCheckFinite(NonFiniteCheck)}).
+ *
  * <p><b>Devices.</b> A GanTrainer trains on one device: the device of the batches, which must be
  * the device of both models' parameters (the first device of their {@code TrainingConfig}s).
  *
@@ -82,6 +87,12 @@ import java.util.Map;
 public final class GanTrainer implements AutoCloseable {
 
     private static final String NAME = "GanTrainer";
+    private static final String DISCRIMINATOR = "discriminator";
+    private static final String GENERATOR = "generator";
+    private static final String NOTHING_UPDATED = "no parameter was updated in this step";
+    private static final String DISCRIMINATOR_UPDATED =
+            "the discriminator's update of this step stands (the step is counted in getSteps()),"
+                    + " the generator was not updated";
 
     private final Model generator;
     private final Model discriminator;
@@ -95,6 +106,7 @@ public final class GanTrainer implements AutoCloseable {
     private final float emaDecay;
     private final float clip;
     private final boolean generatorDataInit;
+    private final NonFiniteCheck checkFinite;
 
     private Shape dataShape;
     private Shape latentShape;
@@ -122,6 +134,7 @@ public final class GanTrainer implements AutoCloseable {
         emaDecay = builder.emaDecay;
         clip = builder.clip;
         generatorDataInit = builder.generatorDataInit;
+        checkFinite = builder.checkFinite;
     }
 
     /**
@@ -252,7 +265,12 @@ public final class GanTrainer implements AutoCloseable {
      * @param realBatch real samples (N, …) as initialized (N may differ, divisible by the packing);
      *     further arrays are passed to a custom {@link GanObjective}
      * @return the losses and extras of this step
-     * @throws IllegalStateException if not initialized
+     * @throws IllegalStateException if not initialized; or if a network's loss (or, as {@link
+     *     Builder#optCheckFinite} sets, a gradient of its parameters) is NaN or infinite: that
+     *     network is not updated, nor is any network after it in the step; with simultaneous
+     *     updates nothing is updated, with alternating updates a failing generator update leaves
+     *     the discriminator's update of the step (and {@link #getSteps()} counts the step). Running
+     *     statistics that the step's forward passes update (batch norm) are not restored.
      * @throws IllegalArgumentException if the batch does not fit; nothing changes then
      */
     public GanStepResult step(NDList realBatch) {
@@ -265,6 +283,7 @@ public final class GanTrainer implements AutoCloseable {
         float lossD;
         float lossG = Float.NaN;
         boolean updateG = schedule.isSimultaneous() || (steps + 1) % schedule.getCriticSteps() == 0;
+        boolean discriminatorUpdated = false;
         try (NDManager s = x.getManager().newSubManager()) {
             NDArray z = drawLatent(latent, s, n);
             ParameterStore live = new ParameterStore(s, false);
@@ -287,6 +306,8 @@ public final class GanTrainer implements AutoCloseable {
                     }
                     lossD = read(dTerms, dExtras);
                     lossG = read(gTerms, gExtras);
+                    checkFinite.check(steps + 1, DISCRIMINATOR, lossD, d, s, NOTHING_UPDATED);
+                    checkFinite.check(steps + 1, GENERATOR, lossG, g, s, NOTHING_UPDATED);
                     optimizerStep(d, discriminatorConfig);
                     optimizerStep(g, generatorConfig);
                 } else {
@@ -298,7 +319,9 @@ public final class GanTrainer implements AutoCloseable {
                         collector.backward(dTerms.getTotal());
                     }
                     lossD = read(dTerms, dExtras);
+                    checkFinite.check(steps + 1, DISCRIMINATOR, lossD, d, s, NOTHING_UPDATED);
                     optimizerStep(d, discriminatorConfig);
+                    discriminatorUpdated = true;
                     if (updateG) {
                         NDArray z2 = drawLatent(latent, s, n);
                         LossTerms gTerms;
@@ -310,6 +333,7 @@ public final class GanTrainer implements AutoCloseable {
                             collector.backward(gTerms.getTotal());
                         }
                         lossG = read(gTerms, gExtras);
+                        checkFinite.check(steps + 1, GENERATOR, lossG, g, s, DISCRIMINATOR_UPDATED);
                         optimizerStep(g, generatorConfig);
                     }
                 }
@@ -317,6 +341,9 @@ public final class GanTrainer implements AutoCloseable {
                 // nothing may carry over into the next step on engines that accumulate gradients
                 zeroGradients(g);
                 zeroGradients(d);
+                if (discriminatorUpdated) {
+                    steps++;
+                }
                 throw e;
             }
         }
@@ -826,6 +853,7 @@ public final class GanTrainer implements AutoCloseable {
         private float emaDecay;
         private float clip;
         private boolean generatorDataInit = true;
+        private NonFiniteCheck checkFinite = NonFiniteCheck.LOSSES;
 
         Builder() {}
 
@@ -958,6 +986,22 @@ public final class GanTrainer implements AutoCloseable {
         }
 
         /**
+         * Sets what every step checks for NaN and infinity before each network's update (default
+         * {@link NonFiniteCheck#LOSSES}): a step that finds one throws an {@link
+         * IllegalStateException} naming the step, the network and the loss or the parameter, before
+         * the update (see {@link GanTrainer#step}). {@link NonFiniteCheck#LOSSES_AND_GRADIENTS}
+         * also keeps a NaN gradient under a finite loss out of the parameters, at the cost of one
+         * reduction per parameter and update.
+         *
+         * @param check what to check
+         * @return this builder
+         */
+        public Builder optCheckFinite(NonFiniteCheck check) {
+            this.checkFinite = check;
+            return this;
+        }
+
+        /**
          * Builds the trainer.
          *
          * @return a new {@link GanTrainer}
@@ -979,6 +1023,8 @@ public final class GanTrainer implements AutoCloseable {
                     "the generator and the discriminator must be two models");
             BlockChecks.checkArgument(objective != null, NAME, "optLoss needs an objective");
             BlockChecks.checkArgument(schedule != null, NAME, "optSchedule needs a schedule");
+            BlockChecks.checkArgument(
+                    checkFinite != null, NAME, "optCheckFinite needs a NonFiniteCheck");
             BlockChecks.checkArgument(
                     packing >= 1, NAME, "optPacking needs m >= 1, got %d", packing);
             BlockChecks.checkArgument(

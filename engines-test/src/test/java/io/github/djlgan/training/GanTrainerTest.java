@@ -52,8 +52,8 @@ public class GanTrainerTest extends EngineTest {
         final Model d;
         final GanTrainer trainer;
 
-        Gan(Block discriminator, Consumer<GanTrainer.Builder> options) {
-            g = TinyGan.model("g", TinyGan.generator(), engineName);
+        Gan(Block generator, Block discriminator, Consumer<GanTrainer.Builder> options) {
+            g = TinyGan.model("g", generator, engineName);
             d = TinyGan.model("d", discriminator, engineName);
             GanTrainer.Builder builder =
                     GanTrainer.builder()
@@ -64,6 +64,10 @@ public class GanTrainerTest extends EngineTest {
                             .optDiscriminatorConfig(TinyGan.sgd(0.1f));
             options.accept(builder);
             trainer = builder.build();
+        }
+
+        Gan(Block discriminator, Consumer<GanTrainer.Builder> options) {
+            this(TinyGan.generator(), discriminator, options);
         }
 
         Gan(Consumer<GanTrainer.Builder> options) {
@@ -873,6 +877,183 @@ public class GanTrainerTest extends EngineTest {
                     assertTrue(Float.isFinite(r.getGeneratorLoss()), loss + " " + r);
                 }
             }
+        }
+    }
+
+    // ---- divergence: no step writes NaN or infinity into the parameters ----
+
+    /** A real batch with one NaN coordinate: the discriminator's loss on it is NaN. */
+    private NDArray batchWithNaN(NDManager m) {
+        float[] x = TinyGan.real(m, 1, 8).toFloatArray();
+        x[5] = Float.NaN;
+        return m.create(x, DATA);
+    }
+
+    /**
+     * TinyGan's generator followed by y + √(0·y): the output and both losses are finite (√0 = 0),
+     * but the generator's gradient is NaN (the derivative of √ at 0 is ∞, times 0).
+     */
+    private static Block generatorWithNaNGradient() {
+        return new SequentialBlock()
+                .add(TinyGan.generator())
+                .add(new LambdaBlock(y -> new NDList(y.head().add(y.head().mul(0).sqrt()))));
+    }
+
+    @Test
+    public void aNaNDiscriminatorLossStopsTheStepBeforeAnyUpdate() {
+        for (GanSchedule schedule :
+                new GanSchedule[] {GanSchedule.alternating(), GanSchedule.simultaneous()}) {
+            try (Gan gan = new Gan(b -> b.optSchedule(schedule)).initialized(DATA);
+                    Gan fresh = new Gan(b -> b.optSchedule(schedule)).initialized(DATA)) {
+                Map<String, float[]> g = TinyGan.values(gan.g.getBlock());
+                Map<String, float[]> d = TinyGan.values(gan.d.getBlock());
+                NDArray bad = batchWithNaN(manager);
+                assertMessage(
+                        expectThrows(
+                                IllegalStateException.class,
+                                () -> gan.trainer.step(new NDList(bad))),
+                        "GanTrainer",
+                        "step 1",
+                        "discriminator's loss is NaN",
+                        "no parameter was updated");
+                assertSame(TinyGan.values(gan.g.getBlock()), g);
+                assertSame(TinyGan.values(gan.d.getBlock()), d);
+                assertEquals(gan.trainer.getSteps(), 0);
+                // the failed step's gradients do not carry over: the next step is a fresh one
+                fresh.trainer.getLatent().setState(gan.trainer.getLatent().getState());
+                gan.step(2);
+                fresh.step(2);
+                assertSame(TinyGan.values(gan.g.getBlock()), TinyGan.values(fresh.g.getBlock()));
+                assertSame(TinyGan.values(gan.d.getBlock()), TinyGan.values(fresh.d.getBlock()));
+                assertEquals(gan.trainer.getSteps(), 1);
+            }
+        }
+    }
+
+    /**
+     * Finite losses, NaN gradient: checking the losses only (the default), the NaN reaches the
+     * generator and the next step's discriminator loss (on NaN samples) stops training.
+     */
+    @Test
+    public void aNaNGradientUnderAFiniteLossIsCaughtOneStepLaterByDefault() {
+        try (Gan gan =
+                new Gan(generatorWithNaNGradient(), TinyGan.discriminator(), b -> {})
+                        .initialized(DATA)) {
+            GanStepResult first = gan.step(1);
+            assertTrue(Float.isFinite(first.getGeneratorLoss()));
+            assertTrue(
+                    TinyGan.values(gan.g.getBlock()).values().stream()
+                            .anyMatch(v -> Float.isNaN(v[0])),
+                    "NaN written into the generator");
+            assertMessage(
+                    expectThrows(IllegalStateException.class, () -> gan.step(2)),
+                    "GanTrainer",
+                    "step 2",
+                    "discriminator's loss is NaN",
+                    "may already hold NaN",
+                    "LOSSES_AND_GRADIENTS");
+            assertEquals(gan.trainer.getSteps(), 1);
+        }
+    }
+
+    /** Finite losses, NaN gradient: the check of the gradients catches what the loss hides. */
+    @Test
+    public void aNaNGeneratorGradientInASimultaneousStepUpdatesNothing() {
+        try (Gan gan =
+                new Gan(
+                                generatorWithNaNGradient(),
+                                TinyGan.discriminator(),
+                                b ->
+                                        b.optSchedule(GanSchedule.simultaneous())
+                                                .optCheckFinite(
+                                                        NonFiniteCheck.LOSSES_AND_GRADIENTS))
+                        .initialized(DATA)) {
+            Map<String, float[]> g = TinyGan.values(gan.g.getBlock());
+            Map<String, float[]> d = TinyGan.values(gan.d.getBlock());
+            assertMessage(
+                    expectThrows(IllegalStateException.class, () -> gan.step(1)),
+                    "GanTrainer",
+                    "step 1",
+                    "generator's gradient of",
+                    "holds NaN",
+                    "no parameter was updated");
+            assertSame(TinyGan.values(gan.g.getBlock()), g);
+            assertSame(TinyGan.values(gan.d.getBlock()), d);
+            assertEquals(gan.trainer.getSteps(), 0);
+        }
+    }
+
+    /** Alternating: the discriminator's update comes first and stands; the step is counted. */
+    @Test
+    public void aNaNGeneratorGradientInAnAlternatingStepLeavesTheDiscriminatorUpdate() {
+        try (Gan gan =
+                        new Gan(
+                                        generatorWithNaNGradient(),
+                                        TinyGan.discriminator(),
+                                        b -> b.optCheckFinite(NonFiniteCheck.LOSSES_AND_GRADIENTS))
+                                .initialized(DATA);
+                Gan reference = new Gan(b -> {}).initialized(DATA)) {
+            Map<String, float[]> g = TinyGan.values(gan.g.getBlock());
+            assertMessage(
+                    expectThrows(IllegalStateException.class, () -> gan.step(1)),
+                    "GanTrainer",
+                    "step 1",
+                    "generator's gradient of",
+                    "holds NaN",
+                    "the discriminator's update of this step stands");
+            assertSame(TinyGan.values(gan.g.getBlock()), g);
+            // the same discriminator update as a plain generator's step (same outputs forward)
+            reference.step(1);
+            assertClose(TinyGan.values(gan.d.getBlock()), TinyGan.values(reference.d.getBlock()));
+            assertEquals(gan.trainer.getSteps(), 1);
+            assertEquals(gan.trainer.getGeneratorUpdates(), 0);
+        }
+    }
+
+    @Test
+    public void anInfiniteLossIsCaught() {
+        GanObjective infinite =
+                new GanObjective() {
+                    @Override
+                    public LossTerms discriminatorLoss(GanUpdate u) {
+                        return GanLoss.nonSaturating().discriminatorLoss(u);
+                    }
+
+                    @Override
+                    public LossTerms generatorLoss(GanUpdate u) {
+                        NDArray loss = GanLoss.nonSaturating().generatorLoss(u).getTotal();
+                        return LossTerms.of(loss.add(Float.POSITIVE_INFINITY));
+                    }
+                };
+        try (Gan gan =
+                new Gan(b -> b.optLoss(infinite).optSchedule(GanSchedule.simultaneous()))
+                        .initialized(DATA)) {
+            Map<String, float[]> d = TinyGan.values(gan.d.getBlock());
+            assertMessage(
+                    expectThrows(IllegalStateException.class, () -> gan.step(1)),
+                    "GanTrainer",
+                    "generator's loss is Infinity");
+            assertSame(TinyGan.values(gan.d.getBlock()), d);
+        }
+    }
+
+    /** With the check off a NaN batch trains on, as DJL's own Trainer would. */
+    @Test
+    public void theCheckCanBeTurnedOff() {
+        assertMessage(
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> new Gan(b -> b.optCheckFinite(null)).close()),
+                "GanTrainer",
+                "optCheckFinite");
+        try (Gan gan = new Gan(b -> b.optCheckFinite(NonFiniteCheck.NONE)).initialized(DATA)) {
+            GanStepResult r = gan.trainer.step(new NDList(batchWithNaN(manager)));
+            assertTrue(Float.isNaN(r.getDiscriminatorLoss()));
+            assertTrue(
+                    TinyGan.values(gan.d.getBlock()).values().stream()
+                            .anyMatch(v -> Float.isNaN(v[0])),
+                    "NaN written into the discriminator");
+            assertEquals(gan.trainer.getSteps(), 1);
         }
     }
 

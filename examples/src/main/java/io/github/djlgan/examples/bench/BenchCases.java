@@ -13,6 +13,7 @@ import io.github.djlgan.nn.norm.EqualizedLearningRate;
 import io.github.djlgan.nn.norm.LasagneBatchNorm;
 import io.github.djlgan.nn.norm.SpectralNorm;
 import io.github.djlgan.nn.norm.WeightNorm;
+import io.github.djlgan.training.NonFiniteCheck;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -162,7 +163,18 @@ public final class BenchCases {
                                 + " tanh] → Linear 1; one simultaneous Adam step through"
                                 + " GanTrainer (ModeRun)",
                         ModeStep.flops(Protocol.METZ),
-                        manager -> new ModeStep(manager, Protocol.METZ)),
+                        manager -> new ModeStep(manager, Protocol.METZ, NonFiniteCheck.LOSSES)),
+                new BenchCase(
+                        "metz_step_grad_check",
+                        "batch 512, z 256",
+                        "metz_step checking every gradient for NaN and infinity as well as the"
+                                + " losses (optCheckFinite(LOSSES_AND_GRADIENTS))",
+                        ModeStep.flops(Protocol.METZ),
+                        manager ->
+                                new ModeStep(
+                                        manager,
+                                        Protocol.METZ,
+                                        NonFiniteCheck.LOSSES_AND_GRADIENTS)),
                 new BenchCase(
                         "pacgan_step",
                         "batch 100, z 2",
@@ -170,7 +182,18 @@ public final class BenchCases {
                                 + " Linear 2, D 3×Maxout(200, 5) → Linear 1; one simultaneous Adam"
                                 + " step through GanTrainer (ModeRun)",
                         ModeStep.flops(Protocol.PACGAN),
-                        manager -> new ModeStep(manager, Protocol.PACGAN)));
+                        manager -> new ModeStep(manager, Protocol.PACGAN, NonFiniteCheck.LOSSES)),
+                new BenchCase(
+                        "pacgan_step_grad_check",
+                        "batch 100, z 2",
+                        "pacgan_step checking every gradient for NaN and infinity as well as the"
+                                + " losses (optCheckFinite(LOSSES_AND_GRADIENTS))",
+                        ModeStep.flops(Protocol.PACGAN),
+                        manager ->
+                                new ModeStep(
+                                        manager,
+                                        Protocol.PACGAN,
+                                        NonFiniteCheck.LOSSES_AND_GRADIENTS)));
     }
 
     /**

@@ -8,12 +8,15 @@ import io.github.djlgan.examples.modes.ModeRun;
 import io.github.djlgan.examples.modes.Protocol;
 import io.github.djlgan.examples.modes.Variant;
 import io.github.djlgan.training.GanTrainer;
+import io.github.djlgan.training.NonFiniteCheck;
 
 /**
  * One training iteration of a mode-coverage protocol's networks with the plain discriminator
  * ({@link Variant#GAN}), exactly as {@code mode-coverage} trains them: the networks and the {@link
  * GanTrainer} come from {@link ModeRun#networks} (simultaneous updates, Adam), the real batch is a
- * fixed random (N, 2) array (time does not depend on the values). Each run's arrays live in a
+ * fixed random (N, 2) array (time does not depend on the values). The trainer checks the losses for
+ * NaN and infinity, as in a run; the {@code _grad_check} cases check the gradients as well ({@link
+ * NonFiniteCheck#LOSSES_AND_GRADIENTS}), to measure that check's cost. Each run's arrays live in a
  * sub-manager closed at the end of the run; the step reads both losses back, which waits for the
  * engine.
  */
@@ -23,14 +26,15 @@ final class ModeStep implements BenchCase.Step {
     private final ModeRun.Networks networks;
     private final NDArray real;
 
-    ModeStep(NDManager manager, Protocol protocol) {
+    ModeStep(NDManager manager, Protocol protocol, NonFiniteCheck check) {
         networks =
                 ModeRun.networks(
                         manager.getEngine(),
                         protocol,
                         Variant.GAN,
                         ModeRun.Settings.builder(protocol).build(),
-                        1);
+                        1,
+                        b -> b.optCheckFinite(check));
         scope = manager.newSubManager();
         real = scope.randomNormal(new Shape(networks.batch(), 2));
     }

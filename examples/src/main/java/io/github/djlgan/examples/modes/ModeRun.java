@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.function.Consumer;
 
 /**
  * One run of a mode-coverage {@link Protocol}: a generator against a {@link Variant}'s
@@ -667,6 +668,28 @@ public final class ModeRun {
      */
     public static Networks networks(
             Engine engine, Protocol protocol, Variant variant, Settings settings, long seed) {
+        return networks(engine, protocol, variant, settings, seed, b -> {});
+    }
+
+    /**
+     * {@link #networks(Engine, Protocol, Variant, Settings, long)} with more trainer options (the
+     * {@code _grad_check} benchmark cases set {@link GanTrainer.Builder#optCheckFinite}).
+     *
+     * @param engine the engine
+     * @param protocol the protocol
+     * @param variant the discriminator variant
+     * @param settings the learning rates and the minibatch layers' options
+     * @param seed the seed of the latent stream
+     * @param options applied to the trainer's builder last
+     * @return the initialized networks and trainer; closing it closes all of them
+     */
+    public static Networks networks(
+            Engine engine,
+            Protocol protocol,
+            Variant variant,
+            Settings settings,
+            long seed,
+            Consumer<GanTrainer.Builder> options) {
         int m = variant.packing();
         int batch = protocol.batch() * m;
         Model gModel = Model.newInstance("generator", engine.getEngineName());
@@ -678,7 +701,7 @@ public final class ModeRun {
                             generatorBatchGroups(protocol, variant, settings),
                             generatorAveragesStdDev(protocol, settings)));
             dModel.setBlock(variant.discriminator(protocol, settings));
-            gan =
+            GanTrainer.Builder builder =
                     GanTrainer.builder()
                             .setGenerator(gModel)
                             .setDiscriminator(dModel)
@@ -687,8 +710,9 @@ public final class ModeRun {
                             .optPacking(m)
                             .optGeneratorConfig(adam(settings.learningRateG(), protocol.beta1()))
                             .optDiscriminatorConfig(
-                                    adam(settings.learningRateD(), protocol.beta1()))
-                            .build();
+                                    adam(settings.learningRateD(), protocol.beta1()));
+            options.accept(builder);
+            gan = builder.build();
             gan.initialize(new Shape(batch, 2));
             return new Networks(gModel, dModel, gan, batch);
         } catch (RuntimeException e) {

@@ -89,7 +89,7 @@ public class BenchTest {
         MainCommand.succeeds(
                 "bench",
                 "--cases",
-                "metz_step,pacgan_step",
+                "metz_step,metz_step_grad_check,pacgan_step,pacgan_step_grad_check",
                 "--warmup",
                 "1",
                 "--iterations",
@@ -103,10 +103,12 @@ public class BenchTest {
         assertEquals(engines.size(), 2);
         for (int e = 0; e < 2; e++) {
             JsonArray cases = engines.get(e).getAsJsonObject().getAsJsonArray("cases");
-            assertEquals(cases.size(), 2);
-            String[] names = {"metz_step", "pacgan_step"};
-            double[] gflop = {0.255066112, 0.93152};
-            for (int i = 0; i < 2; i++) {
+            assertEquals(cases.size(), 4);
+            String[] names = {
+                "metz_step", "metz_step_grad_check", "pacgan_step", "pacgan_step_grad_check"
+            };
+            double[] gflop = {0.255066112, 0.255066112, 0.93152, 0.93152};
+            for (int i = 0; i < 4; i++) {
                 JsonObject row = cases.get(i).getAsJsonObject();
                 assertEquals(row.get("case").getAsString(), names[i]);
                 assertEquals(row.get("iterations").getAsInt(), 2);
@@ -318,7 +320,9 @@ public class BenchTest {
                         "gan_step",
                         "gan_step_manual",
                         "metz_step",
-                        "pacgan_step"));
+                        "metz_step_grad_check",
+                        "pacgan_step",
+                        "pacgan_step_grad_check"));
         for (BenchCase c : BenchCases.all()) {
             boolean capped = c.name().equals("mbd_large");
             assertEquals(c.warmup(5), capped ? 1 : 5, c.name());
