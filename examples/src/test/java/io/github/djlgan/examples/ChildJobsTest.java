@@ -5,6 +5,7 @@ import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
 import io.github.djlgan.examples.modes.ModeRun;
+import io.github.djlgan.testing.TempDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,62 +20,71 @@ public class ChildJobsTest {
     @Test
     public void aFailingChildFailsTheRunNamingTheJobAndItsLog() throws IOException {
         Path logs = Files.createTempDirectory("child-jobs-fail");
-        List<ChildJobs.Job> jobs =
-                List.of(
-                        new ChildJobs.Job(
-                                "bad protocol", List.of("mode-coverage", "--protocol", "bogus")),
-                        new ChildJobs.Job("never started", List.of("--version")));
-        IllegalStateException e =
-                expectThrows(
-                        IllegalStateException.class,
-                        () -> ChildJobs.run(jobs, 1, logs, (done, skipped, finished) -> {}));
-        Path log = logs.resolve("bad-protocol.log");
-        assertEquals(
-                e.getMessage(),
-                "job 'bad protocol' failed (exit status 2); its log: " + log.toAbsolutePath());
-        assertTrue(Files.readString(log).contains("bogus"), Files.readString(log));
-        assertTrue(Files.notExists(logs.resolve("never-started.log")));
+        try {
+            List<ChildJobs.Job> jobs =
+                    List.of(
+                            new ChildJobs.Job(
+                                    "bad protocol",
+                                    List.of("mode-coverage", "--protocol", "bogus")),
+                            new ChildJobs.Job("never started", List.of("--version")));
+            IllegalStateException e =
+                    expectThrows(
+                            IllegalStateException.class,
+                            () -> ChildJobs.run(jobs, 1, logs, (done, skipped, finished) -> {}));
+            Path log = logs.resolve("bad-protocol.log");
+            assertEquals(
+                    e.getMessage(),
+                    "job 'bad protocol' failed (exit status 2); its log: " + log.toAbsolutePath());
+            assertTrue(Files.readString(log).contains("bogus"), Files.readString(log));
+            assertTrue(Files.notExists(logs.resolve("never-started.log")));
+        } finally {
+            TempDirs.delete(logs);
+        }
     }
 
     @Test
     public void aModeCoverageRunReportsProgressAndWritesItsResult() throws Exception {
         Path dir = Files.createTempDirectory("child-jobs-run");
-        Path result = dir.resolve("result.bin");
-        List<ChildJobs.Job> jobs =
-                List.of(
-                        new ChildJobs.Job(
-                                "ring gan",
-                                List.of(
-                                        "mode-coverage",
-                                        "--iterations",
-                                        "20",
-                                        "--eval-every",
-                                        "10",
-                                        "--run-one",
-                                        "ring,gan,3",
-                                        "--result",
-                                        result.toString())),
-                        new ChildJobs.Job("version", List.of("--version")));
-        AtomicLong lastDone = new AtomicLong(-1);
-        AtomicReference<Integer> lastFinished = new AtomicReference<>();
-        ChildJobs.run(
-                jobs,
-                2,
-                dir,
-                (done, skipped, finished) -> {
-                    assertEquals(done.length, 2);
-                    lastDone.set(done[0]);
-                    lastFinished.set(finished);
-                });
-        assertEquals(lastDone.get(), 20);
-        assertEquals(lastFinished.get(), Integer.valueOf(2));
-        String log = Files.readString(dir.resolve("ring-gan.log"));
-        assertTrue(log.contains("ring gan seed 3: 20 iterations"), log);
-        assertTrue(!log.contains(ChildJobs.PROGRESS.trim()), log);
-        ModeRun.Result r = ModeRun.Result.read(result);
-        assertEquals(r.curve().size(), 2);
-        assertEquals(r.last().iteration(), 20);
-        assertEquals(r.samples().length, 2 * 2500);
+        try {
+            Path result = dir.resolve("result.bin");
+            List<ChildJobs.Job> jobs =
+                    List.of(
+                            new ChildJobs.Job(
+                                    "ring gan",
+                                    List.of(
+                                            "mode-coverage",
+                                            "--iterations",
+                                            "20",
+                                            "--eval-every",
+                                            "10",
+                                            "--run-one",
+                                            "ring,gan,3",
+                                            "--result",
+                                            result.toString())),
+                            new ChildJobs.Job("version", List.of("--version")));
+            AtomicLong lastDone = new AtomicLong(-1);
+            AtomicReference<Integer> lastFinished = new AtomicReference<>();
+            ChildJobs.run(
+                    jobs,
+                    2,
+                    dir,
+                    (done, skipped, finished) -> {
+                        assertEquals(done.length, 2);
+                        lastDone.set(done[0]);
+                        lastFinished.set(finished);
+                    });
+            assertEquals(lastDone.get(), 20);
+            assertEquals(lastFinished.get(), Integer.valueOf(2));
+            String log = Files.readString(dir.resolve("ring-gan.log"));
+            assertTrue(log.contains("ring gan seed 3: 20 iterations"), log);
+            assertTrue(!log.contains(ChildJobs.PROGRESS.trim()), log);
+            ModeRun.Result r = ModeRun.Result.read(result);
+            assertEquals(r.curve().size(), 2);
+            assertEquals(r.last().iteration(), 20);
+            assertEquals(r.samples().length, 2 * 2500);
+        } finally {
+            TempDirs.delete(dir);
+        }
     }
 
     /**
@@ -123,7 +133,7 @@ public class ChildJobsTest {
             String log = Files.readString(dir.resolve("ring-gan.log"));
             assertTrue(!log.contains(ChildJobs.SKIPPED.trim()), log);
         } finally {
-            io.github.djlgan.testing.TempDirs.delete(dir);
+            TempDirs.delete(dir);
         }
     }
 }

@@ -23,6 +23,7 @@ import io.github.djlgan.testing.Formulas;
 import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
+import io.github.djlgan.testing.TempDirs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -426,16 +427,21 @@ public class Deconv2dTest extends EngineTest {
                         .build();
         init(trained, DataType.FLOAT32, new Shape(1, 2, 4, 4));
         Path dir = Files.createTempDirectory("djlgan-deconv");
-        try (Model saving = Model.newInstance("deconv", manager.getDevice(), engineName)) {
-            saving.setBlock(trained);
-            saving.save(dir, "deconv");
-        }
-        try (Model loading = Model.newInstance("deconv", manager.getDevice(), engineName)) {
-            loading.setBlock(
-                    Deconv2d.builder().setKernelShape(new Shape(4, 4)).setFilters(3).build());
-            MalformedModelException e =
-                    expectThrows(MalformedModelException.class, () -> loading.load(dir, "deconv"));
-            assertMessage(e, "Deconv2d", "stride=(2, 2)", "stride=(1, 1)");
+        try {
+            try (Model saving = Model.newInstance("deconv", manager.getDevice(), engineName)) {
+                saving.setBlock(trained);
+                saving.save(dir, "deconv");
+            }
+            try (Model loading = Model.newInstance("deconv", manager.getDevice(), engineName)) {
+                loading.setBlock(
+                        Deconv2d.builder().setKernelShape(new Shape(4, 4)).setFilters(3).build());
+                MalformedModelException e =
+                        expectThrows(
+                                MalformedModelException.class, () -> loading.load(dir, "deconv"));
+                assertMessage(e, "Deconv2d", "stride=(2, 2)", "stride=(1, 1)");
+            }
+        } finally {
+            TempDirs.delete(dir);
         }
     }
 

@@ -25,6 +25,7 @@ import io.github.djlgan.testing.Formulas;
 import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
+import io.github.djlgan.testing.TempDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -306,16 +307,21 @@ public class MaxoutTest extends EngineTest {
         Maxout trained = maxout(4, 2, true);
         init(trained, DataType.FLOAT32, new Shape(2, 3));
         Path dir = Files.createTempDirectory("djlgan-maxout");
-        try (Model saving = Model.newInstance("maxout", manager.getDevice(), engineName)) {
-            saving.setBlock(trained);
-            saving.save(dir, "maxout");
-        }
-        // 4 units × 2 pieces and 2 units × 4 pieces have the same weight shape (8, 3)
-        try (Model loading = Model.newInstance("maxout", manager.getDevice(), engineName)) {
-            loading.setBlock(maxout(2, 4, true));
-            MalformedModelException e =
-                    expectThrows(MalformedModelException.class, () -> loading.load(dir, "maxout"));
-            assertMessage(e, "Maxout", "units=4, pieces=2", "units=2, pieces=4");
+        try {
+            try (Model saving = Model.newInstance("maxout", manager.getDevice(), engineName)) {
+                saving.setBlock(trained);
+                saving.save(dir, "maxout");
+            }
+            // 4 units × 2 pieces and 2 units × 4 pieces have the same weight shape (8, 3)
+            try (Model loading = Model.newInstance("maxout", manager.getDevice(), engineName)) {
+                loading.setBlock(maxout(2, 4, true));
+                MalformedModelException e =
+                        expectThrows(
+                                MalformedModelException.class, () -> loading.load(dir, "maxout"));
+                assertMessage(e, "Maxout", "units=4, pieces=2", "units=2, pieces=4");
+            }
+        } finally {
+            TempDirs.delete(dir);
         }
     }
 

@@ -17,6 +17,7 @@ import io.github.djlgan.testing.Formulas;
 import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
+import io.github.djlgan.testing.TempDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -206,17 +207,21 @@ public class NetworkInNetworkTest extends EngineTest {
         NetworkInNetwork trained = NetworkInNetwork.builder().setUnits(4).build();
         init(trained, DataType.FLOAT32, new Shape(2, 3));
         Path dir = Files.createTempDirectory("djlgan-nin");
-        try (Model saving = Model.newInstance("nin", manager.getDevice(), engineName)) {
-            saving.setBlock(trained);
-            saving.save(dir, "nin");
-        }
-        try (Model loading = Model.newInstance("nin", manager.getDevice(), engineName)) {
-            loading.setBlock(NetworkInNetwork.builder().setUnits(5).build());
-            MalformedModelException e =
-                    expectThrows(MalformedModelException.class, () -> loading.load(dir, "nin"));
-            assertTrue(e.getMessage().contains("NetworkInNetwork"), e.getMessage());
-            assertTrue(e.getMessage().contains("units=4"), e.getMessage());
-            assertTrue(e.getMessage().contains("units=5"), e.getMessage());
+        try {
+            try (Model saving = Model.newInstance("nin", manager.getDevice(), engineName)) {
+                saving.setBlock(trained);
+                saving.save(dir, "nin");
+            }
+            try (Model loading = Model.newInstance("nin", manager.getDevice(), engineName)) {
+                loading.setBlock(NetworkInNetwork.builder().setUnits(5).build());
+                MalformedModelException e =
+                        expectThrows(MalformedModelException.class, () -> loading.load(dir, "nin"));
+                assertTrue(e.getMessage().contains("NetworkInNetwork"), e.getMessage());
+                assertTrue(e.getMessage().contains("units=4"), e.getMessage());
+                assertTrue(e.getMessage().contains("units=5"), e.getMessage());
+            }
+        } finally {
+            TempDirs.delete(dir);
         }
     }
 

@@ -24,6 +24,7 @@ import io.github.djlgan.testing.Formulas;
 import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
+import io.github.djlgan.testing.TempDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -592,16 +593,20 @@ public class MinibatchDiscriminationTest extends EngineTest {
                 MinibatchDiscrimination.builder().setNumKernels(4).optKernelDim(3).build();
         init(trained, DataType.FLOAT32, new Shape(2, 6));
         Path dir = Files.createTempDirectory("djlgan-mbd");
-        try (Model saving = Model.newInstance("mbd", manager.getDevice(), engineName)) {
-            saving.setBlock(trained);
-            saving.save(dir, "mbd");
-        }
-        try (Model loading = Model.newInstance("mbd", manager.getDevice(), engineName)) {
-            loading.setBlock(
-                    MinibatchDiscrimination.builder().setNumKernels(4).optKernelDim(2).build());
-            MalformedModelException e =
-                    expectThrows(MalformedModelException.class, () -> loading.load(dir, "mbd"));
-            assertMessage(e, "MinibatchDiscrimination", "kernelDim=3", "kernelDim=2");
+        try {
+            try (Model saving = Model.newInstance("mbd", manager.getDevice(), engineName)) {
+                saving.setBlock(trained);
+                saving.save(dir, "mbd");
+            }
+            try (Model loading = Model.newInstance("mbd", manager.getDevice(), engineName)) {
+                loading.setBlock(
+                        MinibatchDiscrimination.builder().setNumKernels(4).optKernelDim(2).build());
+                MalformedModelException e =
+                        expectThrows(MalformedModelException.class, () -> loading.load(dir, "mbd"));
+                assertMessage(e, "MinibatchDiscrimination", "kernelDim=3", "kernelDim=2");
+            }
+        } finally {
+            TempDirs.delete(dir);
         }
     }
 

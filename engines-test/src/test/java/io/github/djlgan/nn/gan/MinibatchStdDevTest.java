@@ -25,6 +25,7 @@ import io.github.djlgan.testing.Formulas;
 import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
+import io.github.djlgan.testing.TempDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -420,16 +421,21 @@ public class MinibatchStdDevTest extends EngineTest {
             throws IOException {
         init(saved, DataType.FLOAT32, new Shape(4, 2));
         Path dir = Files.createTempDirectory("djlgan-mbstd");
-        try (Model saving = Model.newInstance("mbstd", manager.getDevice(), engineName)) {
-            saving.setBlock(saved);
-            saving.save(dir, "mbstd");
-        }
-        try (Model loading = Model.newInstance("mbstd", manager.getDevice(), engineName)) {
-            loading.setBlock(other);
-            MalformedModelException e =
-                    expectThrows(MalformedModelException.class, () -> loading.load(dir, "mbstd"));
-            assertMessage(e, "MinibatchStdDev");
-            assertMessage(e, parts);
+        try {
+            try (Model saving = Model.newInstance("mbstd", manager.getDevice(), engineName)) {
+                saving.setBlock(saved);
+                saving.save(dir, "mbstd");
+            }
+            try (Model loading = Model.newInstance("mbstd", manager.getDevice(), engineName)) {
+                loading.setBlock(other);
+                MalformedModelException e =
+                        expectThrows(
+                                MalformedModelException.class, () -> loading.load(dir, "mbstd"));
+                assertMessage(e, "MinibatchStdDev");
+                assertMessage(e, parts);
+            }
+        } finally {
+            TempDirs.delete(dir);
         }
     }
 

@@ -17,6 +17,7 @@ import io.github.djlgan.testing.Engines;
 import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
+import io.github.djlgan.testing.TempDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -188,15 +189,20 @@ public class GaussianNoiseTest extends EngineTest {
         GaussianNoise saved = GaussianNoise.builder().optSigma(0.25f).build();
         init(saved, DataType.FLOAT32, new Shape(2, 3));
         Path dir = Files.createTempDirectory("djlgan-noise");
-        try (Model saving = Model.newInstance("noise", manager.getDevice(), engineName)) {
-            saving.setBlock(saved);
-            saving.save(dir, "noise");
-        }
-        try (Model loading = Model.newInstance("noise", manager.getDevice(), engineName)) {
-            loading.setBlock(GaussianNoise.builder().build());
-            MalformedModelException e =
-                    expectThrows(MalformedModelException.class, () -> loading.load(dir, "noise"));
-            assertMessage(e, "GaussianNoise", "sigma=0.25", "sigma=0.1");
+        try {
+            try (Model saving = Model.newInstance("noise", manager.getDevice(), engineName)) {
+                saving.setBlock(saved);
+                saving.save(dir, "noise");
+            }
+            try (Model loading = Model.newInstance("noise", manager.getDevice(), engineName)) {
+                loading.setBlock(GaussianNoise.builder().build());
+                MalformedModelException e =
+                        expectThrows(
+                                MalformedModelException.class, () -> loading.load(dir, "noise"));
+                assertMessage(e, "GaussianNoise", "sigma=0.25", "sigma=0.1");
+            }
+        } finally {
+            TempDirs.delete(dir);
         }
     }
 

@@ -15,6 +15,7 @@ import io.github.djlgan.testing.Formulas;
 import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
+import io.github.djlgan.testing.TempDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,15 +112,19 @@ public class PixelNormTest extends EngineTest {
         PixelNorm trained = PixelNorm.builder().build();
         init(trained, DataType.FLOAT32, new Shape(2, 3));
         Path dir = Files.createTempDirectory("djlgan-pn");
-        try (Model saving = Model.newInstance("pn", manager.getDevice(), engineName)) {
-            saving.setBlock(trained);
-            saving.save(dir, "pn");
-        }
-        try (Model loading = Model.newInstance("pn", manager.getDevice(), engineName)) {
-            loading.setBlock(PixelNorm.builder().optEpsilon(1e-3f).build());
-            MalformedModelException e =
-                    expectThrows(MalformedModelException.class, () -> loading.load(dir, "pn"));
-            assertMessage(e, "PixelNorm", "epsilon=1.0E-8", "epsilon=0.001");
+        try {
+            try (Model saving = Model.newInstance("pn", manager.getDevice(), engineName)) {
+                saving.setBlock(trained);
+                saving.save(dir, "pn");
+            }
+            try (Model loading = Model.newInstance("pn", manager.getDevice(), engineName)) {
+                loading.setBlock(PixelNorm.builder().optEpsilon(1e-3f).build());
+                MalformedModelException e =
+                        expectThrows(MalformedModelException.class, () -> loading.load(dir, "pn"));
+                assertMessage(e, "PixelNorm", "epsilon=1.0E-8", "epsilon=0.001");
+            }
+        } finally {
+            TempDirs.delete(dir);
         }
     }
 

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -281,44 +282,53 @@ public final class Bench implements Callable<Integer> {
             throws IOException, InterruptedException {
         String name = (String) row.get("case");
         Path dir = Files.createTempDirectory("bench-alone");
-        List<String> command = new ArrayList<>();
-        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-        command.addAll(
-                List.of(
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        "io.github.djlgan.examples.Main",
-                        "bench",
-                        "--engines=" + engine,
-                        "--cases=" + name,
-                        "--warmup=" + warmup,
-                        "--iterations=" + iterations,
-                        "--out=" + dir));
-        if (threads != null) {
-            command.add("--threads=" + threads);
+        try {
+            List<String> command = new ArrayList<>();
+            command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+            command.addAll(
+                    List.of(
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            "io.github.djlgan.examples.Main",
+                            "bench",
+                            "--engines=" + engine,
+                            "--cases=" + name,
+                            "--warmup=" + warmup,
+                            "--iterations=" + iterations,
+                            "--out=" + dir));
+            if (threads != null) {
+                command.add("--threads=" + threads);
+            }
+            System.err.println("alone: " + engine + " " + name);
+            Process process =
+                    new ProcessBuilder(command)
+                            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                            .redirectError(ProcessBuilder.Redirect.INHERIT)
+                            .start();
+            if (process.waitFor() != 0) {
+                System.err.println("alone run of " + name + " failed");
+                return;
+            }
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> engines =
+                    (List<Map<String, Object>>) read(dir.resolve("bench.json")).get("engines");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> single =
+                    ((List<Map<String, Object>>) engines.get(0).get("cases")).get(0);
+            double aloneMin = ((Number) single.get("min_ms")).doubleValue();
+            row.put("alone_min_ms", aloneMin);
+            row.put("alone_median_ms", single.get("median_ms"));
+            row.put("alone_peak_extra_mib", single.get("peak_extra_mib"));
+            row.put("min_over_alone_min", ((Number) row.get("min_ms")).doubleValue() / aloneMin);
+        } finally {
+            try (Stream<Path> left = Files.list(dir)) {
+                for (Path p : left.toList()) {
+                    Files.delete(p);
+                }
+            }
+            Files.delete(dir);
         }
-        System.err.println("alone: " + engine + " " + name);
-        Process process =
-                new ProcessBuilder(command)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                        .redirectError(ProcessBuilder.Redirect.INHERIT)
-                        .start();
-        if (process.waitFor() != 0) {
-            System.err.println("alone run of " + name + " failed");
-            return;
-        }
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> engines =
-                (List<Map<String, Object>>) read(dir.resolve("bench.json")).get("engines");
-        @SuppressWarnings("unchecked")
-        Map<String, Object> single =
-                ((List<Map<String, Object>>) engines.get(0).get("cases")).get(0);
-        double aloneMin = ((Number) single.get("min_ms")).doubleValue();
-        row.put("alone_min_ms", aloneMin);
-        row.put("alone_median_ms", single.get("median_ms"));
-        row.put("alone_peak_extra_mib", single.get("peak_extra_mib"));
-        row.put("min_over_alone_min", ((Number) row.get("min_ms")).doubleValue() / aloneMin);
     }
 
     private static Map<String, Object> ratios(List<Map<String, Object>> cases) {

@@ -13,6 +13,7 @@ import io.github.djlgan.examples.MainCommand;
 import io.github.djlgan.examples.modes.ModeRun;
 import io.github.djlgan.examples.modes.Protocol;
 import io.github.djlgan.examples.modes.Variant;
+import io.github.djlgan.testing.TempDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,97 +30,109 @@ public class BenchTest {
     @Test
     public void writesJsonAndMarkdownForBothEngines() throws IOException {
         Path out = Files.createTempDirectory("bench");
-        MainCommand.succeeds(
-                "bench",
-                "--cases",
-                "linear,wn_linear,gan_step",
-                "--warmup",
-                "1",
-                "--iterations",
-                "2",
-                "--out",
-                out.toString());
-        JsonObject report =
-                JsonParser.parseString(Files.readString(out.resolve("bench.json")))
-                        .getAsJsonObject();
-        JsonArray engines = report.getAsJsonArray("engines");
-        assertEquals(engines.size(), 2);
-        String markdown = Files.readString(out.resolve("bench.md"));
-        for (int e = 0; e < 2; e++) {
-            JsonObject engine = engines.get(e).getAsJsonObject();
-            double matmul = engine.get("matmul_gflops").getAsDouble();
-            JsonArray cases = engine.getAsJsonArray("cases");
-            assertEquals(cases.size(), 3);
-            Map<String, Double> medians = new HashMap<>();
-            for (int i = 0; i < cases.size(); i++) {
-                JsonObject row = cases.get(i).getAsJsonObject();
-                String label = row.toString();
-                assertEquals(row.get("iterations").getAsInt(), 2);
-                assertEquals(row.get("warmup").getAsInt(), 1);
-                // the derived columns follow from the median and the case's work
-                double median = row.get("median_ms").getAsDouble();
-                double gflops = row.get("gflop").getAsDouble() / (median / 1e3);
-                assertEquals(row.get("gflops").getAsDouble(), gflops, 1e-9 * gflops, label);
+        try {
+            MainCommand.succeeds(
+                    "bench",
+                    "--cases",
+                    "linear,wn_linear,gan_step",
+                    "--warmup",
+                    "1",
+                    "--iterations",
+                    "2",
+                    "--out",
+                    out.toString());
+            JsonObject report =
+                    JsonParser.parseString(Files.readString(out.resolve("bench.json")))
+                            .getAsJsonObject();
+            JsonArray engines = report.getAsJsonArray("engines");
+            assertEquals(engines.size(), 2);
+            String markdown = Files.readString(out.resolve("bench.md"));
+            for (int e = 0; e < 2; e++) {
+                JsonObject engine = engines.get(e).getAsJsonObject();
+                double matmul = engine.get("matmul_gflops").getAsDouble();
+                JsonArray cases = engine.getAsJsonArray("cases");
+                assertEquals(cases.size(), 3);
+                Map<String, Double> medians = new HashMap<>();
+                for (int i = 0; i < cases.size(); i++) {
+                    JsonObject row = cases.get(i).getAsJsonObject();
+                    String label = row.toString();
+                    assertEquals(row.get("iterations").getAsInt(), 2);
+                    assertEquals(row.get("warmup").getAsInt(), 1);
+                    // the derived columns follow from the median and the case's work
+                    double median = row.get("median_ms").getAsDouble();
+                    double gflops = row.get("gflop").getAsDouble() / (median / 1e3);
+                    assertEquals(row.get("gflops").getAsDouble(), gflops, 1e-9 * gflops, label);
+                    assertEquals(
+                            row.get("fraction_of_matmul").getAsDouble(),
+                            gflops / matmul,
+                            1e-9 * gflops / matmul,
+                            label);
+                    assertTrue(
+                            markdown.contains(String.format(Locale.ROOT, "| %.2f |", median)),
+                            label);
+                    medians.put(row.get("case").getAsString(), median);
+                }
+                // linear and wn_linear, forward + backward: three (100 x 784) · (784 x 1000)
+                // products
+                for (int i = 0; i < 2; i++) {
+                    JsonObject row = cases.get(i).getAsJsonObject();
+                    assertEquals(
+                            row.get("gflop").getAsDouble(), 3 * 2 * 100 * 784 * 1000 / 1e9, 1e-12);
+                }
                 assertEquals(
-                        row.get("fraction_of_matmul").getAsDouble(),
-                        gflops / matmul,
-                        1e-9 * gflops / matmul,
-                        label);
-                assertTrue(
-                        markdown.contains(String.format(Locale.ROOT, "| %.2f |", median)), label);
-                medians.put(row.get("case").getAsString(), median);
+                        engine.getAsJsonObject("ratios").get("wn_linear/linear").getAsDouble(),
+                        medians.get("wn_linear") / medians.get("linear"),
+                        1e-12);
             }
-            // linear and wn_linear, forward + backward: three (100 x 784) · (784 x 1000) products
-            for (int i = 0; i < 2; i++) {
-                JsonObject row = cases.get(i).getAsJsonObject();
-                assertEquals(row.get("gflop").getAsDouble(), 3 * 2 * 100 * 784 * 1000 / 1e9, 1e-12);
-            }
-            assertEquals(
-                    engine.getAsJsonObject("ratios").get("wn_linear/linear").getAsDouble(),
-                    medians.get("wn_linear") / medians.get("linear"),
-                    1e-12);
+            assertTrue(markdown.contains("| gan_step | batch 100 |"), markdown);
+            assertTrue(
+                    markdown.contains("### PyTorch") && markdown.contains("### MXNet"), markdown);
+        } finally {
+            TempDirs.delete(out);
         }
-        assertTrue(markdown.contains("| gan_step | batch 100 |"), markdown);
-        assertTrue(markdown.contains("### PyTorch") && markdown.contains("### MXNet"), markdown);
     }
 
     @Test
     public void modeCoverageStepsRunOnBothEngines() throws IOException {
         Path out = Files.createTempDirectory("bench");
-        MainCommand.succeeds(
-                "bench",
-                "--cases",
-                "metz_step,metz_step_grad_check,pacgan_step,pacgan_step_grad_check",
-                "--warmup",
-                "1",
-                "--iterations",
-                "2",
-                "--out",
-                out.toString());
-        JsonArray engines =
-                JsonParser.parseString(Files.readString(out.resolve("bench.json")))
-                        .getAsJsonObject()
-                        .getAsJsonArray("engines");
-        assertEquals(engines.size(), 2);
-        for (int e = 0; e < 2; e++) {
-            JsonArray cases = engines.get(e).getAsJsonObject().getAsJsonArray("cases");
-            assertEquals(cases.size(), 4);
-            String[] names = {
-                "metz_step", "metz_step_grad_check", "pacgan_step", "pacgan_step_grad_check"
-            };
-            double[] gflop = {0.255066112, 0.255066112, 0.93152, 0.93152};
-            for (int i = 0; i < 4; i++) {
-                JsonObject row = cases.get(i).getAsJsonObject();
-                assertEquals(row.get("case").getAsString(), names[i]);
-                assertEquals(row.get("iterations").getAsInt(), 2);
-                assertEquals(row.get("gflop").getAsDouble(), gflop[i], 1e-12);
-                double median = row.get("median_ms").getAsDouble();
-                assertTrue(median > 0 && Double.isFinite(median), row.toString());
+        try {
+            MainCommand.succeeds(
+                    "bench",
+                    "--cases",
+                    "metz_step,metz_step_grad_check,pacgan_step,pacgan_step_grad_check",
+                    "--warmup",
+                    "1",
+                    "--iterations",
+                    "2",
+                    "--out",
+                    out.toString());
+            JsonArray engines =
+                    JsonParser.parseString(Files.readString(out.resolve("bench.json")))
+                            .getAsJsonObject()
+                            .getAsJsonArray("engines");
+            assertEquals(engines.size(), 2);
+            for (int e = 0; e < 2; e++) {
+                JsonArray cases = engines.get(e).getAsJsonObject().getAsJsonArray("cases");
+                assertEquals(cases.size(), 4);
+                String[] names = {
+                    "metz_step", "metz_step_grad_check", "pacgan_step", "pacgan_step_grad_check"
+                };
+                double[] gflop = {0.255066112, 0.255066112, 0.93152, 0.93152};
+                for (int i = 0; i < 4; i++) {
+                    JsonObject row = cases.get(i).getAsJsonObject();
+                    assertEquals(row.get("case").getAsString(), names[i]);
+                    assertEquals(row.get("iterations").getAsInt(), 2);
+                    assertEquals(row.get("gflop").getAsDouble(), gflop[i], 1e-12);
+                    double median = row.get("median_ms").getAsDouble();
+                    assertTrue(median > 0 && Double.isFinite(median), row.toString());
+                }
             }
+            String markdown = Files.readString(out.resolve("bench.md"));
+            assertTrue(markdown.contains("| metz_step | batch 512, z 256 |"), markdown);
+            assertTrue(markdown.contains("| pacgan_step | batch 100, z 2 |"), markdown);
+        } finally {
+            TempDirs.delete(out);
         }
-        String markdown = Files.readString(out.resolve("bench.md"));
-        assertTrue(markdown.contains("| metz_step | batch 512, z 256 |"), markdown);
-        assertTrue(markdown.contains("| pacgan_step | batch 100, z 2 |"), markdown);
     }
 
     @Test
@@ -171,97 +184,107 @@ public class BenchTest {
     @Test
     public void aloneInterleaveAndCountOps() throws IOException {
         Path out = Files.createTempDirectory("bench");
-        MainCommand.succeeds(
-                "bench",
-                "--engines",
-                "PyTorch",
-                "--cases",
-                "linear",
-                "--warmup",
-                "1",
-                "--iterations",
-                "2",
-                "--threads",
-                "1",
-                "--alone",
-                "--count-ops",
-                "--interleave",
-                "linear,wn_linear",
-                "--out",
-                out.toString());
-        JsonObject engine =
-                JsonParser.parseString(Files.readString(out.resolve("bench.json")))
-                        .getAsJsonObject()
-                        .getAsJsonArray("engines")
-                        .get(0)
-                        .getAsJsonObject();
-        assertEquals(engine.get("threads").getAsInt(), 1);
-        JsonObject row = engine.getAsJsonArray("cases").get(0).getAsJsonObject();
-        assertTrue(row.get("first_ms").getAsDouble() > 0, row.toString());
-        // the fresh JVM's run of the same case
-        assertTrue(row.get("alone_min_ms").getAsDouble() > 0, row.toString());
-        assertEquals(
-                row.get("min_over_alone_min").getAsDouble(),
-                row.get("min_ms").getAsDouble() / row.get("alone_min_ms").getAsDouble(),
-                1e-9);
-        // Linear forward + backward: at least the matMul, the bias add and their backward nodes
-        assertTrue(row.get("engine_calls").getAsInt() >= 2, row.toString());
-        assertTrue(row.get("autograd_nodes").getAsInt() >= 2, row.toString());
-        JsonObject pair = engine.getAsJsonArray("interleaved").get(0).getAsJsonObject();
-        assertEquals(pair.get("a").getAsString(), "linear");
-        assertEquals(pair.get("b").getAsString(), "wn_linear");
-        assertEquals(pair.get("rounds").getAsInt(), 2);
-        assertEquals(
-                pair.get("ratio_of_medians").getAsDouble(),
-                pair.get("a_median_ms").getAsDouble() / pair.get("b_median_ms").getAsDouble(),
-                1e-9);
-        String markdown = Files.readString(out.resolve("bench.md"));
-        assertTrue(
-                markdown.contains("alone min ms") && markdown.contains("engine calls"), markdown);
-        assertTrue(markdown.contains("| linear | wn_linear | 2 |"), markdown);
+        try {
+            MainCommand.succeeds(
+                    "bench",
+                    "--engines",
+                    "PyTorch",
+                    "--cases",
+                    "linear",
+                    "--warmup",
+                    "1",
+                    "--iterations",
+                    "2",
+                    "--threads",
+                    "1",
+                    "--alone",
+                    "--count-ops",
+                    "--interleave",
+                    "linear,wn_linear",
+                    "--out",
+                    out.toString());
+            JsonObject engine =
+                    JsonParser.parseString(Files.readString(out.resolve("bench.json")))
+                            .getAsJsonObject()
+                            .getAsJsonArray("engines")
+                            .get(0)
+                            .getAsJsonObject();
+            assertEquals(engine.get("threads").getAsInt(), 1);
+            JsonObject row = engine.getAsJsonArray("cases").get(0).getAsJsonObject();
+            assertTrue(row.get("first_ms").getAsDouble() > 0, row.toString());
+            // the fresh JVM's run of the same case
+            assertTrue(row.get("alone_min_ms").getAsDouble() > 0, row.toString());
+            assertEquals(
+                    row.get("min_over_alone_min").getAsDouble(),
+                    row.get("min_ms").getAsDouble() / row.get("alone_min_ms").getAsDouble(),
+                    1e-9);
+            // Linear forward + backward: at least the matMul, the bias add and their backward nodes
+            assertTrue(row.get("engine_calls").getAsInt() >= 2, row.toString());
+            assertTrue(row.get("autograd_nodes").getAsInt() >= 2, row.toString());
+            JsonObject pair = engine.getAsJsonArray("interleaved").get(0).getAsJsonObject();
+            assertEquals(pair.get("a").getAsString(), "linear");
+            assertEquals(pair.get("b").getAsString(), "wn_linear");
+            assertEquals(pair.get("rounds").getAsInt(), 2);
+            assertEquals(
+                    pair.get("ratio_of_medians").getAsDouble(),
+                    pair.get("a_median_ms").getAsDouble() / pair.get("b_median_ms").getAsDouble(),
+                    1e-9);
+            String markdown = Files.readString(out.resolve("bench.md"));
+            assertTrue(
+                    markdown.contains("alone min ms") && markdown.contains("engine calls"),
+                    markdown);
+            assertTrue(markdown.contains("| linear | wn_linear | 2 |"), markdown);
+        } finally {
+            TempDirs.delete(out);
+        }
     }
 
     @Test
     public void compareAddsThePeerAndFlagsOtherThreadCounts() throws IOException {
         Path dir = Files.createTempDirectory("bench");
-        String row =
-                "{\"case\": \"linear\", \"input\": \"(100, 784)\", \"block\": \"b\","
+        try {
+            String row =
+                    "{\"case\": \"linear\", \"input\": \"(100, 784)\", \"block\": \"b\","
                         + " \"warmup\": 1, \"iterations\": 2, \"median_ms\": %s, \"min_ms\": %s,"
                         + " \"first_ms\": 9, \"gflops\": 1, \"fraction_of_matmul\": 0.1,"
                         + " \"peak_extra_mib\": 1, \"rss_growth_pct\": 0}";
-        String report =
-                "{\"machine\": {\"cpus\": 2, \"cpu_model\": \"x\"}, \"engines\": [{\"engine\":"
-                        + " \"%s\", \"version\": \"v\", \"threads\": %d, \"matmul_gflops\": 1,"
-                        + " \"cases\": [%s]}]}";
-        Files.writeString(
-                dir.resolve("ours.json"),
-                String.format(report, "PyTorch", 2, String.format(row, "3.0", "2.0")));
-        Files.writeString(
-                dir.resolve("peer.json"),
-                String.format(report, "PyTorch (Python)", 1, String.format(row, "6.0", "8.0")));
-        MainCommand.succeeds(
-                "bench",
-                "--from",
-                dir.resolve("ours.json").toString(),
-                "--compare",
-                dir.resolve("peer.json").toString(),
-                "--out",
-                dir.resolve("out").toString());
-        JsonObject compared =
-                JsonParser.parseString(Files.readString(dir.resolve("out/bench.json")))
-                        .getAsJsonObject()
-                        .getAsJsonArray("engines")
-                        .get(0)
-                        .getAsJsonObject()
-                        .getAsJsonArray("cases")
-                        .get(0)
-                        .getAsJsonObject();
-        assertEquals(compared.get("peer_median_ms").getAsDouble(), 6.0);
-        assertEquals(compared.get("ours_over_peer_median").getAsDouble(), 0.5);
-        assertEquals(compared.get("ours_over_peer_min").getAsDouble(), 0.25);
-        String markdown = Files.readString(dir.resolve("out/bench.md"));
-        assertTrue(markdown.contains("| 6.00 | 8.00 | 0.50× | 0.25× |"), markdown);
-        assertTrue(markdown.contains("Not comparable: 2 threads here, 1 for the peer"), markdown);
+            String report =
+                    "{\"machine\": {\"cpus\": 2, \"cpu_model\": \"x\"}, \"engines\": [{\"engine\":"
+                            + " \"%s\", \"version\": \"v\", \"threads\": %d, \"matmul_gflops\": 1,"
+                            + " \"cases\": [%s]}]}";
+            Files.writeString(
+                    dir.resolve("ours.json"),
+                    String.format(report, "PyTorch", 2, String.format(row, "3.0", "2.0")));
+            Files.writeString(
+                    dir.resolve("peer.json"),
+                    String.format(report, "PyTorch (Python)", 1, String.format(row, "6.0", "8.0")));
+            MainCommand.succeeds(
+                    "bench",
+                    "--from",
+                    dir.resolve("ours.json").toString(),
+                    "--compare",
+                    dir.resolve("peer.json").toString(),
+                    "--out",
+                    dir.resolve("out").toString());
+            JsonObject compared =
+                    JsonParser.parseString(Files.readString(dir.resolve("out/bench.json")))
+                            .getAsJsonObject()
+                            .getAsJsonArray("engines")
+                            .get(0)
+                            .getAsJsonObject()
+                            .getAsJsonArray("cases")
+                            .get(0)
+                            .getAsJsonObject();
+            assertEquals(compared.get("peer_median_ms").getAsDouble(), 6.0);
+            assertEquals(compared.get("ours_over_peer_median").getAsDouble(), 0.5);
+            assertEquals(compared.get("ours_over_peer_min").getAsDouble(), 0.25);
+            String markdown = Files.readString(dir.resolve("out/bench.md"));
+            assertTrue(markdown.contains("| 6.00 | 8.00 | 0.50× | 0.25× |"), markdown);
+            assertTrue(
+                    markdown.contains("Not comparable: 2 threads here, 1 for the peer"), markdown);
+        } finally {
+            TempDirs.delete(dir);
+        }
     }
 
     @Test

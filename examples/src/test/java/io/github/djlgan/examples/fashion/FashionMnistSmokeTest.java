@@ -8,6 +8,7 @@ import io.github.djlgan.examples.Main;
 import io.github.djlgan.examples.MainCommand;
 import io.github.djlgan.examples.Shuffle;
 import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.TempDirs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.testng.annotations.AfterClass;
 import org.testng.annotations.BeforeClass;
 import org.testng.annotations.Test;
 import picocli.CommandLine;
@@ -34,6 +36,12 @@ public class FashionMnistSmokeTest {
     @BeforeClass
     public void writeTinyDataSet() throws IOException {
         data = IdxTestData.write(240, TEST_IMAGES, 5);
+    }
+
+    /** Removes the files. */
+    @AfterClass(alwaysRun = true)
+    public void deleteData() {
+        TempDirs.delete(data);
     }
 
     @Test
@@ -101,60 +109,70 @@ public class FashionMnistSmokeTest {
     @Test(dataProvider = "engines", dataProviderClass = Engines.class)
     public void trainsAndReports(String engine) throws IOException {
         Path out = Files.createTempDirectory("fashion-" + engine);
-        MainCommand.succeeds(
-                "fashion-mnist",
-                "--engine",
-                engine,
-                "--data",
-                data.toString(),
-                "--labels",
-                "20",
-                "--epochs",
-                "2",
-                "--steps-per-epoch",
-                "3",
-                "--batch",
-                "20",
-                "--out",
-                out.toString());
-        assertTrue(Files.size(out.resolve("samples-epoch-01.png")) > 0);
-        assertTrue(Files.size(out.resolve("samples-epoch-02.png")) > 0);
-        List<String> csv = Files.readAllLines(out.resolve("accuracy.csv"));
-        assertEquals(csv.size(), 3);
-        for (String row : csv.subList(1, 3)) {
-            String[] cells = row.split(",");
-            for (int i = 1; i <= 2; i++) {
-                // a count of correct answers among the 60 test images, as a percentage
-                double accuracy = Double.parseDouble(cells[i]);
-                long correct = Math.round(accuracy * TEST_IMAGES / 100);
-                assertEquals(accuracy, 100.0 * correct / TEST_IMAGES, 0.005, row);
+        try {
+            MainCommand.succeeds(
+                    "fashion-mnist",
+                    "--engine",
+                    engine,
+                    "--data",
+                    data.toString(),
+                    "--labels",
+                    "20",
+                    "--epochs",
+                    "2",
+                    "--steps-per-epoch",
+                    "3",
+                    "--batch",
+                    "20",
+                    "--out",
+                    out.toString());
+            assertTrue(Files.size(out.resolve("samples-epoch-01.png")) > 0);
+            assertTrue(Files.size(out.resolve("samples-epoch-02.png")) > 0);
+            List<String> csv = Files.readAllLines(out.resolve("accuracy.csv"));
+            assertEquals(csv.size(), 3);
+            for (String row : csv.subList(1, 3)) {
+                String[] cells = row.split(",");
+                for (int i = 1; i <= 2; i++) {
+                    // a count of correct answers among the 60 test images, as a percentage
+                    double accuracy = Double.parseDouble(cells[i]);
+                    long correct = Math.round(accuracy * TEST_IMAGES / 100);
+                    assertEquals(accuracy, 100.0 * correct / TEST_IMAGES, 0.005, row);
+                }
+                for (int i = 3; i <= 6; i++) {
+                    assertTrue(Double.isFinite(Double.parseDouble(cells[i])), row);
+                }
             }
-            for (int i = 3; i <= 6; i++) {
-                assertTrue(Double.isFinite(Double.parseDouble(cells[i])), row);
-            }
+            // the classes are bright rows: six steps take both classifiers far above chance (10 %);
+            // measured 60 % and 90 % (GAN), 85 % and 70 % (baseline) on PyTorch and MXNet
+            String[] last = csv.get(2).split(",");
+            assertTrue(Double.parseDouble(last[1]) >= 40, "GAN classifier: " + csv.get(2));
+            assertTrue(Double.parseDouble(last[2]) >= 40, "baseline classifier: " + csv.get(2));
+        } finally {
+            TempDirs.delete(out);
         }
-        // the classes are bright rows: six steps take both classifiers far above chance (10 %);
-        // measured 60 % and 90 % (GAN), 85 % and 70 % (baseline) on PyTorch and MXNet
-        String[] last = csv.get(2).split(",");
-        assertTrue(Double.parseDouble(last[1]) >= 40, "GAN classifier: " + csv.get(2));
-        assertTrue(Double.parseDouble(last[2]) >= 40, "baseline classifier: " + csv.get(2));
     }
 
     @Test
     public void missingDataSaysHowToInstallIt() throws IOException {
         Path empty = Files.createTempDirectory("no-fashion");
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream saved = System.err;
-        int exit;
         try {
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            exit = new CommandLine(new Main()).execute("fashion-mnist", "--data", empty.toString());
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            PrintStream saved = System.err;
+            int exit;
+            try {
+                System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+                exit =
+                        new CommandLine(new Main())
+                                .execute("fashion-mnist", "--data", empty.toString());
+            } finally {
+                System.setErr(saved);
+            }
+            assertEquals(exit, 2);
+            String message = err.toString(StandardCharsets.UTF_8);
+            assertTrue(message.contains("apt-get install dataset-fashion-mnist"), message);
+            assertTrue(message.contains(empty.toString()), message);
         } finally {
-            System.setErr(saved);
+            TempDirs.delete(empty);
         }
-        assertEquals(exit, 2);
-        String message = err.toString(StandardCharsets.UTF_8);
-        assertTrue(message.contains("apt-get install dataset-fashion-mnist"), message);
-        assertTrue(message.contains(empty.toString()), message);
     }
 }

@@ -63,106 +63,121 @@ public class ModeCoverageSmokeTest {
     @Test(dataProvider = "engines", dataProviderClass = Engines.class)
     public void metzWritesCurvesPlotsAndTables(String engine) throws IOException {
         Path out = run(engine, "metz", "--variants", "gan,pac2,pac4,mbstd,mbd");
-        for (String file :
-                new String[] {
-                    "ring.png",
-                    "grid.png",
-                    "ring-curves.png",
-                    "grid-curves.png",
-                    "curves.csv",
-                    "runs.csv",
-                    "summary.csv",
-                    "summary.md"
-                }) {
-            assertTrue(Files.size(out.resolve(file)) > 0, file);
-        }
-        List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
-        assertEquals(
-                summary.get(0),
-                "protocol,data,variant,runs,iterations,modes_mean,modes_sd,modes_of,hq_pct_mean,"
-                        + "hq_pct_sd,rkl_mean,rkl_sd,seconds_per_run");
-        assertEquals(summary.size(), 1 + 2 * 5);
-        for (String row : summary.subList(1, summary.size())) {
-            String[] cells = row.split(",");
-            assertEquals(cells[0], "metz", row);
-            assertEquals(cells[4], "20", row);
-            for (int i = 5; i < cells.length; i++) {
-                double v = Double.parseDouble(cells[i]); // numbers only
-                assertTrue(Double.isFinite(v) && v >= 0, row);
+        try {
+            for (String file :
+                    new String[] {
+                        "ring.png",
+                        "grid.png",
+                        "ring-curves.png",
+                        "grid-curves.png",
+                        "curves.csv",
+                        "runs.csv",
+                        "summary.csv",
+                        "summary.md"
+                    }) {
+                assertTrue(Files.size(out.resolve(file)) > 0, file);
             }
-            assertTrue(Double.parseDouble(cells[5]) <= Double.parseDouble(cells[7]), row);
-            assertTrue(Double.parseDouble(cells[8]) <= 100, row);
-            assertTrue(Double.parseDouble(cells[10]) <= Math.log(25) + 1e-4, row);
+            List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
+            assertEquals(
+                    summary.get(0),
+                    "protocol,data,variant,runs,iterations,modes_mean,modes_sd,modes_of,hq_pct_mean,"
+                        + "hq_pct_sd,rkl_mean,rkl_sd,seconds_per_run");
+            assertEquals(summary.size(), 1 + 2 * 5);
+            for (String row : summary.subList(1, summary.size())) {
+                String[] cells = row.split(",");
+                assertEquals(cells[0], "metz", row);
+                assertEquals(cells[4], "20", row);
+                for (int i = 5; i < cells.length; i++) {
+                    double v = Double.parseDouble(cells[i]); // numbers only
+                    assertTrue(Double.isFinite(v) && v >= 0, row);
+                }
+                assertTrue(Double.parseDouble(cells[5]) <= Double.parseDouble(cells[7]), row);
+                assertTrue(Double.parseDouble(cells[8]) <= 100, row);
+                assertTrue(Double.parseDouble(cells[10]) <= Math.log(25) + 1e-4, row);
+            }
+            // two measurements per run: after 10 and 20 iterations
+            List<String> curves = Files.readAllLines(out.resolve("curves.csv"));
+            assertEquals(curves.size(), 1 + 2 * 5 * 2);
+            assertTrue(curves.get(1).startsWith("metz,ring,gan,1,10,"), curves.get(1));
+            List<String> md = Files.readAllLines(out.resolve("summary.md"));
+            assertTrue(
+                    md.stream().anyMatch(l -> l.startsWith("| ring | gan (ours) | ")),
+                    md.toString());
+            assertTrue(
+                    md.stream()
+                            .anyMatch(l -> l.contains("| GDPP-GAN (published) | 8.0 / 8 | 71.7 |")),
+                    md.toString());
+        } finally {
+            TempDirs.delete(out);
         }
-        // two measurements per run: after 10 and 20 iterations
-        List<String> curves = Files.readAllLines(out.resolve("curves.csv"));
-        assertEquals(curves.size(), 1 + 2 * 5 * 2);
-        assertTrue(curves.get(1).startsWith("metz,ring,gan,1,10,"), curves.get(1));
-        List<String> md = Files.readAllLines(out.resolve("summary.md"));
-        assertTrue(
-                md.stream().anyMatch(l -> l.startsWith("| ring | gan (ours) | ")), md.toString());
-        assertTrue(
-                md.stream().anyMatch(l -> l.contains("| GDPP-GAN (published) | 8.0 / 8 | 71.7 |")),
-                md.toString());
     }
 
     @Test(dataProvider = "engines", dataProviderClass = Engines.class)
     public void pacganTrainsOnItsFixedSetWithPacking(String engine) throws IOException {
         Path out = run(engine, "pacgan", "--variants", "gan,pac2");
-        List<String> runs = Files.readAllLines(out.resolve("runs.csv"));
-        assertEquals(runs.size(), 1 + 2 * 2);
-        for (String row : runs.subList(1, runs.size())) {
-            String[] cells = row.split(",");
-            assertEquals(cells[0], "pacgan", row);
-            assertTrue(Double.isFinite(Double.parseDouble(cells[9])), row); // loss_d
-            assertTrue(Double.isFinite(Double.parseDouble(cells[10])), row); // loss_g
+        try {
+            List<String> runs = Files.readAllLines(out.resolve("runs.csv"));
+            assertEquals(runs.size(), 1 + 2 * 2);
+            for (String row : runs.subList(1, runs.size())) {
+                String[] cells = row.split(",");
+                assertEquals(cells[0], "pacgan", row);
+                assertTrue(Double.isFinite(Double.parseDouble(cells[9])), row); // loss_d
+                assertTrue(Double.isFinite(Double.parseDouble(cells[10])), row); // loss_g
+            }
+            List<String> md = Files.readAllLines(out.resolve("summary.md"));
+            assertTrue(
+                    md.stream()
+                            .anyMatch(l -> l.contains("| PacGAN4 (published) | 24.8 ± 0.2 / 25 |")),
+                    md.toString());
+        } finally {
+            TempDirs.delete(out);
         }
-        List<String> md = Files.readAllLines(out.resolve("summary.md"));
-        assertTrue(
-                md.stream().anyMatch(l -> l.contains("| PacGAN4 (published) | 24.8 ± 0.2 / 25 |")),
-                md.toString());
     }
 
     @Test(dataProvider = "engines", dataProviderClass = Engines.class)
     public void jobsTwoChangesNothing(String engine) throws IOException {
         Path[] outs = new Path[2];
-        for (int jobs = 1; jobs <= 2; jobs++) {
-            Path out = Files.createTempDirectory("mode-coverage-jobs" + jobs + "-" + engine);
-            String[] args = {
-                "mode-coverage",
-                "--engine",
-                engine,
-                "--data",
-                "ring",
-                "--variants",
-                "gan,pac2",
-                "--iterations",
-                "20",
-                "--eval-every",
-                "10",
-                "--out",
-                out.toString(),
-                "--jobs",
-                Integer.toString(jobs)
-            };
-            String text = printedBy(args);
-            assertEquals(text.contains("2 runs in child JVMs, 2 at a time"), jobs == 2, text);
-            outs[jobs - 1] = out;
+        try {
+            for (int jobs = 1; jobs <= 2; jobs++) {
+                Path out = Files.createTempDirectory("mode-coverage-jobs" + jobs + "-" + engine);
+                outs[jobs - 1] = out;
+                String[] args = {
+                    "mode-coverage",
+                    "--engine",
+                    engine,
+                    "--data",
+                    "ring",
+                    "--variants",
+                    "gan,pac2",
+                    "--iterations",
+                    "20",
+                    "--eval-every",
+                    "10",
+                    "--out",
+                    out.toString(),
+                    "--jobs",
+                    Integer.toString(jobs)
+                };
+                String text = printedBy(args);
+                assertEquals(text.contains("2 runs in child JVMs, 2 at a time"), jobs == 2, text);
+            }
+            // the same numbers to the last digit, except the wall-clock seconds (the last column)
+            for (String file : new String[] {"curves.csv", "runs.csv", "summary.csv"}) {
+                List<String> one = withoutSeconds(file, outs[0].resolve(file));
+                List<String> two = withoutSeconds(file, outs[1].resolve(file));
+                assertEquals(one.size(), file.equals("curves.csv") ? 1 + 2 * 2 : 1 + 2, file);
+                assertEquals(two, one, file);
+            }
+            // the final samples came back bit for bit: the same scatter plot
+            assertEquals(
+                    Files.readAllBytes(outs[1].resolve("ring.png")),
+                    Files.readAllBytes(outs[0].resolve("ring.png")));
+            assertEquals(
+                    Files.readAllLines(outs[1].resolve("summary.md")),
+                    Files.readAllLines(outs[0].resolve("summary.md")));
+        } finally {
+            TempDirs.delete(outs[0], outs[1]);
         }
-        // the same numbers to the last digit, except the wall-clock seconds (the last column)
-        for (String file : new String[] {"curves.csv", "runs.csv", "summary.csv"}) {
-            List<String> one = withoutSeconds(file, outs[0].resolve(file));
-            List<String> two = withoutSeconds(file, outs[1].resolve(file));
-            assertEquals(one.size(), file.equals("curves.csv") ? 1 + 2 * 2 : 1 + 2, file);
-            assertEquals(two, one, file);
-        }
-        // the final samples came back bit for bit: the same scatter plot
-        assertEquals(
-                Files.readAllBytes(outs[1].resolve("ring.png")),
-                Files.readAllBytes(outs[0].resolve("ring.png")));
-        assertEquals(
-                Files.readAllLines(outs[1].resolve("summary.md")),
-                Files.readAllLines(outs[0].resolve("summary.md")));
     }
 
     /**
@@ -174,36 +189,39 @@ public class ModeCoverageSmokeTest {
     public void aChildPrintsItsCurveAsItGoes(String engine) throws IOException {
         Path out = run(engine, "pacgan", "--variants", "gan"); // ring and grid, seed 1
         Path result = Files.createTempFile("mode-coverage-child", ".bin");
-        String[] args = {
-            "mode-coverage",
-            "--engine",
-            engine,
-            "--protocol",
-            "pacgan",
-            "--data",
-            "grid",
-            "--iterations",
-            "20",
-            "--eval-every",
-            "10",
-            "--run-one",
-            "grid,gan,1",
-            "--result",
-            result.toString()
-        };
-        List<String> lines =
-                printedBy(args)
-                        .lines()
-                        .filter(l -> l.startsWith(ModeCoverage.CURVE_LINE))
-                        .map(l -> l.substring(ModeCoverage.CURVE_LINE.length()))
-                        .toList();
-        List<String> rows =
-                Files.readAllLines(out.resolve("curves.csv")).stream()
-                        .filter(r -> r.startsWith("pacgan,grid,gan,1,"))
-                        .toList();
-        assertEquals(rows.size(), 2);
-        assertEquals(lines, rows);
-        Files.delete(result);
+        try {
+            String[] args = {
+                "mode-coverage",
+                "--engine",
+                engine,
+                "--protocol",
+                "pacgan",
+                "--data",
+                "grid",
+                "--iterations",
+                "20",
+                "--eval-every",
+                "10",
+                "--run-one",
+                "grid,gan,1",
+                "--result",
+                result.toString()
+            };
+            List<String> lines =
+                    printedBy(args)
+                            .lines()
+                            .filter(l -> l.startsWith(ModeCoverage.CURVE_LINE))
+                            .map(l -> l.substring(ModeCoverage.CURVE_LINE.length()))
+                            .toList();
+            List<String> rows =
+                    Files.readAllLines(out.resolve("curves.csv")).stream()
+                            .filter(r -> r.startsWith("pacgan,grid,gan,1,"))
+                            .toList();
+            assertEquals(rows.size(), 2);
+            assertEquals(lines, rows);
+        } finally {
+            TempDirs.delete(out, result);
+        }
     }
 
     /**
