@@ -269,8 +269,9 @@ public final class GanTrainer implements AutoCloseable {
      *     Builder#optCheckFinite} sets, a gradient of its parameters) is NaN or infinite: that
      *     network is not updated, nor is any network after it in the step; with simultaneous
      *     updates nothing is updated, with alternating updates a failing generator update leaves
-     *     the discriminator's update of the step (and {@link #getSteps()} counts the step). Running
-     *     statistics that the step's forward passes update (batch norm) are not restored.
+     *     the discriminator's update of the step (and {@link #getSteps()} counts the step). The
+     *     latent stream keeps the draws of the step, and running statistics that its forward passes
+     *     update (batch norm) are not restored.
      * @throws IllegalArgumentException if the batch does not fit; nothing changes then
      */
     public GanStepResult step(NDList realBatch) {
