@@ -69,9 +69,10 @@ import java.util.Map;
  * clipping</b> ({@link Builder#optWeightClipping(float)}): every trainable discriminator parameter
  * is clipped to [−c, c] after initialization and after every discriminator update (WGAN).
  *
- * <p><b>Divergence.</b> Before each network's update a step checks that the network's loss (and, if
- * asked, its gradients) is finite, and throws an {@link IllegalStateException} naming the step, the
- * network and the loss or parameter instead of training on ({@link
+ * <p><b>Divergence.</b> By default, before each network's update, a step checks that the network's
+ * loss is finite, and throws an {@link IllegalStateException} naming the step, the network and the
+ * loss instead of training on; a NaN gradient under a finite loss is caught one step later, or
+ * before the update with {@link NonFiniteCheck#LOSSES_AND_GRADIENTS} ({@link
  * Builder#optCheckFinite(NonFiniteCheck)}).
  *
  * <p><b>Devices.</b> A GanTrainer trains on one device: the device of the batches, which must be
@@ -363,7 +364,8 @@ public final class GanTrainer implements AutoCloseable {
      * {@code onTrainingBatch} after every step (with the step's loss as both label and prediction,
      * which {@link ReportedLoss} reports) and {@code onEpoch} after every epoch. ({@code
      * onTrainingBegin} and {@code onTrainingEnd} are called by DJL's {@link Trainer} when it is
-     * created and closed.) Only each batch's data is used; its labels are ignored.
+     * created and closed.) Only each batch's data is used; its labels are ignored. A step that
+     * throws (see {@link #step}) ends the call; no listener hears of that step.
      *
      * @param dataset the real samples; batches are read on the discriminator trainer's manager
      * @param epochs the number of passes, &ge; 1
@@ -477,8 +479,9 @@ public final class GanTrainer implements AutoCloseable {
      * average, counters, both latent streams (training and {@link #sample(NDManager, int)}'s; a
      * state file of format version 1, written before the sampling stream was saved, leaves that one
      * as it is) and stateful optimizers' state. Call it after {@link #initialize} and before the
-     * first step, on a trainer built with the same options. All or nothing: if any file does not
-     * fit, nothing changes.
+     * first step, on a trainer built with the same options ({@link Builder#optCheckFinite}
+     * excepted: it changes no value, and a run that failed its check may resume with another). All
+     * or nothing: if any file does not fit, nothing changes.
      *
      * <p>With a {@link StatefulOptimizer} (such as this project's {@link Adam}) on both networks,
      * and latents drawn in Java, the next step equals the next step of the run that saved the
@@ -621,6 +624,15 @@ public final class GanTrainer implements AutoCloseable {
         return clip;
     }
 
+    /**
+     * Returns what each step checks for NaN and infinity before an update.
+     *
+     * @return the check ({@link NonFiniteCheck#LOSSES} unless set)
+     */
+    public NonFiniteCheck getCheckFinite() {
+        return checkFinite;
+    }
+
     /** Closes both networks' DJL trainers and the moving average; the models stay open. */
     @Override
     public void close() {
@@ -695,15 +707,28 @@ public final class GanTrainer implements AutoCloseable {
      */
     private static void optimizerStep(Block block, TrainingConfig config) {
         Optimizer optimizer = config.getOptimizer();
-        for (Pair<String, Parameter> p : block.getParameters()) {
+        for (Pair<String, Parameter> p : trainable(block)) {
             Parameter parameter = p.getValue();
-            if (parameter.requiresGradient()) {
-                NDArray weight = parameter.getArray();
-                try (NDArray grad = weight.getGradient()) {
-                    optimizer.update(parameter.getId(), weight, grad);
-                }
+            NDArray weight = parameter.getArray();
+            try (NDArray grad = weight.getGradient()) {
+                optimizer.update(parameter.getId(), weight, grad);
             }
         }
+    }
+
+    /**
+     * A network's trainable parameters (those that require a gradient), by path, in the block's
+     * order: what a step updates, checks ({@link NonFiniteCheck}), zeroes after a failure and
+     * clips.
+     */
+    static List<Pair<String, Parameter>> trainable(Block block) {
+        List<Pair<String, Parameter>> trainable = new ArrayList<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            if (p.getValue().requiresGradient()) {
+                trainable.add(p);
+            }
+        }
+        return trainable;
     }
 
     private GanUpdate update(
@@ -793,12 +818,10 @@ public final class GanTrainer implements AutoCloseable {
         if (clip <= 0) {
             return;
         }
-        for (Pair<String, Parameter> p : discriminator.getBlock().getParameters()) {
-            if (p.getValue().requiresGradient()) {
-                NDArray w = p.getValue().getArray();
-                try (NDArray clipped = w.clip(-clip, clip)) {
-                    clipped.copyTo(w);
-                }
+        for (Pair<String, Parameter> p : trainable(discriminator.getBlock())) {
+            NDArray w = p.getValue().getArray();
+            try (NDArray clipped = w.clip(-clip, clip)) {
+                clipped.copyTo(w);
             }
         }
     }
@@ -815,9 +838,9 @@ public final class GanTrainer implements AutoCloseable {
 
     /** Zeroes the gradients a failed step may have left in a network's parameters. */
     private static void zeroGradients(Block block) {
-        for (Pair<String, Parameter> p : block.getParameters()) {
+        for (Pair<String, Parameter> p : trainable(block)) {
             Parameter parameter = p.getValue();
-            if (parameter.requiresGradient() && parameter.isInitialized()) {
+            if (parameter.isInitialized()) {
                 NDArray w = parameter.getArray();
                 if (w.hasGradient()) {
                     try (NDArray grad = w.getGradient()) {

@@ -8,8 +8,10 @@ import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import io.github.djlgan.util.Tensors;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * What a {@link GanTrainer} step checks before each network's update ({@link
@@ -29,8 +31,9 @@ public enum NonFiniteCheck {
     /**
      * The loss and every gradient of the network's trainable parameters, so that no NaN or infinity
      * from a gradient ever reaches a trainable parameter. The gradients are summed on the engine
-     * (one reduction per parameter) and the sum is read back once per update; only if it is not
-     * finite are they searched for the parameter to name.
+     * (one reduction per parameter) and the sum is read back once per update and data type; only if
+     * it is not finite are they searched for the parameter to name (finite gradients whose sum
+     * merely overflows pass).
      */
     LOSSES_AND_GRADIENTS;
 
@@ -66,15 +69,16 @@ public enum NonFiniteCheck {
                                             + ".LOSSES_AND_GRADIENTS stops before they are"
                                             + " written)"
                                     : "");
-        } else if (this == LOSSES_AND_GRADIENTS && !Double.isFinite(gradientSum(block, scope))) {
-            problem = locate(block, scope);
+        } else if (this == LOSSES_AND_GRADIENTS && !sumsAreFinite(block, scope)) {
+            problem = locate(block, scope); // null if the sums only overflowed
         }
         if (problem != null) {
             throw new IllegalStateException(
                     String.format(
                             Locale.ROOT,
-                            "GanTrainer: step %d: the %s's %s; %s (lower the learning rates,"
-                                    + " check the data, or resume from a checkpoint)",
+                            "GanTrainer: step %d: the %s's %s; %s (lower the learning rates, check"
+                                    + " the data, or resume from an earlier checkpoint in a new"
+                                    + " GanTrainer)",
                             step,
                             network,
                             problem,
@@ -82,19 +86,27 @@ public enum NonFiniteCheck {
         }
     }
 
-    /** Σ over the trainable parameters of the sum of their gradient, read back once. */
-    private static double gradientSum(Block block, NDManager scope) {
+    /**
+     * Whether the sum of all gradient entries is finite, per data type (one sum per parameter, one
+     * value read back per data type). NaN or infinity in a gradient makes it NaN or infinite; so
+     * can an overflow of finite entries, which {@link #locate} then tells apart.
+     */
+    private static boolean sumsAreFinite(Block block, NDManager scope) {
         try (NDManager sums = scope.newSubManager()) {
-            NDArray total = null;
+            Map<DataType, NDArray> totals = new EnumMap<>(DataType.class);
             for (Pair<String, NDArray> grad : gradients(block, sums)) {
-                NDArray sum = grad.getValue().sum();
-                total = total == null ? sum : total.add(sum);
+                totals.merge(grad.getValue().getDataType(), grad.getValue().sum(), NDArray::add);
             }
-            return total == null ? 0 : total.toType(DataType.FLOAT64, false).getDouble();
+            for (NDArray total : totals.values()) {
+                if (!Double.isFinite(total.toType(DataType.FLOAT64, false).getDouble())) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 
-    /** Names the first parameter whose gradient holds NaN or infinity. */
+    /** Names the first parameter whose gradient holds NaN or infinity, or returns null. */
     private static String locate(Block block, NDManager scope) {
         try (NDManager search = scope.newSubManager()) {
             for (Pair<String, NDArray> p : gradients(block, search)) {
@@ -109,18 +121,16 @@ public enum NonFiniteCheck {
                 }
             }
         }
-        return "gradients are finite but their sum overflows (gradients of order 1e38)";
+        return null;
     }
 
     /** The gradients of a block's trainable parameters by path, attached to {@code manager}. */
     private static List<Pair<String, NDArray>> gradients(Block block, NDManager manager) {
         List<Pair<String, NDArray>> gradients = new ArrayList<>();
-        for (Pair<String, Parameter> p : block.getParameters()) {
-            if (p.getValue().requiresGradient()) {
-                NDArray grad = p.getValue().getArray().getGradient();
-                grad.attach(manager);
-                gradients.add(new Pair<>(p.getKey(), grad));
-            }
+        for (Pair<String, Parameter> p : GanTrainer.trainable(block)) {
+            NDArray grad = p.getValue().getArray().getGradient();
+            grad.attach(manager);
+            gradients.add(new Pair<>(p.getKey(), grad));
         }
         return gradients;
     }

@@ -1013,9 +1013,9 @@ public class GanTrainerTest extends EngineTest {
                     "holds NaN",
                     "the discriminator's update of this step stands");
             assertSame(TinyGan.values(gan.g.getBlock()), g);
-            // the same discriminator update as a plain generator's step (same outputs forward)
+            // the same discriminator update as a plain generator's step (y + √0 is y exactly)
             reference.step(1);
-            assertClose(TinyGan.values(gan.d.getBlock()), TinyGan.values(reference.d.getBlock()));
+            assertSame(TinyGan.values(gan.d.getBlock()), TinyGan.values(reference.d.getBlock()));
             assertEquals(gan.trainer.getSteps(), 1);
             assertEquals(gan.trainer.getGeneratorUpdates(), 0);
         }
@@ -1039,12 +1039,56 @@ public class GanTrainerTest extends EngineTest {
         try (Gan gan =
                 new Gan(b -> b.optLoss(infinite).optSchedule(GanSchedule.simultaneous()))
                         .initialized(DATA)) {
+            Map<String, float[]> g = TinyGan.values(gan.g.getBlock());
             Map<String, float[]> d = TinyGan.values(gan.d.getBlock());
             assertMessage(
                     expectThrows(IllegalStateException.class, () -> gan.step(1)),
                     "GanTrainer",
-                    "generator's loss is Infinity");
+                    "step 1",
+                    "generator's loss is Infinity",
+                    "no parameter was updated");
+            assertSame(TinyGan.values(gan.g.getBlock()), g);
             assertSame(TinyGan.values(gan.d.getBlock()), d);
+            assertEquals(gan.trainer.getSteps(), 0);
+        }
+    }
+
+    /**
+     * A discriminator whose gradient is NaN under finite losses (TinyGan's, then y + √(0·y)): its
+     * check comes first in both schedules, so nothing is updated.
+     */
+    @Test
+    public void aNaNDiscriminatorGradientUpdatesNothing() {
+        for (GanSchedule schedule :
+                new GanSchedule[] {GanSchedule.alternating(), GanSchedule.simultaneous()}) {
+            Block discriminator =
+                    new SequentialBlock()
+                            .add(TinyGan.discriminator())
+                            .add(
+                                    new LambdaBlock(
+                                            y -> new NDList(y.head().add(y.head().mul(0).sqrt()))));
+            try (Gan gan =
+                    new Gan(
+                                    discriminator,
+                                    b ->
+                                            b.optSchedule(schedule)
+                                                    .optCheckFinite(
+                                                            NonFiniteCheck.LOSSES_AND_GRADIENTS))
+                            .initialized(DATA)) {
+                assertEquals(gan.trainer.getCheckFinite(), NonFiniteCheck.LOSSES_AND_GRADIENTS);
+                Map<String, float[]> g = TinyGan.values(gan.g.getBlock());
+                Map<String, float[]> d = TinyGan.values(gan.d.getBlock());
+                assertMessage(
+                        expectThrows(IllegalStateException.class, () -> gan.step(1)),
+                        "GanTrainer",
+                        "step 1",
+                        "discriminator's gradient of 01SequentialBlock_01Linear_weight (8, 2)"
+                                + " holds NaN",
+                        "no parameter was updated");
+                assertSame(TinyGan.values(gan.g.getBlock()), g);
+                assertSame(TinyGan.values(gan.d.getBlock()), d);
+                assertEquals(gan.trainer.getSteps(), 0);
+            }
         }
     }
 
@@ -1052,6 +1096,7 @@ public class GanTrainerTest extends EngineTest {
     @Test
     public void theCheckCanBeTurnedOff() {
         try (Gan gan = new Gan(b -> b.optCheckFinite(NonFiniteCheck.NONE)).initialized(DATA)) {
+            assertEquals(gan.trainer.getCheckFinite(), NonFiniteCheck.NONE);
             GanStepResult r = gan.trainer.step(new NDList(batchWithNaN(manager)));
             assertTrue(Float.isNaN(r.getDiscriminatorLoss()));
             assertTrue(

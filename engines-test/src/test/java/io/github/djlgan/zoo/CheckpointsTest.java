@@ -65,6 +65,7 @@ public class CheckpointsTest extends EngineTest {
      * network.
      */
     private SequentialBlock trainedEveryBlockNetwork(NDManager m) {
+        // the engine's generator is global: later tests in this JVM draw from this seed's stream
         m.getEngine().setRandomSeed(5);
         SequentialBlock net = EveryBlockNetwork.build();
         net.initialize(m, DataType.FLOAT32, EveryBlockNetwork.INPUT);
