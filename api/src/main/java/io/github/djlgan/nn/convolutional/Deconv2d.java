@@ -84,14 +84,13 @@ import java.util.Locale;
  * against a {@code Conv2d} doing the same multiply-accumulates, and the variants that were measured
  * and not kept, are in the project's {@code docs/design-measurements.md}.
  *
- * <p><b>PyTorch: zero filters.</b> On DJL 0.35.1's PyTorch engine (PyTorch 2.7.1, CPU), the float32
- * input gradient of a convolution whose output channels are not a multiple of 16 is wrong: for this
- * block's phase convolutions with 1 or 3 filters it was off by 85–92 % of its largest entry in
- * every call, and now and then whole input channels came out NaN, read from memory the engine had
- * not written (float64, and 16 filters, are right). On that engine each phase convolution of an
- * ungrouped deconvolution therefore computes zero filters up to the next multiple of 16 and drops
- * their outputs; the real filters' values are unchanged, and a layer with F = 1 does 16 times the
- * multiply-accumulates of the definition. Grouped deconvolutions are left as they are.
+ * <p><b>PyTorch: zero filters.</b> The phase convolutions run through {@link
+ * Convolutions#convolve}: on DJL 0.35.1's PyTorch engine the float32 input gradient of an ungrouped
+ * convolution whose output channels are not a multiple of 16 is wrong (for this block's phase
+ * convolutions with 1 or 3 filters, off by 85–92 % of its largest entry in every call, and now and
+ * then NaN), so there each phase convolution of an ungrouped deconvolution computes zero filters up
+ * to the next multiple of 16 and drops their outputs; a layer with F = 1 does 16 times the
+ * multiply-accumulates of the definition.
  *
  * <p>References: V. Dumoulin, F. Visin, "A guide to convolution arithmetic for deep learning",
  * arXiv:1603.07285 (transposed convolution arithmetic); W. Shi et al., "Real-Time Single Image and
@@ -102,9 +101,6 @@ public class Deconv2d extends BaseBlock {
 
     private static final String NAME = "Deconv2d";
     private static final byte VERSION = 1;
-
-    /** The multiple of output channels a phase convolution computes on PyTorch. */
-    private static final long FILTER_BLOCK = 16;
 
     private final Shape kernelShape;
     private final Shape stride;
@@ -258,36 +254,10 @@ public class Deconv2d extends BaseBlock {
         long padW = Math.max(0, Math.max(pw.before(), pw.after()));
         Shape pad = new Shape(padH, padW);
         Shape dil = new Shape(ph.dilation(), pw.dilation());
-        long filters = groups == 1 && onPyTorch(input) ? paddedFilters(f) : f;
-        NDArray kernel = withZeroFilters(k, filters);
-        NDArray z = Conv2d.conv2d(input, kernel, null, new Shape(1, 1), pad, dil, groups).head();
-        if (filters > f) {
-            z = z.get(new NDIndex().addAllDim().addSliceDim(0, f));
-        }
+        NDArray z = Convolutions.convolve(input, k, null, new Shape(1, 1), pad, dil, groups);
         long top = padH - ph.before();
         long left = padW - pw.before();
         return crop(z, top, phaseShape.get(2), left, phaseShape.get(3));
-    }
-
-    /** F rounded up to a multiple of {@link #FILTER_BLOCK} (see the class comment). */
-    private static long paddedFilters(long f) {
-        return (f + FILTER_BLOCK - 1) / FILTER_BLOCK * FILTER_BLOCK;
-    }
-
-    /** The kernel k (F, …) followed by zero filters up to {@code filters}. */
-    private static NDArray withZeroFilters(NDArray k, long filters) {
-        long f = k.getShape().get(0);
-        if (filters == f) {
-            return k;
-        }
-        Shape zeros = new Shape(filters - f).addAll(k.getShape().slice(1));
-        return NDArrays.concat(
-                new NDList(k, k.getManager().zeros(zeros, k.getDataType(), k.getDevice())));
-    }
-
-    /** Whether x lives on DJL's PyTorch engine (see the class comment). */
-    private static boolean onPyTorch(NDArray x) {
-        return "PyTorch".equals(x.getManager().getEngine().getEngineName());
     }
 
     /**

@@ -8,10 +8,12 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Convolution;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.github.djlgan.nn.BaseBlock;
 import io.github.djlgan.nn.WeightLayout;
+import io.github.djlgan.nn.convolutional.Convolutions;
 import io.github.djlgan.training.WrappingParameterStore;
 import io.github.djlgan.util.BlockChecks;
 import io.github.djlgan.util.BlockConfig;
@@ -26,8 +28,10 @@ import java.util.function.UnaryOperator;
  * keeps its own {@code weight} and {@code bias} parameters. It runs unchanged: the wrapper hands it
  * a {@link WrappingParameterStore} that answers its request for {@code weight} (and {@code bias})
  * with values computed from the real ones, so that gradients reach the real parameters through
- * autograd. The wrapped block is initialized before the wrapper's own parameters, whose shapes the
- * wrapper takes from the wrapped block's weight.
+ * autograd. A DJL {@link Convolution} is the exception: the wrapper computes it with those values
+ * through {@link Convolutions#convolve}, the same function plus a workaround for a wrong input
+ * gradient on DJL's PyTorch engine. The wrapped block is initialized before the wrapper's own
+ * parameters, whose shapes the wrapper takes from the wrapped block's weight.
  *
  * <p>A wrapper checks its input itself (parameters initialized, the input fits the weight, the
  * input's data type is the weight's), so that the message names the wrapper, e.g. {@code
@@ -138,7 +142,9 @@ public abstract class WeightWrapper extends BaseBlock {
      * Runs the wrapped block on a view of {@code parent} that answers its {@code weight} with
      * {@code weight} applied to the real weight, and its {@code bias} with {@code bias} applied to
      * the real bias ({@code bias} may return null: no bias). Everything else comes from {@code
-     * parent}.
+     * parent}. A DJL {@link Convolution} is computed here, as its {@code forward} would with those
+     * values, by {@link Convolutions#convolve}, which works around a wrong input gradient of DJL's
+     * PyTorch engine.
      *
      * @param parent the parameter store this block was called with
      * @param scope the manager of the pass (the input's)
@@ -158,6 +164,19 @@ public abstract class WeightWrapper extends BaseBlock {
             UnaryOperator<NDArray> weight,
             UnaryOperator<NDArray> bias) {
         View view = new View(parent, scope, weight, bias);
+        if (block instanceof Convolution) {
+            // DJL's Convolution.forward, through the library's workaround for PyTorch
+            Convolution conv = (Convolution) block;
+            Device device = input.getDevice();
+            return Convolutions.convolve(
+                    input,
+                    view.getValue(this.weight, device, training),
+                    wrappedBias == null ? null : view.getValue(wrappedBias, device, training),
+                    conv.getStride(),
+                    conv.getPadding(),
+                    conv.getDilation(),
+                    conv.getGroups());
+        }
         return block.forward(view, new NDList(input), training, params).head();
     }
 

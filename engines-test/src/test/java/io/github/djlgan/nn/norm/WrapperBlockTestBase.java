@@ -267,6 +267,56 @@ public abstract class WrapperBlockTestBase<
                 .build();
     }
 
+    /**
+     * The float32 input gradient of the wrapper around a DCGAN discriminator's last layer (a 4×4
+     * convolution with 1 filter on a 4×4 input) equals the float64 one. DJL 0.35.1's PyTorch engine
+     * gets this layer's float32 input gradient wrong (off by about its largest entry; see {@code
+     * ConvolutionsTest}); the wrappers compute a DJL convolution through {@link
+     * io.github.djlgan.nn.convolutional.Convolutions#convolve}, which pads it with zero filters.
+     */
+    @Test
+    public void float32InputGradientOfAOneFilterConvolutionMatchesFloat64() {
+        Shape in = new Shape(32, 256, 4, 4);
+        B single = init(wrap(dcganLastLayer()), DataType.FLOAT32, in);
+        B reference = init(wrap(dcganLastLayer()), DataType.FLOAT64, in);
+        for (int i = 0; i < single.getParameters().size(); i++) {
+            NDArray value = single.getParameters().valueAt(i).getArray();
+            value.toType(DataType.FLOAT64, false)
+                    .copyTo(reference.getParameters().valueAt(i).getArray());
+        }
+        NDArray x = randn(21, in.getShape());
+        NDArray r = randn(22, 32, 1, 1, 1);
+        double[] got = NDAssert.toDoubles(inputGradient(single, x, r));
+        double[] expected =
+                NDAssert.toDoubles(
+                        inputGradient(
+                                reference,
+                                x.toType(DataType.FLOAT64, false),
+                                r.toType(DataType.FLOAT64, false)));
+        double largest = 0;
+        double error = 0;
+        for (int i = 0; i < expected.length; i++) {
+            largest = Math.max(largest, Math.abs(expected[i]));
+            error = Math.max(error, Math.abs(got[i] - expected[i]));
+        }
+        assertTrue(largest > 0, "a zero gradient tests nothing");
+        assertTrue(
+                error <= 1e-5 * largest,
+                "float32 input gradient off by " + error + " (largest " + largest + ")");
+    }
+
+    private static Conv2d dcganLastLayer() {
+        return Conv2d.builder().setKernelShape(new Shape(4, 4)).setFilters(1).build();
+    }
+
+    /** The gradient of Σ block(x) · r with respect to x, from a training pass. */
+    private NDArray inputGradient(Block block, NDArray x0, NDArray r) {
+        NDArray x = x0.duplicate();
+        x.setRequiresGradient(true);
+        forwardBackward(block, x, r);
+        return x.getGradient().duplicate();
+    }
+
     @Test
     public void badOptionsAndBlocksAreRejected() {
         IllegalArgumentException e =
