@@ -21,6 +21,8 @@ import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.Pair;
 import io.github.djlgan.init.DataInit;
+import io.github.djlgan.nn.convolutional.Convolutions;
+import io.github.djlgan.nn.convolutional.FilterPadding;
 import io.github.djlgan.nn.gan.Pack;
 import io.github.djlgan.util.BlockChecks;
 import java.io.IOException;
@@ -30,6 +32,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Two-player GAN training: a generator and a discriminator {@link Model}, an objective, an update
@@ -87,6 +91,7 @@ import java.util.Map;
  */
 public final class GanTrainer implements AutoCloseable {
 
+    private static final Logger LOGGER = LoggerFactory.getLogger(GanTrainer.class);
     private static final String NAME = "GanTrainer";
     private static final String DISCRIMINATOR = "discriminator";
     private static final String GENERATOR = "generator";
@@ -171,7 +176,10 @@ public final class GanTrainer implements AutoCloseable {
 
     /**
      * Initializes both networks for batches of real samples of the given shape: the generator for
-     * latents (N, sampler shape…), the discriminator for (N/m, m·C, …) with packing m.
+     * latents (N, sampler shape…), the discriminator for (N/m, m·C, …) with packing m. On the
+     * PyTorch engine, logs a warning naming each DJL convolution of either network whose float32
+     * input gradient that engine computes wrongly ({@link Convolutions#needingFilterPadding}: wrap
+     * it in {@link FilterPadding}).
      *
      * @param dataShape the shape of a real batch (N, C, …); N is the batch size the networks are
      *     initialized with, later batches may have another N
@@ -221,6 +229,28 @@ public final class GanTrainer implements AutoCloseable {
             ema = new GeneratorEma(g, emaDecay, generator.getNDManager());
         }
         clipDiscriminator();
+        warnAboutConvolutions(GENERATOR, generator);
+        warnAboutConvolutions(DISCRIMINATOR, discriminator);
+    }
+
+    /**
+     * Logs a warning for each convolution of a network on the PyTorch engine whose float32 input
+     * gradient that engine gets wrong ({@link Convolutions#needingFilterPadding}).
+     */
+    private static void warnAboutConvolutions(String network, Model model) {
+        if (!"PyTorch".equals(model.getNDManager().getEngine().getEngineName())) {
+            return;
+        }
+        for (String conv : Convolutions.needingFilterPadding(model.getBlock())) {
+            LOGGER.warn(
+                    "{}: the {}'s {}: DJL 0.35.1's PyTorch engine computes the float32 input"
+                            + " gradient of an ungrouped convolution whose filters are not a"
+                            + " multiple of 16 wrongly on CPU; wrap it in {} to train through it",
+                    NAME,
+                    network,
+                    conv,
+                    FilterPadding.class.getName());
+        }
     }
 
     /**

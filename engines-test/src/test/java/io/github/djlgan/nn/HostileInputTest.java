@@ -20,6 +20,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.util.Pair;
 import io.github.djlgan.init.DataInit;
 import io.github.djlgan.nn.convolutional.Deconv2d;
+import io.github.djlgan.nn.convolutional.FilterPadding;
 import io.github.djlgan.nn.core.Maxout;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.nn.gan.MinibatchDiscrimination;
@@ -280,6 +281,20 @@ public class HostileInputTest extends EngineTest {
                                         PAD_1)));
         cases.add(
                 new Case(
+                        "FilterPadding(Conv2d)",
+                        () -> FilterPadding.wrap(conv()),
+                        new Shape(4, 2, 5, 5),
+                        true,
+                        (b, x, in, t) ->
+                                Formulas.conv2d(
+                                        x,
+                                        in,
+                                        p(b, "01Conv2d_weight"),
+                                        shape(b, "01Conv2d_weight"),
+                                        p(b, "01Conv2d_bias"),
+                                        PAD_1)));
+        cases.add(
+                new Case(
                         "PixelNorm",
                         () -> PixelNorm.builder().build(),
                         new Shape(4, 3, 5),
@@ -495,6 +510,7 @@ public class HostileInputTest extends EngineTest {
                         "SpectralNorm(Deconv2d)",
                         "SpectralNorm(Conv2d)",
                         "EqualizedLearningRate(Conv2d)",
+                        "FilterPadding(Conv2d)",
                         "MinibatchDiscrimination",
                         "MinibatchStdDev");
         for (Case c : cases) {

@@ -7,6 +7,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import io.github.djlgan.nn.convolutional.Deconv2d;
+import io.github.djlgan.nn.convolutional.FilterPadding;
 import io.github.djlgan.nn.core.Maxout;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.nn.gan.MinibatchDiscrimination;
@@ -41,6 +42,13 @@ final class EveryBlockNetwork {
                 .add(PixelNorm.builder().build())
                 .add(
                         SpectralNorm.wrap(
+                                Conv2d.builder()
+                                        .setKernelShape(new Shape(3, 3))
+                                        .setFilters(6)
+                                        .optPadding(new Shape(1, 1))
+                                        .build()))
+                .add(
+                        FilterPadding.wrap(
                                 Conv2d.builder()
                                         .setKernelShape(new Shape(3, 3))
                                         .setFilters(6)

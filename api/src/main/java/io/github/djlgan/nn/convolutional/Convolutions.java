@@ -6,10 +6,16 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv1d;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.convolutional.Conv3d;
+import ai.djl.nn.convolutional.Convolution;
+import ai.djl.util.Pair;
+import io.github.djlgan.nn.norm.WeightWrapper;
 import io.github.djlgan.util.BlockChecks;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * DJL's 1-, 2- and 3-D convolutions ({@link Conv1d#conv1d}, {@link Conv2d#conv2d}, {@link
@@ -25,11 +31,12 @@ import io.github.djlgan.util.BlockChecks;
  *
  * <p><b>The defect.</b> On DJL 0.35.1's PyTorch engine (PyTorch 2.7.1 with oneDNN 3.7.1, CPU) the
  * float32 gradient with respect to the input x of an ungrouped convolution whose F is not a
- * multiple of oneDNN's channel block (16 with AVX-512, 8 with AVX2) is wrong, by up to its largest
- * entry, and partly read from memory the engine has not written (NaN now and then). The forward
- * value, the weight's gradient, float64, grouped convolutions and DJL's MXNet engine are right. A
- * generator's last layer (1 or 3 filters) and a DCGAN discriminator's last layer (1 filter) are
- * such convolutions: with the defect, every gradient that reaches the layers before them is wrong.
+ * multiple of oneDNN's channel block (16 for its AVX-512 kernels, 8 for its AVX2 ones) is wrong, by
+ * up to its largest entry, and partly read from memory the engine has not written (NaN now and
+ * then). The forward value, the weight's gradient, float64, grouped convolutions and DJL's MXNet
+ * engine are right. A generator's last layer (1 or 3 filters) and a DCGAN discriminator's last
+ * layer (1 filter) are such convolutions: with the defect, every gradient that reaches the layers
+ * before them is wrong.
  *
  * <p><b>The workaround.</b> On the PyTorch engine an ungrouped convolution whose F is not a
  * multiple of {@link #FILTER_BLOCK} computes F' = F rounded up to that multiple filters — the F of
@@ -132,6 +139,45 @@ public final class Convolutions {
         return groups == 1
                 && filters % FILTER_BLOCK != 0
                 && "PyTorch".equals(input.getManager().getEngine().getEngineName());
+    }
+
+    /**
+     * Lists the convolutions of a network that need {@link FilterPadding} on the PyTorch engine:
+     * every DJL {@code Conv1d}, {@code Conv2d} or {@code Conv3d} that is ungrouped, has a number of
+     * filters that is not a multiple of {@link #FILTER_BLOCK}, and is not the layer of a {@link
+     * WeightWrapper} (which convolves through {@link #convolve}: {@link FilterPadding}, {@code
+     * WeightNorm}, {@code SpectralNorm}, {@code EqualizedLearningRate}). The library's own blocks
+     * need nothing.
+     *
+     * @param network the network
+     * @return each such convolution's path in the network, as its parameters' names start (child
+     *     names joined by {@code _}, the class name for the network itself), with its filters, e.g.
+     *     {@code "04Conv2d (1 filter)"}; empty if there is none
+     */
+    public static List<String> needingFilterPadding(Block network) {
+        List<String> found = new ArrayList<>();
+        collect(network, null, found);
+        return found;
+    }
+
+    /** Adds the convolutions under {@code block}, at {@code path} (null: the network itself). */
+    private static void collect(Block block, String path, List<String> found) {
+        if (block instanceof WeightWrapper) {
+            return;
+        }
+        if (block instanceof Convolution) {
+            Convolution conv = (Convolution) block;
+            int f = conv.getFilters();
+            if (conv.getGroups() == 1 && f % FILTER_BLOCK != 0) {
+                String name = path == null ? block.getClass().getSimpleName() : path;
+                found.add(name + " (" + f + (f == 1 ? " filter)" : " filters)"));
+            }
+            return;
+        }
+        for (Pair<String, Block> child : block.getChildren()) {
+            String name = child.getKey();
+            collect(child.getValue(), path == null ? name : path + "_" + name, found);
+        }
     }
 
     private static long roundUp(long filters) {

@@ -10,15 +10,19 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv1d;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.convolutional.Conv3d;
+import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
+import io.github.djlgan.nn.norm.WeightNorm;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
 import io.github.djlgan.testing.Formulas;
 import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.NDAssert;
+import java.util.List;
 import org.testng.annotations.DataProvider;
 import org.testng.annotations.Factory;
 import org.testng.annotations.Test;
@@ -284,6 +288,41 @@ public class ConvolutionsTest extends EngineTest {
         assertEquals(Convolutions.padsFilters(x, 16, 1), false);
         assertEquals(Convolutions.padsFilters(x, 32, 1), false);
         assertEquals(Convolutions.padsFilters(x, 2, 2), false);
+    }
+
+    @Test
+    public void listsTheUnwrappedConvolutionsThatNeedFilterPadding() {
+        SequentialBlock inner =
+                new SequentialBlock()
+                        .add(Conv1d.builder().setKernelShape(new Shape(3)).setFilters(3).build())
+                        .add(Conv1d.builder().setKernelShape(new Shape(3)).setFilters(32).build());
+        SequentialBlock network =
+                new SequentialBlock()
+                        .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(1).build())
+                        .add(FilterPadding.wrap(conv2d(1, 1)))
+                        .add(WeightNorm.wrap(conv2d(3, 1)))
+                        .add(conv2d(6, 2))
+                        .add(inner)
+                        .add(
+                                Deconv2d.builder()
+                                        .setKernelShape(new Shape(4, 4))
+                                        .setFilters(1)
+                                        .build())
+                        .add(Linear.builder().setUnits(1).build());
+        assertEquals(
+                Convolutions.needingFilterPadding(network),
+                List.of("01Conv2d (1 filter)", "05SequentialBlock_01Conv1d (3 filters)"));
+        assertEquals(
+                Convolutions.needingFilterPadding(conv2d(17, 1)), List.of("Conv2d (17 filters)"));
+        assertEquals(Convolutions.needingFilterPadding(conv2d(16, 1)), List.of());
+    }
+
+    private static Conv2d conv2d(int filters, int groups) {
+        return Conv2d.builder()
+                .setKernelShape(new Shape(3, 3))
+                .setFilters(filters)
+                .optGroups(groups)
+                .build();
     }
 
     @Test

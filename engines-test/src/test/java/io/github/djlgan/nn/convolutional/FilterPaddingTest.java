@@ -1,0 +1,169 @@
+package io.github.djlgan.nn.convolutional;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.convolutional.Conv1d;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.GradientCollector;
+import io.github.djlgan.testing.EngineTest;
+import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.Formulas;
+import io.github.djlgan.testing.GradientCheck;
+import io.github.djlgan.testing.NDAssert;
+import io.github.djlgan.testing.RoundTrip;
+import org.testng.annotations.Factory;
+import org.testng.annotations.Test;
+
+/**
+ * {@link FilterPadding}: the wrapped convolution's own function, with a right float32 input
+ * gradient on PyTorch. Values from {@link Formulas#conv2d}; the input gradient of a DCGAN
+ * discriminator's last layer in float32 against float64 (DJL's PyTorch engine is off by about the
+ * largest entry without the wrapper: {@code ConvolutionsTest}).
+ */
+public class FilterPaddingTest extends EngineTest {
+
+    @Factory(dataProvider = "engines", dataProviderClass = Engines.class)
+    public FilterPaddingTest(String engine) {
+        super(engine);
+    }
+
+    private static Conv2d conv(int filters, long kernel, long padding) {
+        return Conv2d.builder()
+                .setKernelShape(new Shape(kernel, kernel))
+                .setFilters(filters)
+                .optPadding(new Shape(padding, padding))
+                .build();
+    }
+
+    @Test
+    public void shapeAndValueAreTheWrappedConvolutions() {
+        Shape in = new Shape(2, 3, 5, 6);
+        FilterPadding block = init(FilterPadding.wrap(conv(1, 3, 1)), DataType.FLOAT32, in);
+        assertEquals(block.getOutputShapes(new Shape[] {in})[0], new Shape(2, 1, 5, 6));
+        assertEquals(block.getName(), "FilterPadding(Conv2d)");
+        setParameter(block, "01Conv2d_weight", randn(2, 1, 3, 3, 3));
+        setParameter(block, "01Conv2d_bias", randn(3, 1));
+        NDArray x = randn(1, in.getShape());
+        double[] expected =
+                Formulas.conv2d(
+                        NDAssert.toDoubles(x),
+                        in,
+                        NDAssert.toDoubles(block.getParameters().get("01Conv2d_weight").getArray()),
+                        new Shape(1, 3, 3, 3),
+                        NDAssert.toDoubles(block.getParameters().get("01Conv2d_bias").getArray()),
+                        new int[] {1, 1});
+        for (boolean training : new boolean[] {false, true}) {
+            NDAssert.assertClose(
+                    forward(block, training, x), expected, new Shape(2, 1, 5, 6), 1e-5, 1e-5);
+        }
+    }
+
+    @Test
+    public void float32InputGradientOfADcganLastLayerMatchesFloat64() {
+        Shape in = new Shape(32, 256, 4, 4);
+        FilterPadding single = init(FilterPadding.wrap(conv(1, 4, 0)), DataType.FLOAT32, in);
+        FilterPadding reference = init(FilterPadding.wrap(conv(1, 4, 0)), DataType.FLOAT64, in);
+        for (String name : new String[] {"01Conv2d_weight", "01Conv2d_bias"}) {
+            setParameter(reference, name, single.getParameters().get(name).getArray());
+        }
+        NDArray x = randn(4, in.getShape());
+        NDArray r = randn(5, 32, 1, 1, 1);
+        double[] got = NDAssert.toDoubles(inputGradient(single, x, r));
+        double[] expected =
+                NDAssert.toDoubles(
+                        inputGradient(
+                                reference,
+                                x.toType(DataType.FLOAT64, false),
+                                r.toType(DataType.FLOAT64, false)));
+        double largest = 0;
+        double error = 0;
+        for (int i = 0; i < expected.length; i++) {
+            largest = Math.max(largest, Math.abs(expected[i]));
+            error = Math.max(error, Math.abs(got[i] - expected[i]));
+        }
+        assertTrue(largest > 0, "a zero gradient tests nothing");
+        assertTrue(
+                error <= 1e-5 * largest,
+                "float32 input gradient off by " + error + " (largest " + largest + ")");
+    }
+
+    /** d(Σ block(x) · r)/dx from a training pass. */
+    private NDArray inputGradient(Block block, NDArray x0, NDArray r) {
+        NDArray x = x0.duplicate();
+        x.setRequiresGradient(true);
+        try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+            collector.backward(forward(block, true, x).mul(r).sum());
+        }
+        return x.getGradient().duplicate();
+    }
+
+    @Test
+    public void gradientsMatchFiniteDifferences() {
+        Shape in = new Shape(2, 2, 9);
+        Block conv1d =
+                Conv1d.builder()
+                        .setKernelShape(new Shape(3))
+                        .setFilters(3)
+                        .optStride(new Shape(2))
+                        .optPadding(new Shape(1))
+                        .build();
+        FilterPadding block = init(FilterPadding.wrap(conv1d), DataType.FLOAT64, in);
+        GradientCheck.of(block).check(manager, randn(6, DataType.FLOAT64, in.getShape()));
+    }
+
+    @Test
+    public void savesAndLoads() {
+        Shape in = new Shape(2, 3, 5, 5);
+        FilterPadding trained = init(FilterPadding.wrap(conv(3, 3, 1)), DataType.FLOAT32, in);
+        RoundTrip.assertSameAfterReload(
+                manager, trained, FilterPadding.wrap(conv(3, 3, 1)), randn(7, in.getShape()));
+    }
+
+    @Test
+    public void onlyDjlConvolutionsAreWrapped() {
+        assertMessage(
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> FilterPadding.wrap(Linear.builder().setUnits(2).build())),
+                "FilterPadding",
+                "Conv1d, Conv2d or Conv3d",
+                "ai.djl.nn.core.Linear");
+        assertMessage(
+                expectThrows(IllegalArgumentException.class, () -> FilterPadding.builder().build()),
+                "FilterPadding",
+                "setBlock");
+    }
+
+    @Test
+    public void inputsThatDoNotFitAreRefused() {
+        FilterPadding block =
+                init(FilterPadding.wrap(conv(1, 3, 1)), DataType.FLOAT32, new Shape(2, 3, 5, 5));
+        for (Shape bad : new Shape[] {new Shape(2, 4, 5, 5), new Shape(2, 3, 5)}) {
+            for (boolean training : new boolean[] {false, true}) {
+                NDArray x = manager.zeros(bad);
+                assertMessage(
+                        expectThrows(
+                                IllegalArgumentException.class, () -> forward(block, training, x)),
+                        "FilterPadding(Conv2d)",
+                        "3 channels",
+                        bad.toString());
+            }
+        }
+        assertMessage(
+                expectThrows(
+                        IllegalStateException.class,
+                        () ->
+                                forward(
+                                        FilterPadding.wrap(conv(1, 3, 1)),
+                                        false,
+                                        manager.zeros(new Shape(2, 3, 5, 5)))),
+                "FilterPadding(Conv2d)");
+    }
+}
