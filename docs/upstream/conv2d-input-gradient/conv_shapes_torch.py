@@ -15,7 +15,7 @@ for name, d, xs, k, s, p in cases:
         y0 = conv(x, w, None, s, p); r = torch.rand_like(y0) * 2 - 1
         g = []
         for dt in (torch.float32, torch.float64):
-            xx = x.detach().to(dt).clone().requires_grad_(); ww = w.detach().to(dt).clone()
+            xx = x.detach().to(dt).clone().requires_grad_(); ww = w.detach().to(dt).clone().requires_grad_()
             (conv(xx, ww, None, s, p) * r.to(dt)).sum().backward(); g.append(xx.grad.double())
         e = ((g[0]-g[1]).abs().max() / g[1].abs().max()).item()
         out.append("%d:%s" % (f, "ok" if e < 1e-4 else "%.2f" % e))

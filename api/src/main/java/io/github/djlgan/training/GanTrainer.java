@@ -177,9 +177,9 @@ public final class GanTrainer implements AutoCloseable {
     /**
      * Initializes both networks for batches of real samples of the given shape: the generator for
      * latents (N, sampler shape…), the discriminator for (N/m, m·C, …) with packing m. On the
-     * PyTorch engine, logs a warning naming each DJL convolution of either network whose float32
-     * input gradient that engine computes wrongly ({@link Convolutions#needingFilterPadding}: wrap
-     * it in {@link FilterPadding}).
+     * PyTorch engine on CPU, outside float64, logs a warning naming each DJL convolution of either
+     * network whose float32 input gradient that engine may compute wrongly ({@link
+     * Convolutions#needingFilterPadding}: wrap it in {@link FilterPadding}).
      *
      * @param dataShape the shape of a real batch (N, C, …); N is the batch size the networks are
      *     initialized with, later batches may have another N
@@ -238,12 +238,13 @@ public final class GanTrainer implements AutoCloseable {
      * gradient that engine gets wrong ({@link Convolutions#needingFilterPadding}).
      */
     private static void warnAboutConvolutions(String network, Model model) {
-        if (!"PyTorch".equals(model.getNDManager().getEngine().getEngineName())) {
+        NDManager manager = model.getNDManager();
+        if (!Convolutions.affected(manager.getEngine(), manager.getDevice(), model.getDataType())) {
             return;
         }
         for (String conv : Convolutions.needingFilterPadding(model.getBlock())) {
             LOGGER.warn(
-                    "{}: the {}'s {}: DJL 0.35.1's PyTorch engine computes the float32 input"
+                    "{}: the {}'s {}: DJL 0.35.1's PyTorch engine may compute the float32 input"
                             + " gradient of an ungrouped convolution whose filters are not a"
                             + " multiple of 16 wrongly on CPU; wrap it in {} to train through it",
                     NAME,

@@ -1,10 +1,13 @@
 package io.github.djlgan.nn.convolutional;
 
+import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv1d;
@@ -38,11 +41,12 @@ import java.util.List;
  * layer (1 filter) are such convolutions: with the defect, every gradient that reaches the layers
  * before them is wrong.
  *
- * <p><b>The workaround.</b> On the PyTorch engine an ungrouped convolution whose F is not a
- * multiple of {@link #FILTER_BLOCK} computes F' = F rounded up to that multiple filters — the F of
- * w followed by zero filters (and zero biases) — and returns the first F output channels. The real
- * filters' outputs, and every gradient, are those of the definition; a layer with F = 1 does 16
- * times its multiply-accumulates. Elsewhere this is DJL's convolution, unchanged.
+ * <p><b>The workaround.</b> On the PyTorch engine, on CPU and in float32 (any type but float64), an
+ * ungrouped convolution whose F is not a multiple of {@link #FILTER_BLOCK} computes F' = F rounded
+ * up to that multiple filters — the F of w followed by zero filters (and zero biases) — and returns
+ * the first F output channels. The real filters' outputs, and every gradient, are those of the
+ * definition; a layer with F = 1 does 16 times its multiply-accumulates. Elsewhere this is DJL's
+ * convolution, unchanged.
  *
  * <p>The measurements (which shapes fail, by how much, on which instruction sets; the reproducer)
  * are in the project's {@code docs/upstream/conv2d-input-gradient/}.
@@ -127,8 +131,8 @@ public final class Convolutions {
 
     /**
      * Whether {@link #convolve} computes zero filters for a convolution with these filters and
-     * groups of this input: on the PyTorch engine, an ungrouped convolution whose filters are not a
-     * multiple of {@link #FILTER_BLOCK}.
+     * groups of this input: an ungrouped convolution whose filters are not a multiple of {@link
+     * #FILTER_BLOCK}, where the defect can reach it ({@link #affected}).
      *
      * @param input the input
      * @param filters the number of filters F
@@ -138,16 +142,46 @@ public final class Convolutions {
     public static boolean padsFilters(NDArray input, long filters, int groups) {
         return groups == 1
                 && filters % FILTER_BLOCK != 0
-                && "PyTorch".equals(input.getManager().getEngine().getEngineName());
+                && affected(input.getManager().getEngine(), input.getDevice(), input.getDataType());
     }
 
     /**
-     * Lists the convolutions of a network that need {@link FilterPadding} on the PyTorch engine:
-     * every DJL {@code Conv1d}, {@code Conv2d} or {@code Conv3d} that is ungrouped, has a number of
-     * filters that is not a multiple of {@link #FILTER_BLOCK}, and is not the layer of a {@link
-     * WeightWrapper} (which convolves through {@link #convolve}: {@link FilterPadding}, {@code
-     * WeightNorm}, {@code SpectralNorm}, {@code EqualizedLearningRate}). The library's own blocks
-     * need nothing.
+     * Whether the defect of the class comment can reach a computation: on the PyTorch engine, on
+     * CPU, in a floating-point type other than float64 (float64 convolutions take another code
+     * path).
+     *
+     * @param engine the engine
+     * @param device the device
+     * @param dataType the data type
+     * @return whether ungrouped convolutions with other than a multiple of 16 filters are padded
+     */
+    public static boolean affected(Engine engine, Device device, DataType dataType) {
+        return "PyTorch".equals(engine.getEngineName())
+                && Device.Type.CPU.equals(device.getDeviceType())
+                && dataType != DataType.FLOAT64;
+    }
+
+    /**
+     * Whether a block is one of DJL's own {@code Conv1d}, {@code Conv2d}, {@code Conv3d} (not a
+     * subclass, which may compute something else in its {@code forward}).
+     *
+     * @param block a block
+     * @return whether it is a DJL convolution
+     */
+    public static boolean isDjlConvolution(Block block) {
+        Class<?> c = block.getClass();
+        return c == Conv1d.class || c == Conv2d.class || c == Conv3d.class;
+    }
+
+    /**
+     * Lists the convolutions of a network that need {@link FilterPadding} where the defect can
+     * reach them ({@link #affected}): every DJL {@code Conv1d}, {@code Conv2d} or {@code Conv3d}
+     * ({@link #isDjlConvolution}) that is ungrouped, has a number of filters that is not a multiple
+     * of {@link #FILTER_BLOCK}, and is not the layer of a {@link WeightWrapper} (which convolves
+     * through {@link #convolve}: {@link FilterPadding}, {@code WeightNorm}, {@code SpectralNorm},
+     * {@code EqualizedLearningRate}). The library's own blocks need nothing. Not every listed layer
+     * is wrong: the 1×1 and strided 4×4 kernels measured were right, and the input gradient of a
+     * network's first layer is not used.
      *
      * @param network the network
      * @return each such convolution's path in the network, as its parameters' names start (child
@@ -165,7 +199,7 @@ public final class Convolutions {
         if (block instanceof WeightWrapper) {
             return;
         }
-        if (block instanceof Convolution) {
+        if (isDjlConvolution(block)) {
             Convolution conv = (Convolution) block;
             int f = conv.getFilters();
             if (conv.getGroups() == 1 && f % FILTER_BLOCK != 0) {

@@ -2,7 +2,6 @@ package io.github.djlgan.nn.convolutional;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
-import ai.djl.nn.convolutional.Convolution;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.github.djlgan.nn.norm.WeightWrapper;
@@ -25,6 +24,12 @@ import io.github.djlgan.util.BlockChecks;
  * <pre>{@code
  * Block last = FilterPadding.wrap(Conv2d.builder().setKernelShape(new Shape(4, 4)).setFilters(1).build());
  * }</pre>
+ *
+ * <p>Wrapping moves the layer's parameters under this block's child name ({@code 04Conv2d_weight}
+ * becomes {@code 04FilterPadding_01Conv2d_weight}), so a network saved before it was wrapped no
+ * longer loads into the wrapped one: load it into the unwrapped network and copy the parameters
+ * across. A subclass of a DJL convolution is refused (its {@code forward} may compute something
+ * else).
  *
  * <p>The layers of this library need no wrapping: {@link Deconv2d} and the weight wrappers ({@code
  * WeightNorm}, {@code SpectralNorm}, {@code EqualizedLearningRate}) convolve through {@link
@@ -84,9 +89,9 @@ public class FilterPadding extends WeightWrapper {
         private Block convolution() {
             Block block = getBlock(NAME);
             BlockChecks.checkArgument(
-                    block instanceof Convolution,
+                    Convolutions.isDjlConvolution(block),
                     NAME,
-                    "wraps a DJL Conv1d, Conv2d or Conv3d, got %s",
+                    "wraps a DJL Conv1d, Conv2d or Conv3d (not a subclass), got %s",
                     block.getClass().getName());
             return block;
         }

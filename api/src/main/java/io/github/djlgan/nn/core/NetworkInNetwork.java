@@ -9,6 +9,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.github.djlgan.nn.BaseBlock;
+import io.github.djlgan.nn.convolutional.Convolutions;
 import io.github.djlgan.util.BlockChecks;
 import io.github.djlgan.util.BlockConfig;
 
@@ -39,9 +40,11 @@ import io.github.djlgan.util.BlockConfig;
  * <p>The layer is one matrix product over a reshaped view of the input, with no loop over
  * positions: for rank 2 it is {@link Linear#linear}; otherwise the input is viewed as (N, C, P), P
  * = d<sub>1</sub>⋯d<sub>k</sub>, and multiplied by the weight through a convolution of width 1
- * ({@link Conv1d#conv1d}), which both engines run as a GEMM over all N·P positions, with no
- * temporary on the weight's manager. (Its speed against a batched, broadcast {@code matMul} is
- * measured in the project's {@code docs/design-measurements.md}.)
+ * ({@link Conv1d#conv1d}, through {@link Convolutions#convolve}, which on PyTorch pads the units to
+ * a multiple of 16 with zero rows for a right float32 input gradient), which both engines run as a
+ * GEMM over all N·P positions, with no temporary on the weight's manager. (Its speed against a
+ * batched, broadcast {@code matMul} is measured in the project's {@code
+ * docs/design-measurements.md}.)
  *
  * <p>References: M. Lin, Q. Chen, S. Yan, "Network In Network", ICLR 2014; Lasagne's {@code
  * lasagne.layers.NINLayer}.
@@ -111,11 +114,14 @@ public class NetworkInNetwork extends BaseBlock {
         NDArray kernel = weight.reshape(units, in.get(1), 1); // (units, C, 1)
         kernel.attach(scope);
         NDArray y =
-                Conv1d.conv1d(
+                Convolutions.convolve(
                                 input.reshape(in.get(0), in.get(1), trailing.size()),
                                 kernel,
-                                tied ? bias : null)
-                        .head()
+                                tied ? bias : null,
+                                new Shape(1),
+                                new Shape(0),
+                                new Shape(1),
+                                1)
                         .reshape(new Shape(in.get(0), units).addAll(trailing));
         return tied ? y : y.add(bias); // untied: (units, d1, ..., dk) broadcasts over N
     }

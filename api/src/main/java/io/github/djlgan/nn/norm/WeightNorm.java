@@ -42,8 +42,9 @@ import java.util.stream.IntStream;
  *
  * <p>Mechanism ({@link WeightWrapper}): the wrapped block runs unchanged, but receives a view of
  * the parameter store that answers its request for {@code weight} with g · v/‖v‖ (computed on the
- * fly, so gradients reach v and g through autograd). No layer is re-implemented. ‖v‖ is computed as
- * sqrt(Σv² + 1e-12): the tiny constant only keeps an all-zero direction from giving 0/0.
+ * fly, so gradients reach v and g through autograd); a DJL convolution is run through {@code
+ * Convolutions.convolve} with those values (see {@link WeightWrapper}). ‖v‖ is computed as sqrt(Σv²
+ * + 1e-12): the tiny constant only keeps an all-zero direction from giving 0/0.
  *
  * <p>In a channel-wise layout, scaling the weight's channel c by s<sub>c</sub> = g<sub>c</sub>/‖v
  * <sub>c</sub>‖ scales output channel c by s<sub>c</sub>. When the output is smaller than the

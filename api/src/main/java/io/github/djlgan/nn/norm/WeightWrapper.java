@@ -22,16 +22,18 @@ import java.util.function.UnaryOperator;
 
 /**
  * A block that runs a wrapped block of a {@link WeightLayout} with a transformed weight: the common
- * part of {@link WeightNorm}, {@link SpectralNorm} and {@link EqualizedLearningRate}.
+ * part of {@link WeightNorm}, {@link SpectralNorm}, {@link EqualizedLearningRate} and {@link
+ * io.github.djlgan.nn.convolutional.FilterPadding} (whose transform is the identity).
  *
  * <p>The wrapped block is a child of the wrapper (named after its class, e.g. {@code 01Linear}) and
  * keeps its own {@code weight} and {@code bias} parameters. It runs unchanged: the wrapper hands it
  * a {@link WrappingParameterStore} that answers its request for {@code weight} (and {@code bias})
  * with values computed from the real ones, so that gradients reach the real parameters through
- * autograd. A DJL {@link Convolution} is the exception: the wrapper computes it with those values
- * through {@link Convolutions#convolve}, the same function plus a workaround for a wrong input
- * gradient on DJL's PyTorch engine. The wrapped block is initialized before the wrapper's own
- * parameters, whose shapes the wrapper takes from the wrapped block's weight.
+ * autograd. A DJL {@code Conv1d}, {@code Conv2d} or {@code Conv3d} is the exception: the wrapper
+ * computes it with those values through {@link Convolutions#convolve}, the same function plus a
+ * workaround for a wrong input gradient on DJL's PyTorch engine. The wrapped block is initialized
+ * before the wrapper's own parameters, whose shapes the wrapper takes from the wrapped block's
+ * weight.
  *
  * <p>A wrapper checks its input itself (parameters initialized, the input fits the weight, the
  * input's data type is the weight's), so that the message names the wrapper, e.g. {@code
@@ -142,9 +144,9 @@ public abstract class WeightWrapper extends BaseBlock {
      * Runs the wrapped block on a view of {@code parent} that answers its {@code weight} with
      * {@code weight} applied to the real weight, and its {@code bias} with {@code bias} applied to
      * the real bias ({@code bias} may return null: no bias). Everything else comes from {@code
-     * parent}. A DJL {@link Convolution} is computed here, as its {@code forward} would with those
-     * values, by {@link Convolutions#convolve}, which works around a wrong input gradient of DJL's
-     * PyTorch engine.
+     * parent}. A DJL {@code Conv1d}, {@code Conv2d} or {@code Conv3d} is computed here, as its
+     * {@code forward} would with those values, by {@link Convolutions#convolve}, which works around
+     * a wrong input gradient of DJL's PyTorch engine.
      *
      * @param parent the parameter store this block was called with
      * @param scope the manager of the pass (the input's)
@@ -164,7 +166,7 @@ public abstract class WeightWrapper extends BaseBlock {
             UnaryOperator<NDArray> weight,
             UnaryOperator<NDArray> bias) {
         View view = new View(parent, scope, weight, bias);
-        if (block instanceof Convolution) {
+        if (Convolutions.isDjlConvolution(block)) {
             // DJL's Convolution.forward, through the library's workaround for PyTorch
             Convolution conv = (Convolution) block;
             Device device = input.getDevice();

@@ -288,6 +288,13 @@ public class ConvolutionsTest extends EngineTest {
         assertEquals(Convolutions.padsFilters(x, 16, 1), false);
         assertEquals(Convolutions.padsFilters(x, 32, 1), false);
         assertEquals(Convolutions.padsFilters(x, 2, 2), false);
+        NDArray x64 = manager.zeros(new Shape(1, 4, 3, 3), DataType.FLOAT64);
+        assertEquals(Convolutions.padsFilters(x64, 1, 1), false);
+        assertEquals(
+                Convolutions.affected(manager.getEngine(), x.getDevice(), DataType.FLOAT32),
+                pytorch);
+        assertEquals(
+                Convolutions.affected(manager.getEngine(), x.getDevice(), DataType.FLOAT64), false);
     }
 
     @Test
@@ -315,6 +322,15 @@ public class ConvolutionsTest extends EngineTest {
         assertEquals(
                 Convolutions.needingFilterPadding(conv2d(17, 1)), List.of("Conv2d (17 filters)"));
         assertEquals(Convolutions.needingFilterPadding(conv2d(16, 1)), List.of());
+        // a subclass runs its own forward: neither listed nor wrapped
+        Conv2d subclass =
+                new Conv2d(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(1)) {};
+        assertEquals(Convolutions.needingFilterPadding(subclass), List.of());
+        assertEquals(Convolutions.isDjlConvolution(subclass), false);
+        assertMessage(
+                expectThrows(IllegalArgumentException.class, () -> FilterPadding.wrap(subclass)),
+                "FilterPadding",
+                "not a subclass");
     }
 
     private static Conv2d conv2d(int filters, int groups) {

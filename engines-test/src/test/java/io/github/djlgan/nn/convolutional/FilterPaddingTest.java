@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv1d;
 import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.convolutional.Conv3d;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
 import io.github.djlgan.testing.EngineTest;
@@ -63,6 +64,43 @@ public class FilterPaddingTest extends EngineTest {
             NDAssert.assertClose(
                     forward(block, training, x), expected, new Shape(2, 1, 5, 6), 1e-5, 1e-5);
         }
+    }
+
+    @Test
+    public void computesWhatTheWrappedLayerComputes() {
+        Shape[] inputs = {new Shape(2, 4, 11), new Shape(2, 3, 5, 6, 7)};
+        for (int i = 0; i < inputs.length; i++) {
+            Block plain = init(layer(i), DataType.FLOAT32, inputs[i]);
+            FilterPadding wrapped = init(FilterPadding.wrap(layer(i)), DataType.FLOAT32, inputs[i]);
+            for (var p : plain.getParameters()) {
+                String name = "01" + plain.getClass().getSimpleName() + "_" + p.getKey();
+                setParameter(wrapped, name, p.getValue().getArray());
+            }
+            NDArray x = randn(8 + i, inputs[i].getShape());
+            for (boolean training : new boolean[] {false, true}) {
+                NDAssert.assertClose(
+                        forward(wrapped, training, x), forward(plain, training, x), 1e-5, 1e-6);
+            }
+        }
+    }
+
+    /**
+     * Layer i of {@link #computesWhatTheWrappedLayerComputes}: dilated, bias-less; 3-D, strided.
+     */
+    private static Block layer(int i) {
+        return i == 0
+                ? Conv1d.builder()
+                        .setKernelShape(new Shape(3))
+                        .setFilters(3)
+                        .optDilation(new Shape(2))
+                        .optBias(false)
+                        .build()
+                : Conv3d.builder()
+                        .setKernelShape(new Shape(2, 3, 3))
+                        .setFilters(5)
+                        .optStride(new Shape(2, 1, 2))
+                        .optPadding(new Shape(1, 1, 0))
+                        .build();
     }
 
     @Test

@@ -35,6 +35,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.testng.Assert.ThrowingRunnable;
+import org.testng.annotations.DataProvider;
 import org.testng.annotations.Test;
 
 /**
@@ -267,25 +268,40 @@ public abstract class WrapperBlockTestBase<
                 .build();
     }
 
+    @DataProvider
+    public Object[][] oneFilterConvolutions() {
+        return new Object[][] {
+            // output (32, 1, 1, 1) smaller than the weight: the wrappers scale the output
+            {4, 0, new Shape(32, 256, 4, 4)},
+            // output (8, 1, 14, 14) larger than the weight: the wrappers scale the weight
+            {3, 1, new Shape(8, 16, 14, 14)},
+        };
+    }
+
     /**
-     * The float32 input gradient of the wrapper around a DCGAN discriminator's last layer (a 4×4
-     * convolution with 1 filter on a 4×4 input) equals the float64 one. DJL 0.35.1's PyTorch engine
-     * gets this layer's float32 input gradient wrong (off by about its largest entry; see {@code
-     * ConvolutionsTest}); the wrappers compute a DJL convolution through {@link
-     * io.github.djlgan.nn.convolutional.Convolutions#convolve}, which pads it with zero filters.
+     * The float32 input gradient of the wrapper around a convolution with 1 filter — a DCGAN
+     * discriminator's last layer (4×4 on a 4×4 input), and a 3×3 layer with padding — equals the
+     * float64 one. DJL 0.35.1's PyTorch engine gets such a layer's float32 input gradient wrong
+     * (see {@code ConvolutionsTest}); the wrappers compute a DJL convolution through {@link
+     * io.github.djlgan.nn.convolutional.Convolutions#convolve}, which pads it with zero filters
+     * (float64 takes DJL's unpadded convolution, an independent reference).
+     *
+     * @param kernel the kernel size
+     * @param padding the padding
+     * @param in the input shape
      */
-    @Test
-    public void float32InputGradientOfAOneFilterConvolutionMatchesFloat64() {
-        Shape in = new Shape(32, 256, 4, 4);
-        B single = init(wrap(dcganLastLayer()), DataType.FLOAT32, in);
-        B reference = init(wrap(dcganLastLayer()), DataType.FLOAT64, in);
+    @Test(dataProvider = "oneFilterConvolutions")
+    public void float32InputGradientOfAOneFilterConvolutionMatchesFloat64(
+            int kernel, int padding, Shape in) {
+        B single = init(wrap(oneFilter(kernel, padding)), DataType.FLOAT32, in);
+        B reference = init(wrap(oneFilter(kernel, padding)), DataType.FLOAT64, in);
         for (int i = 0; i < single.getParameters().size(); i++) {
             NDArray value = single.getParameters().valueAt(i).getArray();
             value.toType(DataType.FLOAT64, false)
                     .copyTo(reference.getParameters().valueAt(i).getArray());
         }
         NDArray x = randn(21, in.getShape());
-        NDArray r = randn(22, 32, 1, 1, 1);
+        NDArray r = randn(22, single.getOutputShapes(new Shape[] {in})[0].getShape());
         double[] got = NDAssert.toDoubles(inputGradient(single, x, r));
         double[] expected =
                 NDAssert.toDoubles(
@@ -305,8 +321,12 @@ public abstract class WrapperBlockTestBase<
                 "float32 input gradient off by " + error + " (largest " + largest + ")");
     }
 
-    private static Conv2d dcganLastLayer() {
-        return Conv2d.builder().setKernelShape(new Shape(4, 4)).setFilters(1).build();
+    private static Conv2d oneFilter(int kernel, int padding) {
+        return Conv2d.builder()
+                .setKernelShape(new Shape(kernel, kernel))
+                .setFilters(1)
+                .optPadding(new Shape(padding, padding))
+                .build();
     }
 
     /** The gradient of Σ block(x) · r with respect to x, from a training pass. */
