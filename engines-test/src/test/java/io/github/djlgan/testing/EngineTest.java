@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import java.lang.reflect.Method;
 import java.util.Random;
@@ -153,6 +154,24 @@ public abstract class EngineTest {
     protected NDArray forward(Block block, boolean training, NDArray... inputs) {
         return block.forward(new ParameterStore(manager, false), new NDList(inputs), training)
                 .head();
+    }
+
+    /**
+     * Returns the gradient of Σ block(x) · r with respect to x, from a training pass on a copy of x
+     * (x and r of the block's parameter type).
+     *
+     * @param block an initialized block
+     * @param x the input
+     * @param r the weights of the output in the sum, of the output's shape
+     * @return the gradient, of x's shape
+     */
+    protected NDArray inputGradient(Block block, NDArray x, NDArray r) {
+        NDArray copy = x.duplicate();
+        copy.setRequiresGradient(true);
+        try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+            collector.backward(forward(block, true, copy).mul(r).sum());
+        }
+        return copy.getGradient().duplicate();
     }
 
     /**

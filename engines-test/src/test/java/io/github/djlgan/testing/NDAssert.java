@@ -114,6 +114,38 @@ public final class NDAssert {
     }
 
     /**
+     * Asserts that the largest error |actual − expected| is at most {@code fraction} of the largest
+     * |expected| — the comparison of a float32 gradient with its float64 reference — and that the
+     * reference is not all zero (which would test nothing).
+     *
+     * @param actual the computed values
+     * @param expected the reference, of the same size
+     * @param fraction the allowed error as a fraction of the largest |expected|
+     * @param what what is compared, for the message
+     */
+    public static void assertCloseToLargest(
+            NDArray actual, NDArray expected, double fraction, String what) {
+        double[] got = toDoubles(actual);
+        double[] reference = toDoubles(expected);
+        if (got.length != reference.length) {
+            throw new AssertionError(
+                    what + ": " + got.length + " values, expected " + reference.length);
+        }
+        double largest = 0;
+        double error = 0;
+        for (int i = 0; i < reference.length; i++) {
+            largest = Math.max(largest, Math.abs(reference[i]));
+            error = Math.max(error, Math.abs(got[i] - reference[i]));
+        }
+        if (!(largest > 0)) {
+            throw new AssertionError(what + ": an all-zero reference tests nothing");
+        }
+        if (!(error <= fraction * largest)) {
+            throw new AssertionError(what + ": off by " + error + " (largest " + largest + ")");
+        }
+    }
+
+    /**
      * Reads an array of any numeric type as doubles.
      *
      * @param array the array

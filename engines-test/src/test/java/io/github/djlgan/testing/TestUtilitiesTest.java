@@ -26,6 +26,33 @@ public class TestUtilitiesTest extends EngineTest {
     }
 
     @Test
+    public void closeToLargestPassesSmallErrorsAndCatchesLargeOnesAndZeroReferences() {
+        NDArray reference = manager.create(new double[] {4, -2, 0.5});
+        NDAssert.assertCloseToLargest(
+                manager.create(new float[] {4.00001f, -2, 0.5f}), reference, 1e-5, "close");
+        AssertionError far =
+                expectThrows(
+                        AssertionError.class,
+                        () ->
+                                NDAssert.assertCloseToLargest(
+                                        manager.create(new float[] {4, -2, 0.6f}),
+                                        reference,
+                                        1e-5,
+                                        "far"));
+        assertMessage(far, "far", "off by", "largest 4.0");
+        AssertionError zero =
+                expectThrows(
+                        AssertionError.class,
+                        () ->
+                                NDAssert.assertCloseToLargest(
+                                        manager.zeros(new Shape(3)),
+                                        manager.zeros(new Shape(3)),
+                                        1e-5,
+                                        "zero"));
+        assertMessage(zero, "all-zero reference");
+    }
+
+    @Test
     public void gradientCheckPassesACorrectGradient() {
         LambdaBlock square = LambdaBlock.singleton(x -> x.mul(x));
         square.initialize(manager, DataType.FLOAT64, new Shape(3, 4));

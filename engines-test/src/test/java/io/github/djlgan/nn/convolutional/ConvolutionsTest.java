@@ -1,7 +1,6 @@
 package io.github.djlgan.nn.convolutional;
 
 import static org.testng.Assert.assertEquals;
-import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
 import ai.djl.ndarray.NDArray;
@@ -119,18 +118,11 @@ public class ConvolutionsTest extends EngineTest {
         NDArray w = randn(2, c.weight().getShape()).mul(0.05);
         NDArray y = Convolutions.convolve(x, w, null, c.stride(), c.padding(), c.dilation(), 1);
         NDArray r = randn(3, y.getShape().getShape());
-        double[] single = NDAssert.toDoubles(inputGradient(c, x, w, r, DataType.FLOAT32));
-        double[] reference = NDAssert.toDoubles(inputGradient(c, x, w, r, DataType.FLOAT64));
-        double largest = 0;
-        double error = 0;
-        for (int i = 0; i < reference.length; i++) {
-            largest = Math.max(largest, Math.abs(reference[i]));
-            error = Math.max(error, Math.abs(single[i] - reference[i]));
-        }
-        assertTrue(largest > 0, "a zero gradient tests nothing");
-        assertTrue(
-                error <= 1e-5 * largest,
-                c + ": float32 input gradient off by " + error + " (largest " + largest + ")");
+        NDAssert.assertCloseToLargest(
+                inputGradient(c, x, w, r, DataType.FLOAT32),
+                inputGradient(c, x, w, r, DataType.FLOAT64),
+                1e-5,
+                c + ": float32 input gradient");
     }
 
     /** d(Σ convolve(x, w) · r)/dx, computed in the given type. */
@@ -359,67 +351,37 @@ public class ConvolutionsTest extends EngineTest {
         NDArray x = manager.zeros(new Shape(2, 4, 5, 5));
         NDArray w = manager.zeros(new Shape(3, 4, 3, 3));
         Shape one = new Shape(1, 1);
-        assertMessage(
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () ->
-                                Convolutions.convolve(
-                                        x, manager.zeros(new Shape(3, 4)), null, one, one, one, 1)),
-                NAME,
-                "rank 3 to 5",
-                "(3, 4)");
-        assertMessage(
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () ->
-                                Convolutions.convolve(
-                                        manager.zeros(new Shape(2, 4, 5)),
-                                        w,
-                                        null,
-                                        one,
-                                        one,
-                                        one,
-                                        1)),
-                NAME,
+        refused(x, manager.zeros(new Shape(3, 4)), null, one, 1, "rank 3 to 5", "(3, 4)");
+        refused(
+                manager.zeros(new Shape(2, 4, 5)),
+                w,
+                null,
+                one,
+                1,
                 "rank 4 with 4 channels on axis 1",
                 "(2, 4, 5)");
-        assertMessage(
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () ->
-                                Convolutions.convolve(
-                                        manager.zeros(new Shape(2, 5, 5, 5)),
-                                        w,
-                                        null,
-                                        one,
-                                        one,
-                                        one,
-                                        1)),
-                NAME,
+        refused(
+                manager.zeros(new Shape(2, 5, 5, 5)),
+                w,
+                null,
+                one,
+                1,
                 "rank 4 with 4 channels on axis 1",
                 "(2, 5, 5, 5)");
-        assertMessage(
+        refused(x, w, null, one, 2, "dividing the weight's 3 filters", "got 2");
+        refused(x, w, manager.zeros(new Shape(4)), one, 1, "bias of shape (3)", "(4)");
+        refused(x, w, null, new Shape(1), 1, "of 2 values", "(1)");
+    }
+
+    /** convolve(x, w, b, stride, padding 1, dilation 1, groups) is refused naming the parts. */
+    private void refused(
+            NDArray x, NDArray w, NDArray b, Shape stride, int groups, String... parts) {
+        Shape one = new Shape(1, 1);
+        IllegalArgumentException e =
                 expectThrows(
                         IllegalArgumentException.class,
-                        () -> Convolutions.convolve(x, w, null, one, one, one, 2)),
-                NAME,
-                "dividing the weight's 3 filters",
-                "got 2");
-        assertMessage(
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () ->
-                                Convolutions.convolve(
-                                        x, w, manager.zeros(new Shape(4)), one, one, one, 1)),
-                NAME,
-                "bias of shape (3)",
-                "(4)");
-        assertMessage(
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () -> Convolutions.convolve(x, w, null, new Shape(1), one, one, 1)),
-                NAME,
-                "of 2 values",
-                "(1)");
+                        () -> Convolutions.convolve(x, w, b, stride, one, one, groups));
+        assertMessage(e, NAME);
+        assertMessage(e, parts);
     }
 }
