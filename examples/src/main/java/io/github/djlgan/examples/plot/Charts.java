@@ -28,7 +28,10 @@ public final class Charts {
         new Color(0xff7f0e),
         new Color(0x9467bd),
         new Color(0x8c564b),
-        new Color(0x17becf)
+        new Color(0x17becf),
+        new Color(0xe377c2),
+        new Color(0xbcbd22),
+        new Color(0x393b79)
     };
 
     private Charts() {}
