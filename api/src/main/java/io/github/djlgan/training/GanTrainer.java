@@ -235,7 +235,7 @@ public final class GanTrainer implements AutoCloseable {
 
     /**
      * Logs a warning for each convolution of a network on the PyTorch engine whose float32 input
-     * gradient that engine gets wrong ({@link Convolutions#needingFilterPadding}).
+     * gradient that engine may get wrong ({@link Convolutions#needingFilterPadding}).
      */
     private static void warnAboutConvolutions(String network, Model model) {
         NDManager manager = model.getNDManager();

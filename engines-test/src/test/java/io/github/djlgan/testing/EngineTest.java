@@ -168,10 +168,25 @@ public abstract class EngineTest {
     protected NDArray inputGradient(Block block, NDArray x, NDArray r) {
         NDArray copy = x.duplicate();
         copy.setRequiresGradient(true);
-        try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
-            collector.backward(forward(block, true, copy).mul(r).sum());
-        }
+        forwardBackward(block, copy, r);
         return copy.getGradient().duplicate();
+    }
+
+    /**
+     * Runs a training forward pass of {@code x} under a gradient collector and back-propagates
+     * sum(y · r).
+     *
+     * @param block the block
+     * @param x the input
+     * @param r the weights of the output in the sum, of the output's shape
+     * @return the output y
+     */
+    protected NDArray forwardBackward(Block block, NDArray x, NDArray r) {
+        try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+            NDArray y = forward(block, true, x);
+            collector.backward(y.mul(r).sum());
+            return y;
+        }
     }
 
     /**

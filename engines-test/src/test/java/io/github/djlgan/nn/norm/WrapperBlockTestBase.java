@@ -15,7 +15,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import io.github.djlgan.nn.convolutional.Deconv2d;
@@ -170,23 +169,6 @@ public abstract class WrapperBlockTestBase<
      */
     protected B initialized(Block layer, DataType dataType, long... inputShape) {
         return init(wrap(layer), dataType, new Shape(inputShape));
-    }
-
-    /**
-     * Runs a training forward pass of {@code x} under a gradient collector and back-propagates
-     * sum(y · r).
-     *
-     * @param block the block
-     * @param x the input
-     * @param r the weights of the output in the sum, of the output's shape
-     * @return the output y
-     */
-    protected NDArray forwardBackward(Block block, NDArray x, NDArray r) {
-        try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
-            NDArray y = forward(block, true, x);
-            collector.backward(y.mul(r).sum());
-            return y;
-        }
     }
 
     /**
