@@ -37,6 +37,9 @@ The formulas (the blocks' javadoc):
                (EqualizedLearningRate, gain √2, lrMul 1)
   deconv       conv_transpose2d 5×5, 256 → 128, stride 2, padding 2, output padding 1, bias
   deconv_conv  conv2d 5×5, 256 → 128, padding 2, bias: the deconv's multiply-accumulates
+  conv_1filter conv2d 3×3, 64 → 1, padding 1, bias
+  fp_conv_1filter the same with 15 zero filters appended to W and b (FilterPadding's computation
+               on PyTorch/CPU), output channel 0 kept
   mbd_small    improved-gan's one-expression minibatch discrimination, K = 100, D = 5
   mbd_large    minibatch discrimination, K = 100, D = 50, N = 512, computed like the block (the
                one-expression formula would need an (N, N, K, D) tensor of 5 GB several times
@@ -648,6 +651,20 @@ def cases():
         w, b = param(128, 256, 5, 5), torch.zeros(128).requires_grad_(True)
         return block((64, 256, 8, 8), lambda x: F.conv2d(x, w, b, padding=2), [w, b])()
 
+    def conv_1filter():
+        w, b = param(1, 64, 3, 3), torch.zeros(1).requires_grad_(True)
+        return block((64, 64, 28, 28), lambda x: F.conv2d(x, w, b, padding=1), [w, b])()
+
+    def fp_conv_1filter():
+        w, b = param(1, 64, 3, 3), torch.zeros(1).requires_grad_(True)
+
+        def fn(x):
+            wp = torch.cat([w, w.new_zeros(15, 64, 3, 3)])
+            bp = torch.cat([b, b.new_zeros(15)])
+            return F.conv2d(x, wp, bp, padding=1)[:, :1]
+
+        return block((64, 64, 28, 28), fn, [w, b])()
+
     def mbd_small():
         theta, s, b = mbd_params(250, 100, 5)
         return block((100, 250), lambda x: mbd_naive(x, theta, s, b), [theta, s, b])()
@@ -675,6 +692,8 @@ def cases():
         ("eqlr_conv", "(64, 96, 16, 16)", "equalized-learning-rate conv2d 3×3, 96 filters, pad 1", 6.0 * 64 * 16 * 16 * 96 * 96 * 9, eqlr_conv, 0, 0),
         ("deconv", "(64, 256, 8, 8)", "conv_transpose2d 5×5, 128 filters, stride 2, pad 2, outPad 1", 6.0 * 64 * 8 * 8 * 256 * 128 * 25, deconv, 0, 0),
         ("deconv_conv", "(64, 256, 8, 8)", "conv2d 5×5, 128 filters, pad 2", 6.0 * 64 * 8 * 8 * 256 * 128 * 25, deconv_conv, 0, 0),
+        ("conv_1filter", "(64, 64, 28, 28)", "conv2d 3×3, 1 filter, pad 1", 6.0 * 64 * 28 * 28 * 64 * 9, conv_1filter, 0, 0),
+        ("fp_conv_1filter", "(64, 64, 28, 28)", "conv2d 3×3, 1 filter + 15 zero filters, pad 1", 6.0 * 64 * 28 * 28 * 64 * 9, fp_conv_1filter, 0, 0),
         ("mbd_small", "(100, 250)", "minibatch discrimination K=100, D=5, one expression", mbd_flops(100, 250, 100, 5), mbd_small, 0, 0),
         ("mbd_large", "(512, 1024)", "minibatch discrimination K=100, D=50, tiled like the block", mbd_flops(512, 1024, 100, 50), mbd_large, 1, 3),
         ("lbn", "(64, 128, 16, 16)", "Lasagne batch norm, axes (0, 2, 3)", 18.0 * 64 * 128 * 16 * 16, lbn, 0, 0),
@@ -755,6 +774,7 @@ def ratios(rows):
         ("sn_conv/conv", "sn_conv", "conv"),
         ("eqlr_conv/conv", "eqlr_conv", "conv"),
         ("deconv/equal_mac_conv", "deconv", "deconv_conv"),
+        ("fp_conv_1filter/conv_1filter", "fp_conv_1filter", "conv_1filter"),
         ("gan_step/gan_step_manual", "gan_step", "gan_step_manual"),
     ]:
         if a in median and b in median:

@@ -343,6 +343,7 @@ public final class Bench implements Callable<Integer> {
         ratio(ratios, "sn_conv/conv", median, "sn_conv", "conv");
         ratio(ratios, "eqlr_conv/conv", median, "eqlr_conv", "conv");
         ratio(ratios, "deconv/equal_mac_conv", median, "deconv", "deconv_conv");
+        ratio(ratios, "fp_conv_1filter/conv_1filter", median, "fp_conv_1filter", "conv_1filter");
         ratio(ratios, "gan_step/gan_step_manual", median, "gan_step", "gan_step_manual");
         for (Map<String, Object> row : cases) {
             if ("mbd_large".equals(row.get("case"))) {

@@ -6,6 +6,7 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import io.github.djlgan.examples.modes.Protocol;
 import io.github.djlgan.nn.convolutional.Deconv2d;
+import io.github.djlgan.nn.convolutional.FilterPadding;
 import io.github.djlgan.nn.core.NetworkInNetwork;
 import io.github.djlgan.nn.gan.MinibatchDiscrimination;
 import io.github.djlgan.nn.gan.MinibatchStdDev;
@@ -110,6 +111,20 @@ public final class BenchCases {
                                         .optPadding(new Shape(2, 2))
                                         .build()),
                 block(
+                        "conv_1filter",
+                        new Shape(64, 64, 28, 28),
+                        "DJL Conv2d 3×3, 1 filter, pad 1: a generator's image layer (its float32"
+                                + " input gradient is wrong on PyTorch/CPU: FilterPadding)",
+                        6.0 * 64 * 28 * 28 * 64 * 9,
+                        BenchCases::conv1Filter),
+                block(
+                        "fp_conv_1filter",
+                        new Shape(64, 64, 28, 28),
+                        "FilterPadding(Conv2d 3×3, 1 filter, pad 1): zero filters up to 16 on"
+                                + " PyTorch/CPU (FLOPs counted for the 1 filter)",
+                        6.0 * 64 * 28 * 28 * 64 * 9,
+                        () -> FilterPadding.wrap(conv1Filter())),
+                block(
                         "mbd_small",
                         new Shape(100, 250),
                         "MinibatchDiscrimination K=100, D=5",
@@ -209,6 +224,14 @@ public final class BenchCases {
         return Conv2d.builder()
                 .setKernelShape(new Shape(3, 3))
                 .setFilters(96)
+                .optPadding(new Shape(1, 1))
+                .build();
+    }
+
+    private static Block conv1Filter() {
+        return Conv2d.builder()
+                .setKernelShape(new Shape(3, 3))
+                .setFilters(1)
                 .optPadding(new Shape(1, 1))
                 .build();
     }

@@ -336,6 +336,8 @@ public class BenchTest {
                         "eqlr_conv",
                         "deconv",
                         "deconv_conv",
+                        "conv_1filter",
+                        "fp_conv_1filter",
                         "mbd_small",
                         "mbd_large",
                         "lbn",
