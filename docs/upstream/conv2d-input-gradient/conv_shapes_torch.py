@@ -1,6 +1,12 @@
 """ConvShapes.java in PyTorch (Debian python3-torch 1.13 here): float32 vs float64 input gradients."""
+import os
+import sys
 import torch
 import torch.nn.functional as F
+if "NT" in os.environ:  # intra-op threads, e.g. NT=1
+    torch.set_num_threads(int(os.environ["NT"]))
+print("python", sys.version.split()[0], "torch", torch.__version__, "threads", torch.get_num_threads(),
+      "mkldnn.is_available", torch.backends.mkldnn.is_available(), "mkldnn.enabled", torch.backends.mkldnn.enabled)
 torch.manual_seed(3)
 cases = [("2-D 3x3 p1 (8,128,14,14)", 2, (8,128,14,14), 3, 1, 1),
          ("DCGAN end 4x4 p0 (64,512,4,4)", 2, (64,512,4,4), 4, 1, 0),
