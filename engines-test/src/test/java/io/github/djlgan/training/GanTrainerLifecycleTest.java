@@ -527,7 +527,56 @@ public class GanTrainerLifecycleTest extends EngineTest {
         }
     }
 
+    /**
+     * A step that fails its NaN check leaves {@code fit} with the exception, after the listeners
+     * heard only the steps before it; closing the GanTrainer still ends every listener ({@code
+     * onTrainingEnd}, through DJL's {@code Trainer.close}), so a checkpoint listener saves the
+     * parameters the failed step left unchanged.
+     */
+    @Test
+    public void aFailedStepEndsFitAndClosingStillEndsEveryListener() {
+        int[] batches = new int[2];
+        int[] epochs = new int[2];
+        int[] ends = new int[2];
+        DefaultTrainingConfig dConfig =
+                TinyGan.sgd(0.05f).addTrainingListeners(counter(batches, epochs, ends, 0));
+        DefaultTrainingConfig gConfig =
+                TinyGan.sgd(0.05f).addTrainingListeners(counter(batches, epochs, ends, 1));
+        float[] x = TinyGan.real(manager, 1, 32).toFloatArray();
+        x[2 * 8 * 2 + 3] = Float.NaN; // in the third batch of 8 rows of 2
+        try (Model g = TinyGan.model("g", TinyGan.generator(), engineName);
+                Model d = TinyGan.model("d", TinyGan.discriminator(), engineName)) {
+            GanTrainer gan =
+                    trainer(
+                            g,
+                            d,
+                            b -> b.optDiscriminatorConfig(dConfig).optGeneratorConfig(gConfig));
+            try (gan) {
+                gan.initialize(DATA);
+                ArrayDataset data =
+                        new ArrayDataset.Builder()
+                                .setData(manager.create(x, new Shape(32, 2)))
+                                .setSampling(8, false)
+                                .build();
+                assertMessage(
+                        expectThrows(IllegalStateException.class, () -> gan.fit(data, 1)),
+                        "GanTrainer",
+                        "step 3",
+                        "discriminator's loss is NaN");
+                assertEquals(gan.getSteps(), 2);
+                assertEquals(batches, new int[] {2, 2}, "the steps before the failed one");
+                assertEquals(epochs, new int[] {0, 0});
+                assertEquals(ends, new int[] {0, 0}, "not before the trainer is closed");
+            }
+            assertEquals(ends, new int[] {1, 1}, "closing ends both networks' listeners");
+        }
+    }
+
     private static TrainingListenerAdapter counter(int[] batches, int[] epochs, int i) {
+        return counter(batches, epochs, new int[2], i);
+    }
+
+    private static TrainingListenerAdapter counter(int[] batches, int[] epochs, int[] ends, int i) {
         return new TrainingListenerAdapter() {
             @Override
             public void onTrainingBatch(Trainer trainer, BatchData batchData) {
@@ -537,6 +586,11 @@ public class GanTrainerLifecycleTest extends EngineTest {
             @Override
             public void onEpoch(Trainer trainer) {
                 epochs[i]++;
+            }
+
+            @Override
+            public void onTrainingEnd(Trainer trainer) {
+                ends[i]++;
             }
         };
     }
