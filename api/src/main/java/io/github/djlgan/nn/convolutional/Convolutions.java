@@ -39,8 +39,9 @@ import java.util.List;
  * then). The forward value, the weight's gradient, float64, grouped convolutions and DJL's MXNet
  * engine are right. A generator's last layer (1 or 3 filters) and a DCGAN discriminator's last
  * layer (1 filter) are such convolutions: with the defect, every gradient that reaches the layers
- * before them is wrong. The defect is in oneDNN 3.7, which libtorch 2.7.1 links in; PyTorch with
- * oneDNN 2.6.3 or 3.12.1 computes the same convolutions right.
+ * before them is wrong. The defect is in oneDNN 3.7, which libtorch 2.7.1 links in: its reorder of
+ * the weight into the padded layout of the backward pass loses weights. PyTorch with oneDNN 2.6.3
+ * or 3.12.1 computes the same convolutions right.
  *
  * <p><b>The workaround.</b> On the PyTorch engine, on CPU and in float32 (any type but float64), an
  * ungrouped convolution whose F is not a multiple of {@link #FILTER_BLOCK} computes F' = F rounded
