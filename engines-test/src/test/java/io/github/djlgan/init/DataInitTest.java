@@ -617,12 +617,16 @@ public class DataInitTest extends EngineTest {
         Linear linear = Linear.builder().setUnits(3).build();
         init(linear, DataType.FLOAT32, new Shape(2, 4));
         Parameter weight = linear.getParameters().get("weight");
-        // copy=true: the store keeps a mirror separate from the parameter's own array
+        // copy=true: the store keeps a mirror of its own (another NDArray object)
         ParameterStore store = new ParameterStore(manager, true);
         NDArray mirror = store.getValue(weight, manager.getDevice(), false);
         assertNotSame(mirror, weight.getArray());
         setParameter(linear, "weight", randn(9, 3, 4));
-        assertTrue(!NDAssert.toDoubles(mirror).equals(NDAssert.toDoubles(weight.getArray())));
+        boolean stale =
+                !Arrays.equals(NDAssert.toDoubles(mirror), NDAssert.toDoubles(weight.getArray()));
+        // on MXNet the mirror is a copy and now stale; DJL 0.35.1's PyTorch store makes its
+        // same-device "copy" share the parameter's storage, so there it follows the parameter
+        assertEquals(stale, !"PyTorch".equals(engineName), "mirror stale before copyToDevices");
 
         DataInit.copyToDevices(store, List.of(weight), manager.getDevice());
 

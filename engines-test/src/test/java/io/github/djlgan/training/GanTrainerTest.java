@@ -20,6 +20,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import ai.djl.training.optimizer.Optimizer;
 import ai.djl.util.Pair;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
@@ -1122,10 +1123,52 @@ public class GanTrainerTest extends EngineTest {
             assertTrue(trainer.discriminatorConfig().getOptimizer() instanceof Adam);
             assertTrue(trainer.generatorConfig().getOptimizer() instanceof Adam);
             assertTrue(trainer.getDiscriminatorTrainer().getLoss() instanceof ReportedLoss);
+            // before any step: Adam's t counts the optimizer's updates over all parameters
+            assertDcganAdam(trainer.discriminatorConfig().getOptimizer(), "discriminator");
+            assertDcganAdam(trainer.generatorConfig().getOptimizer(), "generator");
             try (NDManager s = manager.newSubManager()) {
                 GanStepResult r = trainer.step(new NDList(TinyGan.real(s, 1, 8)));
                 assertTrue(Float.isFinite(r.getGeneratorLoss()));
             }
         }
+    }
+
+    /**
+     * Two updates of a fresh parameter from w = 0 against Adam written out with DCGAN's constants
+     * (lr 2·10⁻⁴, β₁ 0.5, β₂ 0.999, ε 10⁻⁸ added to √v): the first update fixes lr (it moves by lr
+     * against the gradient's sign whatever the βs), the second, with another gradient, β₁ and β₂.
+     */
+    private void assertDcganAdam(Optimizer optimizer, String network) {
+        double lr = 2e-4;
+        double beta1 = 0.5;
+        double beta2 = 0.999;
+        double eps = 1e-8;
+        double[][] grads = {{0.1, -0.2, 0.3}, {0.4, 0.1, -0.5}};
+        double[] w = new double[3];
+        double[] m = new double[3];
+        double[] v = new double[3];
+        NDArray weight = manager.zeros(new Shape(3));
+        for (int t = 1; t <= 2; t++) {
+            double[] g = grads[t - 1];
+            for (int i = 0; i < 3; i++) {
+                m[i] = beta1 * m[i] + (1 - beta1) * g[i];
+                v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
+                double step = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
+                w[i] -= step * m[i] / (Math.sqrt(v[i]) + eps);
+            }
+            optimizer.update("dcgan-adam-check", weight, manager.create(toFloats(g)));
+            float[] got = weight.toFloatArray();
+            for (int i = 0; i < 3; i++) {
+                assertEquals(got[i], w[i], 1e-4 * Math.abs(w[i]), network + " update " + t);
+            }
+        }
+    }
+
+    private static float[] toFloats(double[] x) {
+        float[] f = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            f[i] = (float) x[i];
+        }
+        return f;
     }
 }

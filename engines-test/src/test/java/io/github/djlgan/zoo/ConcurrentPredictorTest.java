@@ -90,10 +90,12 @@ public class ConcurrentPredictorTest extends EngineTest {
                             : ForkedJvm.run(ThreadReferenceChild.class, engineName);
             assertEquals(result.exitCode, 0, result.toString());
             assertTrue(result.output.contains("DONE"), result.toString());
+            int results = 0;
             for (String line : result.output.split("\n")) {
                 if (!line.startsWith("RESULT ")) {
                     continue;
                 }
+                results++;
                 String[] fields = line.split(" ");
                 double diff = Double.parseDouble(fields[2]);
                 double max = Double.parseDouble(fields[3]);
@@ -104,6 +106,7 @@ public class ConcurrentPredictorTest extends EngineTest {
                     assertTrue(diff <= 1e-6 * Math.max(1, max), label);
                 }
             }
+            assertEquals(results, 2, "RESULT lines (generator, discriminator): " + result);
         }
     }
 
