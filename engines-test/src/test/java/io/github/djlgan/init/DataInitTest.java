@@ -676,9 +676,12 @@ public class DataInitTest extends EngineTest {
                         .add(WeightNorm.wrap(Linear.builder().setUnits(2).build()));
         init(net, DataType.FLOAT32, new Shape(8, 3));
         Map<String, double[]> before = snapshot(net);
-        expectThrows(
-                IllegalArgumentException.class,
-                () -> DataInit.initialize(net, null, new NDList(batch(13, 8, 3))));
+        assertMessage(
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> DataInit.initialize(net, null, new NDList(batch(13, 8, 3)))),
+                "WeightNorm",
+                "at least 2 values per output channel");
         assertUnchanged(net, before);
     }
 

@@ -656,9 +656,11 @@ public class LasagneParamsTest extends EngineTest {
                         .map(LasagneParams.Entry::getLasagneName)
                         .collect(Collectors.toList()),
                 List.of("DenseLayer.W", "nn.WeightNormLayer.g"));
-        importer.loadInto(wn, new ByteArrayInputStream(npz(w, randn(4, units * pieces))));
+        NDArray g = randn(4, units * pieces);
+        importer.loadInto(wn, new ByteArrayInputStream(npz(w, g)));
         NDAssert.assertClose(
                 wn.getParameters().get("01Maxout_weight").getArray(), w.transpose(), 0, 0);
+        NDAssert.assertClose(wn.getParameters().get("g").getArray(), g, 0, 0);
     }
 
     @Test

@@ -96,6 +96,11 @@ public class GanTrainerTest extends EngineTest {
         }
     }
 
+    /** Whether any parameter's values differ between the two snapshots. */
+    private static boolean changed(Map<String, float[]> before, Map<String, float[]> after) {
+        return before.keySet().stream().anyMatch(k -> !Arrays.equals(before.get(k), after.get(k)));
+    }
+
     private static void assertSame(Map<String, float[]> actual, Map<String, float[]> expected) {
         assertEquals(actual.keySet(), expected.keySet());
         for (String key : expected.keySet()) {
@@ -884,9 +889,13 @@ public class GanTrainerTest extends EngineTest {
                 }) {
             try (Gan gan = new Gan(b -> b.optLoss(loss)).initialized(DATA)) {
                 for (int step = 0; step < 3; step++) {
+                    Map<String, float[]> g = TinyGan.values(gan.g.getBlock());
+                    Map<String, float[]> d = TinyGan.values(gan.d.getBlock());
                     GanStepResult r = gan.step(step);
                     assertTrue(Float.isFinite(r.getDiscriminatorLoss()), loss + " " + r);
                     assertTrue(Float.isFinite(r.getGeneratorLoss()), loss + " " + r);
+                    assertTrue(changed(g, TinyGan.values(gan.g.getBlock())), loss + ": G moved");
+                    assertTrue(changed(d, TinyGan.values(gan.d.getBlock())), loss + ": D moved");
                 }
             }
         }

@@ -108,10 +108,18 @@ public class ProgressTest {
 
     @Test
     public void badArgumentsAreRefused() {
-        expectThrows(
-                IllegalArgumentException.class, () -> new Progress("x", 0, System.out, false, 10));
-        expectThrows(
-                IllegalArgumentException.class, () -> new Progress("x", 10, System.out, false, 0));
+        String message =
+                expectThrows(
+                                IllegalArgumentException.class,
+                                () -> new Progress("x", 0, System.out, false, 10))
+                        .getMessage();
+        assertTrue(message.startsWith("Progress:") && message.contains("got total 0"), message);
+        message =
+                expectThrows(
+                                IllegalArgumentException.class,
+                                () -> new Progress("x", 10, System.out, false, 0))
+                        .getMessage();
+        assertTrue(message.startsWith("Progress:") && message.contains("every 0"), message);
         try (Progress p = new Progress("x", 10, System.out, false, 10)) {
             assertTrue(
                     expectThrows(IllegalArgumentException.class, () -> p.skip(-1))

@@ -263,7 +263,12 @@ public class CheckpointsTest extends EngineTest {
         try (Model model = Model.newInstance("mlp", manager.getDevice(), engineName)) {
             SequentialBlock fresh = new SequentialBlock().add(Linear.builder().setUnits(4).build());
             model.setBlock(fresh);
-            expectThrows(MalformedModelException.class, () -> Checkpoints.load(model, dir, "mlp"));
+            assertMessage(
+                    expectThrows(
+                            MalformedModelException.class,
+                            () -> Checkpoints.load(model, dir, "mlp")),
+                    "Checkpoints",
+                    "another architecture");
             assertFalse(fresh.isInitialized());
         } finally {
             TempDirs.delete(dir);

@@ -385,8 +385,17 @@ public class MaxoutTest extends EngineTest {
             String what = b[0] <= 0 ? "units > 0, got " + b[0] : "pieces > 0, got " + b[1];
             assertMessage(e, "Maxout:", what);
         }
-        expectThrows(IllegalArgumentException.class, () -> Maxout.builder().setUnits(3).build());
-        expectThrows(IllegalArgumentException.class, () -> Maxout.builder().setPieces(3).build());
+        assertMessage(
+                expectThrows(
+                        IllegalArgumentException.class, () -> Maxout.builder().setUnits(3).build()),
+                "Maxout:",
+                "pieces > 0, got 0");
+        assertMessage(
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> Maxout.builder().setPieces(3).build()),
+                "Maxout:",
+                "units > 0, got 0");
     }
 
     @Test

@@ -1,7 +1,8 @@
 package io.github.djlgan.examples.modes;
 
 import static org.testng.Assert.assertEquals;
-import static org.testng.Assert.assertThrows;
+import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
 
 import org.testng.annotations.Test;
 
@@ -86,9 +87,16 @@ public class ModeMetricsTest {
 
     @Test
     public void rejectsMalformedArrays() {
-        assertThrows(IllegalArgumentException.class, () -> ModeMetrics.of(SQUARE, new float[0]));
-        assertThrows(
-                IllegalArgumentException.class,
-                () -> ModeMetrics.of(SQUARE, new float[] {1, 2, 3}));
+        for (float[] points : new float[][] {new float[0], {1, 2, 3}}) {
+            String message =
+                    expectThrows(
+                                    IllegalArgumentException.class,
+                                    () -> ModeMetrics.of(SQUARE, points))
+                            .getMessage();
+            assertTrue(
+                    message.startsWith("ModeMetrics:")
+                            && message.endsWith("got length " + points.length),
+                    message);
+        }
     }
 }
