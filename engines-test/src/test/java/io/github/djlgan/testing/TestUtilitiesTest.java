@@ -6,7 +6,10 @@ import static org.testng.Assert.expectThrows;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
 import org.testng.annotations.Factory;
 import org.testng.annotations.Test;
 
@@ -107,5 +110,65 @@ public class TestUtilitiesTest extends EngineTest {
         expectThrows(
                 AssertionError.class,
                 () -> NDAssert.assertClose(nan, new double[] {Double.NaN}, new Shape(1), 1, 1));
+    }
+
+    /** RoundTrip fails when the reloaded block answers differently or lost a parameter. */
+    @Test
+    public void roundTripCatchesAnotherOutputAndAFailedLoad() {
+        // same parameters, but each forward adds fresh noise: the outputs differ
+        Block noisy = noisyLinear();
+        init(noisy, DataType.FLOAT32, new Shape(3, 4));
+        expectThrows(
+                AssertionError.class,
+                () ->
+                        RoundTrip.assertSameAfterReload(
+                                manager, noisy, noisyLinear(), randn(1, 3, 4)));
+        // a bias-less Linear: DJL loads the biased layer's file into it without a word, and
+        // RoundTrip names the parameter it lost
+        Block linear = Linear.builder().setUnits(2).build();
+        init(linear, DataType.FLOAT32, new Shape(3, 4));
+        AssertionError e =
+                expectThrows(
+                        AssertionError.class,
+                        () ->
+                                RoundTrip.assertSameAfterReload(
+                                        manager,
+                                        linear,
+                                        Linear.builder().setUnits(2).optBias(false).build(),
+                                        randn(1, 3, 4)));
+        assertMessage(e, "parameter bias missing after load");
+    }
+
+    private static Block noisyLinear() {
+        return new SequentialBlock()
+                .add(Linear.builder().setUnits(2).build())
+                .add(
+                        LambdaBlock.singleton(
+                                x -> x.add(x.getManager().randomUniform(0, 1, x.getShape()))));
+    }
+
+    /** LeakCheck fails for a block that leaves an array on its parameters' manager each call. */
+    @Test
+    public void leakCheckCatchesAnArrayLeftOnTheParametersManager() {
+        Linear linear = Linear.builder().setUnits(2).build();
+        Block leaky =
+                new SequentialBlock()
+                        .add(linear)
+                        .add(
+                                LambdaBlock.singleton(
+                                        x -> {
+                                            linear.getParameters()
+                                                    .get("weight")
+                                                    .getArray()
+                                                    .reshape(-1);
+                                            return x;
+                                        }));
+        AssertionError e =
+                expectThrows(
+                        AssertionError.class,
+                        () -> LeakCheck.assertNoParameterLeak(manager, leaky, randn(1, 3, 4)));
+        assertMessage(e, "SequentialBlock", "left");
+        LeakCheck.assertNoParameterLeak(
+                manager, Linear.builder().setUnits(2).build(), randn(1, 3, 4));
     }
 }

@@ -31,6 +31,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -154,17 +155,38 @@ public class CheckpointsTest extends EngineTest {
                 model.save(dir, "every");
                 expected = inference(model.getBlock(), manager, 3);
             }
+            Map<String, double[]> checked;
+            double[] checkedOutput;
             try (Model model = Model.newInstance("every", manager.getDevice(), otherEngine())) {
                 model.setBlock(EveryBlockNetwork.build()); // not initialized: shapes from the file
                 Checkpoints.load(model, dir, "every");
                 assertEquals(model.getProperty("Epoch"), "3");
+                checked = values(model.getBlock());
+                checkedOutput = inference(model.getBlock(), model.getNDManager(), 3);
                 NDAssert.assertClose(
-                        model.getNDManager()
-                                .create(inference(model.getBlock(), model.getNDManager(), 3)),
+                        model.getNDManager().create(checkedOutput),
                         expected,
                         new Shape(expected.length),
                         0,
                         1e-5);
+            }
+            // DJL's own load of the same file, same engine: every parameter and the output agree
+            // to the bit
+            try (Model model = Model.newInstance("every", manager.getDevice(), otherEngine())) {
+                Block block = EveryBlockNetwork.build();
+                block.initialize(model.getNDManager(), DataType.FLOAT32, EveryBlockNetwork.INPUT);
+                model.setBlock(block);
+                model.load(dir, "every");
+                Map<String, double[]> plain = values(model.getBlock());
+                assertEquals(checked.keySet(), plain.keySet());
+                for (String key : plain.keySet()) {
+                    assertTrue(Arrays.equals(checked.get(key), plain.get(key)), key);
+                }
+                assertTrue(
+                        Arrays.equals(
+                                checkedOutput,
+                                inference(model.getBlock(), model.getNDManager(), 3)),
+                        "outputs");
             }
         } finally {
             TempDirs.delete(dir);

@@ -178,6 +178,28 @@ public class FrechetDistanceTest {
         assertEquals(FrechetDistance.distance(mu, s1, mu, s1), 0, 1e-7);
     }
 
+    /**
+     * Four 2-D vectors far from the origin, in two batches: the mean and the unbiased (n − 1)
+     * covariance by hand — deviations from (10003, 20001): x −2, 0, −1, 3 and y −1, −3, 0, 4, so Σ
+     * = [[14, 14], [14, 26]] / 3.
+     */
+    @Test
+    public void accumulatorGivesTheMeanAndTheUnbiasedCovarianceExactly() {
+        FrechetDistance.Accumulator acc = new FrechetDistance.Accumulator(2);
+        acc.add(new float[] {10001, 20000, 10003, 19998});
+        acc.add(new float[] {10002, 20001, 10006, 20005});
+        FrechetDistance.Gaussian g = acc.gaussian();
+        assertEquals(g.count(), 4);
+        assertEquals(g.mean()[0], 10003.0, 1e-12);
+        assertEquals(g.mean()[1], 20001.0, 1e-12);
+        double[][] expected = {{14 / 3.0, 14 / 3.0}, {14 / 3.0, 26 / 3.0}};
+        for (int i = 0; i < 2; i++) {
+            for (int j = 0; j < 2; j++) {
+                assertEquals(g.covariance()[i][j], expected[i][j], 1e-12, "Σ at " + i + ", " + j);
+            }
+        }
+    }
+
     @Test
     public void estimateFromSamplesConvergesToTheClosedForm() {
         Random random = new Random(5);
