@@ -1,5 +1,7 @@
 package io.github.djlgan.testing;
 
+import static org.testng.Assert.expectThrows;
+
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
@@ -61,6 +63,43 @@ public final class RoundTrip {
             throw new UncheckedIOException(e);
         } catch (MalformedModelException e) {
             throw new AssertionError("reload failed: " + e.getMessage(), e);
+        } finally {
+            TempDirs.delete(dir);
+        }
+    }
+
+    /**
+     * Saves {@code saved} with {@link Model#save}, loads the file into {@code other} (a block of
+     * another configuration) with {@link Model#load}, and asserts that the load is refused with a
+     * {@link MalformedModelException} whose message contains every part.
+     *
+     * @param manager the manager of the test (its engine saves and loads)
+     * @param saved an initialized block
+     * @param other a new block of another configuration
+     * @param messageParts what the message must contain (the block's name, both settings)
+     * @return the exception
+     */
+    public static MalformedModelException assertLoadRefused(
+            NDManager manager, Block saved, Block other, String... messageParts) {
+        String engine = manager.getEngine().getEngineName();
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("djlgan-refused");
+            try (Model saving = Model.newInstance("refused", manager.getDevice(), engine)) {
+                saving.setBlock(saved);
+                saving.save(dir, "refused");
+            }
+            Path from = dir;
+            try (Model loading = Model.newInstance("refused", manager.getDevice(), engine)) {
+                loading.setBlock(other);
+                MalformedModelException e =
+                        expectThrows(
+                                MalformedModelException.class, () -> loading.load(from, "refused"));
+                EngineTest.assertMessage(e, messageParts);
+                return e;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         } finally {
             TempDirs.delete(dir);
         }

@@ -25,10 +25,7 @@ import io.github.djlgan.testing.Formulas;
 import io.github.djlgan.testing.GradientCheck;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.testing.RoundTrip;
-import io.github.djlgan.testing.TempDirs;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.testng.annotations.Factory;
 import org.testng.annotations.Test;
 
@@ -417,26 +414,10 @@ public class MinibatchStdDevTest extends EngineTest {
                 "epsilon=1.0E-8");
     }
 
-    private void assertLoadFails(MinibatchStdDev saved, MinibatchStdDev other, String... parts)
-            throws IOException {
+    private void assertLoadFails(MinibatchStdDev saved, MinibatchStdDev other, String... parts) {
         init(saved, DataType.FLOAT32, new Shape(4, 2));
-        Path dir = Files.createTempDirectory("djlgan-mbstd");
-        try {
-            try (Model saving = Model.newInstance("mbstd", manager.getDevice(), engineName)) {
-                saving.setBlock(saved);
-                saving.save(dir, "mbstd");
-            }
-            try (Model loading = Model.newInstance("mbstd", manager.getDevice(), engineName)) {
-                loading.setBlock(other);
-                MalformedModelException e =
-                        expectThrows(
-                                MalformedModelException.class, () -> loading.load(dir, "mbstd"));
-                assertMessage(e, "MinibatchStdDev");
-                assertMessage(e, parts);
-            }
-        } finally {
-            TempDirs.delete(dir);
-        }
+        MalformedModelException e = RoundTrip.assertLoadRefused(manager, saved, other, parts);
+        assertMessage(e, "MinibatchStdDev");
     }
 
     @Test
