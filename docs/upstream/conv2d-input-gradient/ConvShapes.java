@@ -8,7 +8,9 @@ import ai.djl.training.GradientCollector;
  * case and filter count, max |g32 - g64| / max |g64| of d(sum conv(x) * r)/dx ("ok" below 1e-4).
  * Run from the project root after {@code mvn -B -ntp -DskipTests package}: {@code java
  * -Dai.djl.offline=true -cp "$(ls examples/target/lib/*.jar | tr '\n' ':')"
- * docs/upstream/conv2d-input-gradient/ConvShapes.java}; {@code ONEDNN_VERBOSE=1} shows the kernels,
+ * docs/upstream/conv2d-input-gradient/ConvShapes.java [input-channels]}; with {@code input-channels}
+ * the inputs have channels that are not a multiple of 16 and the filter counts are multiples of
+ * 16 (the project's padding) and 1. {@code ONEDNN_VERBOSE=1} shows the kernels,
  * {@code ONEDNN_MAX_CPU_ISA=AVX2} limits them. {@code conv_shapes_torch.py} is the same in Python.
  */
 public class ConvShapes {
@@ -28,8 +30,19 @@ public class ConvShapes {
   }
   public static void main(String[] a) {
     Engine e = Engine.getEngine("PyTorch");
+    boolean inputChannels = a.length > 0 && a[0].equals("input-channels");
+    int[] filterCounts = inputChannels ? new int[] {1, 16, 32, 48, 64} : new int[] {1, 2, 4, 8, 15, 16, 17, 24, 32};
     // name, dims, N, C, H, kernel, stride, pad, filters
-    Object[][] cases = {
+    Object[][] cases = inputChannels ? new Object[][] {
+      {"conv2d 3x3 p1 C=3 (8,3,14,14)", 2, 8, 3, 14, 3, 1, 1},
+      {"conv2d 3x3 p1 C=8 (8,8,14,14)", 2, 8, 8, 14, 3, 1, 1},
+      {"conv2d 3x3 p1 C=20 (8,20,14,14)", 2, 8, 20, 14, 3, 1, 1},
+      {"conv2d 3x3 p1 C=24 (8,24,14,14)", 2, 8, 24, 14, 3, 1, 1},
+      {"conv2d 3x3 p1 C=40 (8,40,14,14)", 2, 8, 40, 14, 3, 1, 1},
+      {"conv2d 4x4 p0 C=24 (64,24,4,4)", 2, 64, 24, 4, 4, 1, 0},
+      {"conv2d 4x4 p0 C=100 (64,100,4,4)", 2, 64, 100, 4, 4, 1, 0},
+      {"conv1d k3 p1 C=24 (8,24,50)", 1, 8, 24, 50, 3, 1, 1},
+    } : new Object[][] {
       {"conv2d 3x3 p1 (8,128,14,14)", 2, 8, 128, 14, 3, 1, 1},
       {"conv2d 1x1 (8,128,14,14)", 2, 8, 128, 14, 1, 1, 0},
       {"conv2d 4x4 s2 p1 (8,64,28,28)", 2, 8, 64, 28, 4, 2, 1},
@@ -42,7 +55,7 @@ public class ConvShapes {
     for (Object[] cs : cases) {
       int dims = (int) cs[1]; long n = (int) cs[2], c = (int) cs[3], h = (int) cs[4], k = (int) cs[5], s = (int) cs[6], p = (int) cs[7];
       StringBuilder sb = new StringBuilder(String.format("%-42s", cs[0]));
-      for (int f : new int[] {1, 2, 4, 8, 15, 16, 17, 24, 32}) {
+      for (int f : filterCounts) {
         try (NDManager m = e.newBaseManager()) {
           e.setRandomSeed(3);
           Shape xs = dims == 2 ? new Shape(n, c, h, h) : dims == 1 ? new Shape(n, c, h) : new Shape(n, c, h, h, h);
