@@ -40,10 +40,7 @@ public final class RoundTrip {
             NDArray expected =
                     trained.forward(new ParameterStore(manager, false), new NDList(inputs), false)
                             .head();
-            try (Model saving = Model.newInstance("roundtrip", manager.getDevice(), engine)) {
-                saving.setBlock(trained);
-                saving.save(dir, "roundtrip");
-            }
+            save(manager, trained, dir, "roundtrip");
             try (Model loading = Model.newInstance("roundtrip", manager.getDevice(), engine)) {
                 loading.setBlock(fresh);
                 loading.load(dir, "roundtrip");
@@ -85,10 +82,7 @@ public final class RoundTrip {
         Path dir = null;
         try {
             dir = Files.createTempDirectory("djlgan-refused");
-            try (Model saving = Model.newInstance("refused", manager.getDevice(), engine)) {
-                saving.setBlock(saved);
-                saving.save(dir, "refused");
-            }
+            save(manager, saved, dir, "refused");
             Path from = dir;
             try (Model loading = Model.newInstance("refused", manager.getDevice(), engine)) {
                 loading.setBlock(other);
@@ -102,6 +96,16 @@ public final class RoundTrip {
             throw new UncheckedIOException(e);
         } finally {
             TempDirs.delete(dir);
+        }
+    }
+
+    /** Saves an initialized block with {@link Model#save} on the manager's engine and device. */
+    private static void save(NDManager manager, Block block, Path dir, String name)
+            throws IOException {
+        String engine = manager.getEngine().getEngineName();
+        try (Model saving = Model.newInstance(name, manager.getDevice(), engine)) {
+            saving.setBlock(block);
+            saving.save(dir, name);
         }
     }
 }

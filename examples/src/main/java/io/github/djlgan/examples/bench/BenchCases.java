@@ -114,7 +114,7 @@ public final class BenchCases {
                         "conv_1filter",
                         new Shape(64, 64, 28, 28),
                         "DJL Conv2d 3×3, 1 filter, pad 1: a generator's image layer (its float32"
-                                + " input gradient is wrong on PyTorch/CPU: FilterPadding)",
+                                + " input gradient may be wrong on PyTorch/CPU: FilterPadding)",
                         6.0 * 64 * 28 * 28 * 64 * 9,
                         BenchCases::conv1Filter),
                 block(
