@@ -11,10 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Checks that a block's forward and backward passes leave no arrays on the manager of its
- * parameters. DJL attaches an operation's result to the receiver's manager, so a temporary computed
- * from a parameter (a reshape, a normalised weight) would otherwise live as long as the model and
- * grow with every step.
+ * Checks that a block's forward and backward passes leave no arrays behind. DJL attaches an
+ * operation's result to the receiver's manager, so a temporary computed from a parameter (a
+ * reshape, a normalised weight) would otherwise live as long as the model and grow with every step;
+ * a temporary attached to a manager above the input's (its parent, or the manager the block was
+ * initialized with) would outlive the step the same way, with or without parameters.
  */
 public final class LeakCheck {
 
@@ -22,14 +23,17 @@ public final class LeakCheck {
 
     /**
      * Initializes {@code block} on a manager of its own, runs inference, training and forward +
-     * backward passes on copies of {@code inputs} in a sibling manager, and asserts that the
-     * parameters' manager holds exactly as many arrays afterwards as before.
+     * backward passes on copies of {@code inputs} in a per-step manager under a sibling manager,
+     * and asserts that afterwards the parameters' manager holds exactly as many arrays as before,
+     * the sibling holds none (everything of a step closes with the step) and the test's manager
+     * holds as many as before.
      *
      * @param manager the test's manager
      * @param block a new, uninitialized block
      * @param inputs example inputs; their type is the parameters' type
      */
     public static void assertNoParameterLeak(NDManager manager, Block block, NDArray... inputs) {
+        int outerBefore = manager.getManagedArrays().size();
         try (NDManager params = manager.newSubManager();
                 NDManager work = manager.newSubManager()) {
             Shape[] shapes = new Shape[inputs.length];
@@ -56,21 +60,37 @@ public final class LeakCheck {
                     }
                 }
             }
-            List<NDArray> after = new ArrayList<>(params.getManagedArrays());
-            if (after.size() != before.size()) {
-                List<String> added = new ArrayList<>();
-                for (NDArray a : after) {
-                    if (!before.contains(a)) {
-                        added.add(a.getName() + a.getShape());
-                    }
+            assertNoneAdded(block, "its parameters' manager", before, params.getManagedArrays());
+            assertNoneAdded(
+                    block, "the inputs' parent manager", List.of(), work.getManagedArrays());
+        }
+        int outerAfter = manager.getManagedArrays().size();
+        if (outerAfter != outerBefore) {
+            throw new AssertionError(
+                    block.getClass().getSimpleName()
+                            + " left "
+                            + (outerAfter - outerBefore)
+                            + " arrays on the test's manager after 3 rounds");
+        }
+    }
+
+    private static void assertNoneAdded(
+            Block block, String where, List<NDArray> before, List<NDArray> after) {
+        if (after.size() != before.size()) {
+            List<String> added = new ArrayList<>();
+            for (NDArray a : after) {
+                if (!before.contains(a)) {
+                    added.add(a.getName() + a.getShape());
                 }
-                throw new AssertionError(
-                        block.getClass().getSimpleName()
-                                + " left "
-                                + (after.size() - before.size())
-                                + " arrays on its parameters' manager after 3 rounds: "
-                                + added);
             }
+            throw new AssertionError(
+                    block.getClass().getSimpleName()
+                            + " left "
+                            + (after.size() - before.size())
+                            + " arrays on "
+                            + where
+                            + " after 3 rounds: "
+                            + added);
         }
     }
 }

@@ -171,4 +171,29 @@ public class TestUtilitiesTest extends EngineTest {
         LeakCheck.assertNoParameterLeak(
                 manager, Linear.builder().setUnits(2).build(), randn(1, 3, 4));
     }
+
+    /**
+     * LeakCheck fails for a parameter-free block that leaves an array above the step: on the
+     * inputs' parent manager, or on the test's own manager.
+     */
+    @Test
+    public void leakCheckCatchesAParameterFreeBlockLeavingArraysAboveTheStep() {
+        Block toParent =
+                LambdaBlock.singleton(x -> x.add(x.getManager().getParentManager().create(1f)));
+        AssertionError e =
+                expectThrows(
+                        AssertionError.class,
+                        () -> LeakCheck.assertNoParameterLeak(manager, toParent, randn(2, 3, 4)));
+        assertMessage(e, "LambdaBlock", "the inputs' parent manager");
+        Block toTest = LambdaBlock.singleton(x -> x.add(manager.create(1f)));
+        e =
+                expectThrows(
+                        AssertionError.class,
+                        () -> LeakCheck.assertNoParameterLeak(manager, toTest, randn(3, 3, 4)));
+        assertMessage(e, "LambdaBlock", "the test's manager");
+        LeakCheck.assertNoParameterLeak(
+                manager,
+                LambdaBlock.singleton(x -> x.add(x.getManager().create(1f))),
+                randn(4, 3, 4));
+    }
 }
