@@ -40,6 +40,7 @@ import io.github.djlgan.nn.norm.SpectralNorm;
 import io.github.djlgan.nn.norm.WeightNorm;
 import io.github.djlgan.testing.EngineTest;
 import io.github.djlgan.testing.Engines;
+import io.github.djlgan.testing.Formulas;
 import io.github.djlgan.testing.NDAssert;
 import io.github.djlgan.training.DetachedParameterStore;
 import io.github.djlgan.training.WrappingParameterStore;
@@ -759,8 +760,7 @@ public class DataInitTest extends EngineTest {
 
     /**
      * A batch so large that the pre-activation itself overflows float32 (±3e38 in every feature) is
-     * rejected by name, and a MinibatchDiscrimination on a huge batch never writes 0, infinity or
-     * NaN: either correct finite values or an error with nothing changed.
+     * rejected by name, with nothing changed.
      */
     @Test
     public void batchBeyondFloat32IsRejectedAndNothingChanges() {
@@ -774,27 +774,51 @@ public class DataInitTest extends EngineTest {
                         () -> DataInit.initialize(wn, null, new NDList(x)));
         assertMessage(e, "WeightNorm(Linear)");
         assertUnchanged(wn, before);
+    }
 
-        for (double magnitude : new double[] {1e20, 1e30, 3e38}) {
-            io.github.djlgan.nn.gan.MinibatchDiscrimination mbd =
-                    io.github.djlgan.nn.gan.MinibatchDiscrimination.builder()
-                            .setNumKernels(3)
-                            .optKernelDim(2)
-                            .build();
+    /**
+     * MinibatchDiscrimination's data-dependent init on finite batches from 1e-30 to 1e37 gives the
+     * values of {@link Formulas#mbdDataInit} computed in doubles (c / mmad does not depend on the
+     * scale, so only s moves, by −log of it), also at 1e37 where the distances themselves exceed
+     * float32; batches holding infinity are rejected by name, with nothing changed.
+     */
+    @Test
+    public void minibatchDiscriminationOnHugeAndTinyBatches() {
+        for (double magnitude : new double[] {1e-30, 1e20, 1e30, 1e36, 1e37, 3e37, 3e38}) {
+            MinibatchDiscrimination mbd =
+                    MinibatchDiscrimination.builder().setNumKernels(3).optKernelDim(2).build();
             init(mbd, DataType.FLOAT32, new Shape(16, 6));
-            Map<String, double[]> mbdBefore = snapshot(mbd);
+            Map<String, double[]> before = snapshot(mbd);
             NDArray y = batch(23, 16, 6).mul((float) magnitude);
-            try {
-                DataInit.initialize(mbd, null, new NDList(y));
-                for (Map.Entry<String, double[]> p : snapshot(mbd).entrySet()) {
-                    assertTrue(
-                            Arrays.stream(p.getValue()).allMatch(Double::isFinite),
-                            magnitude + ": " + p.getKey() + Arrays.toString(p.getValue()));
-                }
-            } catch (IllegalArgumentException rejected) {
-                assertMessage(rejected, "MinibatchDiscrimination");
-                assertUnchanged(mbd, mbdBefore);
+            double[] ys = NDAssert.toDoubles(y);
+            String at = "magnitude " + magnitude;
+            if (!Arrays.stream(ys).allMatch(Double::isFinite)) {
+                assertTrue(magnitude >= 3e37, at + ": the batch overflowed float32");
+                IllegalArgumentException e =
+                        expectThrows(
+                                IllegalArgumentException.class,
+                                () -> DataInit.initialize(mbd, null, new NDList(y)));
+                assertMessage(e, "MinibatchDiscrimination", "NaN or infinity");
+                assertUnchanged(mbd, before);
+                continue;
             }
+            assertTrue(magnitude <= 1e37, at + ": the batch is finite");
+            double[][] expected =
+                    Formulas.mbdDataInit(
+                            ys, 16, 6, before.get("theta"), before.get("logWeightScale"), 3, 2);
+            DataInit.initialize(mbd, null, new NDList(y));
+            NDAssert.assertClose(
+                    mbd.getParameters().get("logWeightScale").getArray(),
+                    expected[0],
+                    new Shape(3, 2),
+                    1e-6,
+                    0);
+            NDAssert.assertClose(
+                    mbd.getParameters().get("bias").getArray(),
+                    expected[1],
+                    new Shape(3),
+                    1e-4,
+                    1e-5);
         }
     }
 

@@ -344,6 +344,42 @@ public final class Formulas {
         return f;
     }
 
+    /**
+     * The data-dependent init of minibatch discrimination (the seed's init=True branch): mmad[k] =
+     * ½ · mean over i of min over j ≠ i of c[i, j, k]; the new s = s − log mmad[k] (every d of
+     * kernel k); the new b = −mean over i of Σ_{j≠i} exp(−c[i, j, k] / mmad[k]).
+     *
+     * @return {new s (K·D), new b (K), mmad (K)}
+     */
+    public static double[][] mbdDataInit(
+            double[] x, int n, int f, double[] theta, double[] s, int k, int d) {
+        double[] c = mbdDistances(x, n, f, theta, s, k, d);
+        double[] mmad = new double[k];
+        for (int kk = 0; kk < k; kk++) {
+            for (int i = 0; i < n; i++) {
+                double min = Double.POSITIVE_INFINITY;
+                for (int j = 0; j < n; j++) {
+                    if (j != i) {
+                        min = Math.min(min, c[(i * n + j) * k + kk]);
+                    }
+                }
+                mmad[kk] += 0.5 * min / n;
+            }
+        }
+        double[] newS = new double[k * d];
+        for (int q = 0; q < k * d; q++) {
+            newS[q] = s[q] - Math.log(mmad[q / d]);
+        }
+        double[] closeness = mbdCloseness(c, n, k, mmad);
+        double[] newB = new double[k];
+        for (int i = 0; i < n; i++) {
+            for (int kk = 0; kk < k; kk++) {
+                newB[kk] -= closeness[i * k + kk] / n;
+            }
+        }
+        return new double[][] {newS, newB, mmad};
+    }
+
     /** y[i] = concat(x[i], o[i] + b). */
     public static double[] mbdConcat(double[] x, int n, int f, double[] o, int k, double[] b) {
         double[] y = new double[n * (f + k)];

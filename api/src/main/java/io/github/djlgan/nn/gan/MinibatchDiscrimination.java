@@ -19,6 +19,8 @@ import io.github.djlgan.nn.gan.PairwiseTiles.RowReduction;
 import io.github.djlgan.nn.gan.PairwiseTiles.Tiling;
 import io.github.djlgan.util.BlockChecks;
 import io.github.djlgan.util.BlockConfig;
+import io.github.djlgan.util.Tensors;
+import java.util.Arrays;
 
 /**
  * Minibatch discrimination: appends to every sample features that measure how close it is to the
@@ -93,7 +95,10 @@ import io.github.djlgan.util.BlockConfig;
  *
  * <p>and the pass returns concat(x, f + b), which is what a normal forward pass returns with the
  * new parameters. It needs at least two samples, and for every kernel at least one sample without
- * an exact duplicate in the batch (otherwise mmad[k] = 0).
+ * an exact duplicate in the batch (otherwise mmad[k] = 0). Since c / mmad does not depend on the
+ * batch's scale, a batch whose distances overflow the parameters' type is divided by 2<sup>e</sup>
+ * (2<sup>e</sup> ≤ max |x| &lt; 2<sup>e+1</sup>, an exact division) and e · ln 2 added to log mmad:
+ * the values are right for any finite batch.
  *
  * <p>Reference: T. Salimans, I. Goodfellow, W. Zaremba, V. Cheung, A. Radford, X. Chen, "Improved
  * Techniques for Training GANs", NIPS 2016, §3.2; improved-gan's {@code nn.MinibatchLayer}.
@@ -313,15 +318,26 @@ public class MinibatchDiscrimination extends BaseBlock implements DataInitializa
         // values only: outside any autograd graph
         NDArray m = projections(store, x, true).stopGradient();
         Tiling tiling = new Tiling((int) n, blockSizeFor(n, m.getDataType()));
-        NDArray nearest =
-                PairwiseTiles.reduceRows(
-                        m,
-                        tiling,
-                        Distance.PLAIN,
-                        MinibatchDiscrimination::otherDistances,
-                        rows -> rows.min(new int[] {1}));
-        NDArray mmad = nearest.mean(new int[] {0}).mul(0.5); // (K)
+        NDArray mmad = meanNearestDistance(m, tiling).mul(0.5); // (K)
+        int e = 0;
+        if (!Tensors.allFinite(mmad)) {
+            // c scales with the batch and c / mmad does not: on x / 2^e (exact, 2^e ≤ max |x| <
+            // 2^(e+1)) no distance overflows, and e·ln 2 moves into s
+            e = Math.getExponent(maxOf(x.abs()));
+            m = projections(store, x.div(Math.scalb(1.0, e)), true).stopGradient();
+            mmad = meanNearestDistance(m, tiling).mul(0.5);
+        }
         double[] values = mmad.toType(DataType.FLOAT64, false).toDoubleArray();
+        boolean finite = Arrays.stream(values).allMatch(Double::isFinite);
+        BlockChecks.checkArgument(
+                finite,
+                NAME,
+                "data-dependent init: the mean nearest-neighbour distances %s of the batch scaled"
+                        + " to max |x| < 2 are not finite: the projections overflow %s (is"
+                        + " logWeightScale, up to %s, too large?); nothing was assigned",
+                Arrays.toString(values),
+                m.getDataType(),
+                finite ? null : maxOf(store.getValue(logWeightScale, x.getDevice(), true)));
         for (int k = 0; k < values.length; k++) {
             BlockChecks.checkArgument(
                     values[k] > 0,
@@ -333,18 +349,36 @@ public class MinibatchDiscrimination extends BaseBlock implements DataInitializa
                     values[k]);
         }
         // f with the distances rescaled to c / mmad, which the new logWeightScale produces
+        NDArray scale = mmad;
         NDArray f =
                 PairwiseTiles.reduceRows(
                         m,
                         tiling,
                         Distance.PLAIN,
-                        (c, others) -> closeness(c.div(mmad), others),
+                        (c, others) -> closeness(c.div(scale), others),
                         SUM_OVER_J);
         NDArray meanF = f.mean(new int[] {0}); // (K)
         NDArray s = store.getValue(logWeightScale, x.getDevice(), true);
-        pass.assign(NAME, logWeightScale, mmad.log().reshape(numKernels, 1).neg().add(s));
+        NDArray logMmad = e == 0 ? mmad.log() : mmad.log().add(e * Math.log(2)); // of x itself
+        pass.assign(NAME, logWeightScale, logMmad.reshape(numKernels, 1).neg().add(s));
         pass.assign(NAME, bias, meanF.neg());
         return new NDList(x.concat(f.sub(meanF), 1));
+    }
+
+    /** mean_i min_{j ≠ i} c[i, j, k], (K). */
+    private NDArray meanNearestDistance(NDArray m, Tiling tiling) {
+        return PairwiseTiles.reduceRows(
+                        m,
+                        tiling,
+                        Distance.PLAIN,
+                        MinibatchDiscrimination::otherDistances,
+                        rows -> rows.min(new int[] {1}))
+                .mean(new int[] {0});
+    }
+
+    /** The largest element, as a double. */
+    private static double maxOf(NDArray a) {
+        return a.max().toType(DataType.FLOAT64, false).getDouble();
     }
 
     /** M = x·W, (N, K, D), on x's manager. */

@@ -8,6 +8,7 @@ import static org.testng.Assert.expectThrows;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -446,30 +447,12 @@ public class MinibatchDiscriminationTest extends EngineTest {
         NDArray out = dataInit(mbd, new ParameterStore(manager, false), x);
 
         // expected, after the seed's init=True branch
-        double[] c = Formulas.mbdDistances(xs, n, f, theta, s, k, d);
-        double[] mmad = new double[k];
-        for (int kk = 0; kk < k; kk++) {
-            for (int i = 0; i < n; i++) {
-                double min = Double.POSITIVE_INFINITY;
-                for (int j = 0; j < n; j++) {
-                    if (j != i) {
-                        min = Math.min(min, c[(i * n + j) * k + kk]);
-                    }
-                }
-                mmad[kk] += 0.5 * min / n;
-            }
-        }
-        double[] newS = new double[k * d];
-        for (int q = 0; q < k * d; q++) {
-            newS[q] = s[q] - Math.log(mmad[q / d]);
-        }
-        double[] fk = Formulas.mbdCloseness(c, n, k, mmad);
-        double[] newB = new double[k];
-        for (int i = 0; i < n; i++) {
-            for (int kk = 0; kk < k; kk++) {
-                newB[kk] -= fk[i * k + kk] / n;
-            }
-        }
+        double[][] expected = Formulas.mbdDataInit(xs, n, f, theta, s, k, d);
+        double[] newS = expected[0];
+        double[] newB = expected[1];
+        double[] fk =
+                Formulas.mbdCloseness(
+                        Formulas.mbdDistances(xs, n, f, theta, s, k, d), n, k, expected[2]);
         NDAssert.assertClose(
                 mbd.getParameters().get("logWeightScale").getArray(),
                 newS,
@@ -557,6 +540,31 @@ public class MinibatchDiscriminationTest extends EngineTest {
                         IllegalArgumentException.class,
                         () -> DataInit.initialize(mbd, null, new NDList(x)));
         assertMessage(e, "MinibatchDiscrimination", "kernel 0", "duplicate");
+        NDAssert.assertClose(
+                mbd.getParameters().get("logWeightScale").getArray(),
+                before,
+                new Shape(3, 5),
+                0,
+                0);
+        NDAssert.assertAllClose(mbd.getParameters().get("bias").getArray(), -1, 0, 0);
+    }
+
+    /**
+     * A logWeightScale of 100 (exp(100) exceeds float32) makes the projections overflow even on the
+     * rescaled batch: rejected by name with the largest s, nothing assigned.
+     */
+    @Test
+    public void dataInitRejectsAnOverflowingWeightScale() {
+        MinibatchDiscrimination mbd = MinibatchDiscrimination.builder().setNumKernels(3).build();
+        init(mbd, DataType.FLOAT32, new Shape(4, 4));
+        mbd.getParameters().get("logWeightScale").getArray().set(new float[15]);
+        mbd.getParameters().get("logWeightScale").getArray().set(new NDIndex("1, 2"), 100f);
+        double[] before = values(mbd, "logWeightScale");
+        IllegalArgumentException e =
+                expectThrows(
+                        IllegalArgumentException.class,
+                        () -> DataInit.initialize(mbd, null, new NDList(randn(97, 4, 4))));
+        assertMessage(e, "MinibatchDiscrimination", "not finite", "up to 100.0", "float32");
         NDAssert.assertClose(
                 mbd.getParameters().get("logWeightScale").getArray(),
                 before,
