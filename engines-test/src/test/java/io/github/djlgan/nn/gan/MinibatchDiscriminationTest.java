@@ -513,19 +513,8 @@ public class MinibatchDiscriminationTest extends EngineTest {
     public void dataInitNeedsTwoSamples() {
         MinibatchDiscrimination mbd = MinibatchDiscrimination.builder().setNumKernels(3).build();
         init(mbd, DataType.FLOAT32, new Shape(1, 4));
-        double[] before = values(mbd, "logWeightScale");
-        IllegalArgumentException e =
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () -> DataInit.initialize(mbd, null, new NDList(randn(95, 1, 4))));
-        assertMessage(e, "MinibatchDiscrimination", "at least 2 samples", "got 1");
-        NDAssert.assertClose(
-                mbd.getParameters().get("logWeightScale").getArray(),
-                before,
-                new Shape(3, 5),
-                0,
-                0);
-        NDAssert.assertAllClose(mbd.getParameters().get("bias").getArray(), -1, 0, 0);
+        assertDataInitRefused(
+                mbd, randn(95, 1, 4), "MinibatchDiscrimination", "at least 2 samples", "got 1");
     }
 
     @Test
@@ -534,19 +523,7 @@ public class MinibatchDiscriminationTest extends EngineTest {
         init(mbd, DataType.FLOAT32, new Shape(4, 4));
         NDArray pair = randn(96, 2, 4);
         NDArray x = pair.concat(pair, 0); // every sample has an exact duplicate
-        double[] before = values(mbd, "logWeightScale");
-        IllegalArgumentException e =
-                expectThrows(
-                        IllegalArgumentException.class,
-                        () -> DataInit.initialize(mbd, null, new NDList(x)));
-        assertMessage(e, "MinibatchDiscrimination", "kernel 0", "duplicate");
-        NDAssert.assertClose(
-                mbd.getParameters().get("logWeightScale").getArray(),
-                before,
-                new Shape(3, 5),
-                0,
-                0);
-        NDAssert.assertAllClose(mbd.getParameters().get("bias").getArray(), -1, 0, 0);
+        assertDataInitRefused(mbd, x, "MinibatchDiscrimination", "kernel 0", "duplicate");
     }
 
     /**
@@ -557,21 +534,28 @@ public class MinibatchDiscriminationTest extends EngineTest {
     public void dataInitRejectsAnOverflowingWeightScale() {
         MinibatchDiscrimination mbd = MinibatchDiscrimination.builder().setNumKernels(3).build();
         init(mbd, DataType.FLOAT32, new Shape(4, 4));
-        mbd.getParameters().get("logWeightScale").getArray().set(new float[15]);
         mbd.getParameters().get("logWeightScale").getArray().set(new NDIndex("1, 2"), 100f);
-        double[] before = values(mbd, "logWeightScale");
+        assertDataInitRefused(
+                mbd,
+                randn(97, 4, 4),
+                "MinibatchDiscrimination",
+                "not finite",
+                "up to 100.0",
+                "float32");
+    }
+
+    /** Data init on {@code batch} throws with {@code message} and leaves s and b as they were. */
+    private void assertDataInitRefused(
+            MinibatchDiscrimination mbd, NDArray batch, String... message) {
+        double[] s = values(mbd, "logWeightScale");
+        double[] b = values(mbd, "bias");
         IllegalArgumentException e =
                 expectThrows(
                         IllegalArgumentException.class,
-                        () -> DataInit.initialize(mbd, null, new NDList(randn(97, 4, 4))));
-        assertMessage(e, "MinibatchDiscrimination", "not finite", "up to 100.0", "float32");
-        NDAssert.assertClose(
-                mbd.getParameters().get("logWeightScale").getArray(),
-                before,
-                new Shape(3, 5),
-                0,
-                0);
-        NDAssert.assertAllClose(mbd.getParameters().get("bias").getArray(), -1, 0, 0);
+                        () -> DataInit.initialize(mbd, null, new NDList(batch)));
+        assertMessage(e, message);
+        assertEquals(values(mbd, "logWeightScale"), s, "logWeightScale changed");
+        assertEquals(values(mbd, "bias"), b, "bias changed");
     }
 
     @Test
