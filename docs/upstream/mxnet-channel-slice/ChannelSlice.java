@@ -11,12 +11,13 @@ import ai.djl.training.GradientCollector;
  * MXNet engine. One case per JVM, since a bad case aborts the process (SIGFPE):
  *
  * <pre>
- *   java -cp "lib/*:." ChannelSlice FILTERS FROM TO [record|norecord] [relu]
+ *   java -cp "lib/*:." ChannelSlice FILTERS FROM TO [record|norecord] [relu|double]
  * </pre>
  *
  * <p>Input (2, 4, 5, 5), a 2×2 kernel with FILTERS filters, no padding; then y[:, FROM:TO] (after
- * a ReLU with "relu"), its sum, and with "record" the backward pass. -Dengine=PyTorch runs the
- * same on PyTorch.
+ * a ReLU with "relu", after y · 2 with "double"), its sum, and with "record" the backward pass. The
+ * reference is the same slice of the same output computed without recording. -Dengine=PyTorch runs
+ * the same on PyTorch.
  */
 public class ChannelSlice {
     public static void main(String[] args) {
@@ -25,19 +26,17 @@ public class ChannelSlice {
         long from = Long.parseLong(args[1]);
         long to = Long.parseLong(args[2]);
         boolean record = args.length < 4 || args[3].equals("record");
-        boolean relu = args.length > 4 && args[4].equals("relu");
         try (NDManager manager = engine.newBaseManager()) {
             manager.getEngine().setRandomSeed(1);
             NDArray x = manager.randomNormal(new Shape(2, 4, 5, 5));
             NDArray w = manager.randomNormal(new Shape(filters, 4, 2, 2));
             x.setRequiresGradient(true);
+            NDArray reference = slice(conv(x, w), from, to, args);
+            System.out.println("reference (unrecorded) sum " + reference.sum().getFloat());
             try (GradientCollector collector = record ? engine.newGradientCollector() : null) {
-                NDArray y = Conv2d.conv2d(x, w, null, new Shape(1, 1), new Shape(0, 0), new Shape(1, 1), 1).head();
-                if (relu) {
-                    y = y.maximum(0f);
-                }
-                NDArray z = y.get(new NDIndex().addAllDim().addSliceDim(from, to));
+                NDArray z = slice(conv(x, w), from, to, args);
                 System.out.println("slice " + z.getShape() + ", sum " + z.sum().getFloat());
+                System.out.println("max |slice - reference| " + z.sub(reference).abs().max().getFloat());
                 if (record) {
                     collector.backward(z.sum());
                     System.out.println("input gradient |sum| " + x.getGradient().abs().sum().getFloat());
@@ -45,5 +44,15 @@ public class ChannelSlice {
             }
         }
         System.out.println("OK");
+    }
+
+    private static NDArray conv(NDArray x, NDArray w) {
+        return Conv2d.conv2d(x, w, null, new Shape(1, 1), new Shape(0, 0), new Shape(1, 1), 1).head();
+    }
+
+    private static NDArray slice(NDArray y, long from, long to, String[] args) {
+        String op = args.length > 4 ? args[4] : "";
+        NDArray before = op.equals("relu") ? y.maximum(0f) : op.equals("double") ? y.mul(2f) : y;
+        return before.get(new NDIndex().addAllDim().addSliceDim(from, to));
     }
 }

@@ -1,6 +1,7 @@
 package io.github.djlgan.util;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -52,6 +53,27 @@ public final class Tensors {
         return like.getManager()
                 .full(new Shape(), (float) value, like.getDataType())
                 .toDevice(like.getDevice(), false);
+    }
+
+    /**
+     * The smallest positive normal number of a floating-point type.
+     *
+     * @param type float16, bfloat16, float32 or float64
+     * @return 2<sup>−14</sup>, 2<sup>−126</sup>, 2<sup>−126</sup> or 2<sup>−1022</sup>
+     * @throws IllegalArgumentException for any other type
+     */
+    public static double minNormal(DataType type) {
+        switch (type) {
+            case FLOAT16:
+                return 0x1p-14;
+            case BFLOAT16:
+            case FLOAT32:
+                return Float.MIN_NORMAL;
+            case FLOAT64:
+                return Double.MIN_NORMAL;
+            default:
+                throw new IllegalArgumentException("not a floating-point type: " + type);
+        }
     }
 
     /**

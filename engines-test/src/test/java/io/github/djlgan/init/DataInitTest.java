@@ -777,36 +777,36 @@ public class DataInitTest extends EngineTest {
     }
 
     /**
-     * MinibatchDiscrimination's data-dependent init on finite batches from 1e-30 to 1e37 gives the
-     * values of {@link Formulas#mbdDataInit} computed in doubles (c / mmad does not depend on the
-     * scale, so only s moves, by −log of it), also at 1e37 where the distances themselves exceed
-     * float32; batches holding infinity are rejected by name, with nothing changed.
+     * MinibatchDiscrimination's data-dependent init on finite batches from 1e-38 to 1e37, and on a
+     * batch of 1e15 with logWeightScale 60 (projections of about 5e41: float32 overflows before any
+     * distance), gives the parameters and the output of {@link Formulas#mbdDataInit} computed in
+     * doubles (c / mmad does not depend on the scale, so only s moves, by −log of it). Batches
+     * holding infinity (3e37 and up) are rejected by DataInit, and a batch of 1e-41, whose new
+     * exp(s) would exceed float32, by the block; nothing is changed.
      */
     @Test
     public void minibatchDiscriminationOnHugeAndTinyBatches() {
-        for (double magnitude : new double[] {1e-30, 1e20, 1e30, 1e36, 1e37, 3e37, 3e38}) {
-            MinibatchDiscrimination mbd =
-                    MinibatchDiscrimination.builder().setNumKernels(3).optKernelDim(2).build();
-            init(mbd, DataType.FLOAT32, new Shape(16, 6));
+        double[][] cases = {
+            {1e-38, 0}, {1e-30, 0}, {1e20, 0}, {1e30, 0}, {1e36, 0}, {1e37, 0}, {1e15, 60}
+        };
+        for (double[] c : cases) {
+            MinibatchDiscrimination mbd = mbdAt(c[1]);
             Map<String, double[]> before = snapshot(mbd);
-            NDArray y = batch(23, 16, 6).mul((float) magnitude);
+            NDArray y = batch(23, 16, 6).mul((float) c[0]);
             double[] ys = NDAssert.toDoubles(y);
-            String at = "magnitude " + magnitude;
-            if (!Arrays.stream(ys).allMatch(Double::isFinite)) {
-                assertTrue(magnitude >= 3e37, at + ": the batch overflowed float32");
-                IllegalArgumentException e =
-                        expectThrows(
-                                IllegalArgumentException.class,
-                                () -> DataInit.initialize(mbd, null, new NDList(y)));
-                assertMessage(e, "MinibatchDiscrimination", "NaN or infinity");
-                assertUnchanged(mbd, before);
-                continue;
-            }
-            assertTrue(magnitude <= 1e37, at + ": the batch is finite");
+            String at = "magnitude " + c[0] + ", s " + c[1];
+            assertTrue(Arrays.stream(ys).allMatch(Double::isFinite), at + ": the batch is finite");
+            double[] theta = before.get("theta");
             double[][] expected =
-                    Formulas.mbdDataInit(
-                            ys, 16, 6, before.get("theta"), before.get("logWeightScale"), 3, 2);
-            DataInit.initialize(mbd, null, new NDList(y));
+                    Formulas.mbdDataInit(ys, 16, 6, theta, before.get("logWeightScale"), 3, 2);
+            double[] closeness =
+                    Formulas.mbdCloseness(
+                            Formulas.mbdDistances(
+                                    ys, 16, 6, theta, before.get("logWeightScale"), 3, 2),
+                            16,
+                            3,
+                            expected[2]);
+            NDArray out = DataInit.initialize(mbd, null, new NDList(y)).head();
             NDAssert.assertClose(
                     mbd.getParameters().get("logWeightScale").getArray(),
                     expected[0],
@@ -819,7 +819,36 @@ public class DataInitTest extends EngineTest {
                     new Shape(3),
                     1e-4,
                     1e-5);
+            double[] features = new double[16 * 3]; // o + b, the appended features
+            for (int i = 0; i < features.length; i++) {
+                features[i] = closeness[i] + expected[1][i % 3];
+            }
+            NDAssert.assertClose(out.get(":, 6:"), features, new Shape(16, 3), 1e-4, 1e-5);
         }
+        for (double magnitude : new double[] {3e37, 3e38, 1e-41}) {
+            MinibatchDiscrimination mbd = mbdAt(0);
+            Map<String, double[]> before = snapshot(mbd);
+            NDArray y = batch(23, 16, 6).mul((float) magnitude);
+            IllegalArgumentException e =
+                    expectThrows(
+                            IllegalArgumentException.class,
+                            () -> DataInit.initialize(mbd, null, new NDList(y)));
+            if (magnitude > 1) {
+                assertMessage(e, "MinibatchDiscrimination", "NaN or infinity");
+            } else {
+                assertMessage(e, "MinibatchDiscrimination", "too small for float32", "overflows");
+            }
+            assertUnchanged(mbd, before);
+        }
+    }
+
+    /** MinibatchDiscrimination(3 kernels of 2) on (16, 6), float32, with logWeightScale = s. */
+    private MinibatchDiscrimination mbdAt(double s) {
+        MinibatchDiscrimination mbd =
+                MinibatchDiscrimination.builder().setNumKernels(3).optKernelDim(2).build();
+        init(mbd, DataType.FLOAT32, new Shape(16, 6));
+        mbd.getParameters().get("logWeightScale").getArray().addi((float) s);
+        return mbd;
     }
 
     @Test

@@ -33,7 +33,7 @@ public final class LeakCheck {
      * @param inputs example inputs; their type is the parameters' type
      */
     public static void assertNoParameterLeak(NDManager manager, Block block, NDArray... inputs) {
-        int outerBefore = manager.getManagedArrays().size();
+        List<NDArray> outerBefore = new ArrayList<>(manager.getManagedArrays());
         try (NDManager params = manager.newSubManager();
                 NDManager work = manager.newSubManager()) {
             Shape[] shapes = new Shape[inputs.length];
@@ -64,14 +64,7 @@ public final class LeakCheck {
             assertNoneAdded(
                     block, "the inputs' parent manager", List.of(), work.getManagedArrays());
         }
-        int outerAfter = manager.getManagedArrays().size();
-        if (outerAfter != outerBefore) {
-            throw new AssertionError(
-                    block.getClass().getSimpleName()
-                            + " left "
-                            + (outerAfter - outerBefore)
-                            + " arrays on the test's manager after 3 rounds");
-        }
+        assertNoneAdded(block, "the test's manager", outerBefore, manager.getManagedArrays());
     }
 
     private static void assertNoneAdded(

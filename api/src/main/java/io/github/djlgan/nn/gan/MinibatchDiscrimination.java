@@ -319,25 +319,31 @@ public class MinibatchDiscrimination extends BaseBlock implements DataInitializa
         NDArray m = projections(store, x, true).stopGradient();
         Tiling tiling = new Tiling((int) n, blockSizeFor(n, m.getDataType()));
         NDArray mmad = meanNearestDistance(m, tiling).mul(0.5); // (K)
-        int e = 0;
-        if (!Tensors.allFinite(mmad)) {
-            // c scales with the batch and c / mmad does not: on x / 2^e (exact, 2^e ≤ max |x| <
-            // 2^(e+1)) no distance overflows, and e·ln 2 moves into s
-            e = Math.getExponent(maxOf(x.abs()));
+        double[] values = mmad.toType(DataType.FLOAT64, false).toDoubleArray();
+        double minNormal = Tensors.minNormal(m.getDataType());
+        int e = 0; // the statistics are of x / 2^e
+        double max = 0;
+        if (!Arrays.stream(values).allMatch(v -> v >= minNormal && v < Double.POSITIVE_INFINITY)) {
+            max = maxOf(x.abs());
+        }
+        if (max > 0) {
+            // c scales with the batch and c / mmad does not: on x / 2^e, with 2^e ≤ max |x| <
+            // 2^(e+1), the distances neither overflow nor lose precision, and e·ln 2 moves into s
+            e = Math.getExponent(max);
             m = projections(store, x.div(Math.scalb(1.0, e)), true).stopGradient();
             mmad = meanNearestDistance(m, tiling).mul(0.5);
+            values = mmad.toType(DataType.FLOAT64, false).toDoubleArray();
         }
-        double[] values = mmad.toType(DataType.FLOAT64, false).toDoubleArray();
         boolean finite = Arrays.stream(values).allMatch(Double::isFinite);
         BlockChecks.checkArgument(
                 finite,
                 NAME,
-                "data-dependent init: the mean nearest-neighbour distances %s of the batch scaled"
-                        + " to max |x| < 2 are not finite: the projections overflow %s (is"
-                        + " logWeightScale, up to %s, too large?); nothing was assigned",
+                "data-dependent init: the mean nearest-neighbour distances %s are not finite:"
+                        + " logWeightScale (up to %s) overflows %s, or theta has a column of"
+                        + " zeros or a non-finite entry; nothing was assigned",
                 Arrays.toString(values),
-                m.getDataType(),
-                finite ? null : maxOf(store.getValue(logWeightScale, x.getDevice(), true)));
+                finite ? null : maxOf(store.getValue(logWeightScale, x.getDevice(), true)),
+                m.getDataType());
         for (int k = 0; k < values.length; k++) {
             BlockChecks.checkArgument(
                     values[k] > 0,
@@ -348,6 +354,19 @@ public class MinibatchDiscrimination extends BaseBlock implements DataInitializa
                     k,
                     values[k]);
         }
+        NDArray s = store.getValue(logWeightScale, x.getDevice(), true);
+        NDArray logMmad = e == 0 ? mmad.log() : mmad.log().add(e * Math.log(2)); // of x itself
+        NDArray newS = logMmad.reshape(numKernels, 1).neg().add(s);
+        BlockChecks.checkArgument(
+                Tensors.allFinite(newS.exp()),
+                NAME,
+                "data-dependent init: the batch's distances are too small for %s: mean"
+                        + " nearest-neighbour distances %s (of x / 2^%d) give a logWeightScale up"
+                        + " to %s, whose exp overflows; nothing was assigned",
+                m.getDataType(),
+                Arrays.toString(values),
+                e,
+                maxOf(newS));
         // f with the distances rescaled to c / mmad, which the new logWeightScale produces
         NDArray scale = mmad;
         NDArray f =
@@ -358,9 +377,7 @@ public class MinibatchDiscrimination extends BaseBlock implements DataInitializa
                         (c, others) -> closeness(c.div(scale), others),
                         SUM_OVER_J);
         NDArray meanF = f.mean(new int[] {0}); // (K)
-        NDArray s = store.getValue(logWeightScale, x.getDevice(), true);
-        NDArray logMmad = e == 0 ? mmad.log() : mmad.log().add(e * Math.log(2)); // of x itself
-        pass.assign(NAME, logWeightScale, logMmad.reshape(numKernels, 1).neg().add(s));
+        pass.assign(NAME, logWeightScale, newS);
         pass.assign(NAME, bias, meanF.neg());
         return new NDList(x.concat(f.sub(meanF), 1));
     }
@@ -376,9 +393,13 @@ public class MinibatchDiscrimination extends BaseBlock implements DataInitializa
                 .mean(new int[] {0});
     }
 
-    /** The largest element, as a double. */
+    /** The largest element, as a double; no array is left on {@code a}'s manager. */
     private static double maxOf(NDArray a) {
-        return a.max().toType(DataType.FLOAT64, false).getDouble();
+        try (NDManager scope = a.getManager().newSubManager()) {
+            NDArray max = a.max();
+            max.attach(scope);
+            return max.toType(DataType.FLOAT64, false).getDouble();
+        }
     }
 
     /** M = x·W, (N, K, D), on x's manager. */
