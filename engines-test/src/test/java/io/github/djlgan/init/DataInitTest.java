@@ -796,16 +796,9 @@ public class DataInitTest extends EngineTest {
             double[] ys = NDAssert.toDoubles(y);
             String at = "magnitude " + c[0] + ", s " + c[1];
             assertTrue(Arrays.stream(ys).allMatch(Double::isFinite), at + ": the batch is finite");
-            double[] theta = before.get("theta");
             double[][] expected =
-                    Formulas.mbdDataInit(ys, 16, 6, theta, before.get("logWeightScale"), 3, 2);
-            double[] closeness =
-                    Formulas.mbdCloseness(
-                            Formulas.mbdDistances(
-                                    ys, 16, 6, theta, before.get("logWeightScale"), 3, 2),
-                            16,
-                            3,
-                            expected[2]);
+                    Formulas.mbdDataInit(
+                            ys, 16, 6, before.get("theta"), before.get("logWeightScale"), 3, 2);
             NDArray out = DataInit.initialize(mbd, null, new NDList(y)).head();
             NDAssert.assertClose(
                     mbd.getParameters().get("logWeightScale").getArray(),
@@ -821,7 +814,7 @@ public class DataInitTest extends EngineTest {
                     1e-5);
             double[] features = new double[16 * 3]; // o + b, the appended features
             for (int i = 0; i < features.length; i++) {
-                features[i] = closeness[i] + expected[1][i % 3];
+                features[i] = expected[3][i] + expected[1][i % 3];
             }
             NDAssert.assertClose(out.get(":, 6:"), features, new Shape(16, 3), 1e-4, 1e-5);
         }

@@ -349,7 +349,7 @@ public final class Formulas {
      * ½ · mean over i of min over j ≠ i of c[i, j, k]; the new s = s − log mmad[k] (every d of
      * kernel k); the new b = −mean over i of Σ_{j≠i} exp(−c[i, j, k] / mmad[k]).
      *
-     * @return {new s (K·D), new b (K), mmad (K)}
+     * @return {new s (K·D), new b (K), mmad (K), Σ_{j≠i} exp(−c[i, j, k] / mmad[k]) (N·K)}
      */
     public static double[][] mbdDataInit(
             double[] x, int n, int f, double[] theta, double[] s, int k, int d) {
@@ -377,7 +377,7 @@ public final class Formulas {
                 newB[kk] -= closeness[i * k + kk] / n;
             }
         }
-        return new double[][] {newS, newB, mmad};
+        return new double[][] {newS, newB, mmad, closeness};
     }
 
     /** y[i] = concat(x[i], o[i] + b). */

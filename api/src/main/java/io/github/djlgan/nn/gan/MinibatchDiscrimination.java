@@ -96,9 +96,11 @@ import java.util.Arrays;
  * <p>and the pass returns concat(x, f + b), which is what a normal forward pass returns with the
  * new parameters. It needs at least two samples, and for every kernel at least one sample without
  * an exact duplicate in the batch (otherwise mmad[k] = 0). Since c / mmad does not depend on the
- * batch's scale, a batch whose distances overflow the parameters' type is divided by 2<sup>e</sup>
- * (2<sup>e</sup> ≤ max |x| &lt; 2<sup>e+1</sup>, an exact division) and e · ln 2 added to log mmad:
- * the values are right for any finite batch.
+ * batch's scale, when the distances of a batch overflow the parameters' type or mmad falls below
+ * its smallest normal number, the pass computes them on x / 2<sup>e</sup> (2<sup>e</sup> ≤ max |x|
+ * &lt; 2<sup>e+1</sup>; a power of two, so only elements far below max |x| round) and adds e · ln 2
+ * to log mmad. A batch so small that the new exp(s) overflows the type (in float32 with s = 0, mmad
+ * below about 3·10<sup>−39</sup>) is rejected.
  *
  * <p>Reference: T. Salimans, I. Goodfellow, W. Zaremba, V. Cheung, A. Radford, X. Chen, "Improved
  * Techniques for Training GANs", NIPS 2016, §3.2; improved-gan's {@code nn.MinibatchLayer}.
@@ -357,8 +359,9 @@ public class MinibatchDiscrimination extends BaseBlock implements DataInitializa
         NDArray s = store.getValue(logWeightScale, x.getDevice(), true);
         NDArray logMmad = e == 0 ? mmad.log() : mmad.log().add(e * Math.log(2)); // of x itself
         NDArray newS = logMmad.reshape(numKernels, 1).neg().add(s);
+        boolean representable = Tensors.allFinite(newS.exp());
         BlockChecks.checkArgument(
-                Tensors.allFinite(newS.exp()),
+                representable,
                 NAME,
                 "data-dependent init: the batch's distances are too small for %s: mean"
                         + " nearest-neighbour distances %s (of x / 2^%d) give a logWeightScale up"
@@ -366,7 +369,7 @@ public class MinibatchDiscrimination extends BaseBlock implements DataInitializa
                 m.getDataType(),
                 Arrays.toString(values),
                 e,
-                maxOf(newS));
+                representable ? null : maxOf(newS));
         // f with the distances rescaled to c / mmad, which the new logWeightScale produces
         NDArray scale = mmad;
         NDArray f =
