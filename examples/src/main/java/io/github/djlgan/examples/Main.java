@@ -6,6 +6,7 @@ import io.github.djlgan.examples.fashion.FashionMnistGan;
 import io.github.djlgan.examples.imagegan.ImageGan;
 import io.github.djlgan.examples.modes.ModeCoverage;
 import io.github.djlgan.examples.plot.PlotCurves;
+import io.github.djlgan.examples.report.CurvesTable;
 import io.github.djlgan.examples.soak.Soak;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,6 +20,7 @@ import picocli.CommandLine.Command;
             // one line per example; the help command last
             ModeCoverage.class,
             PlotCurves.class,
+            CurvesTable.class,
             FashionMnistGan.class,
             ImageGan.class,
             NinDemo.class,

@@ -51,6 +51,31 @@ public final class MainCommand {
         }
     }
 
+    /**
+     * What a command line printed: its exit code, standard output and error stream.
+     *
+     * @param exit the exit code
+     * @param out what it printed to picocli's standard output
+     * @param err what it printed to picocli's error stream (usage errors, exceptions)
+     */
+    public record Printed(int exit, String out, String err) {}
+
+    /**
+     * Runs a command line that may fail and returns what it printed.
+     *
+     * @param args the command line, the subcommand first
+     * @return its exit code and output
+     */
+    public static Printed run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute(args);
+        return new Printed(exit, out.toString(), err.toString());
+    }
+
     /** Writes to two streams. */
     private static final class Tee extends OutputStream {
         private final OutputStream first;

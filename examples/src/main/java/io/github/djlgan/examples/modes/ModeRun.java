@@ -260,7 +260,10 @@ public final class ModeRun {
      */
     public record Point(int iteration, ModeMetrics metrics, float lossD, float lossG) {}
 
-    /** The columns of curves.csv, one row per measurement of a run (read back by plot-curves). */
+    /**
+     * The columns of curves.csv, one row per measurement of a run (read by plot-curves,
+     * curves-table).
+     */
     public static final List<String> CURVES_COLUMNS =
             List.of(
                     "protocol",
