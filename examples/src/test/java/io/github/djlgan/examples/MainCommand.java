@@ -12,10 +12,11 @@ import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 
 /**
- * Runs the examples program's command line in the test's JVM and fails the test, when the command
- * fails, with what it printed to its error stream (the exception and its causes, or the usage
- * error) — an exit code alone does not say why a smoke test failed on another machine. What the
- * command prints to {@code System.err} still reaches the console as well.
+ * Runs the examples program's command line in the test's JVM. {@link #succeeds} fails the test,
+ * when the command fails, with what it printed to its error stream (the exception and its causes,
+ * or the usage error) — an exit code alone does not say why a smoke test failed on another machine;
+ * what the command prints to {@code System.err} still reaches the console as well. {@link #run}
+ * returns the exit code and what was printed, for tests of failing command lines.
  */
 public final class MainCommand {
 

@@ -25,8 +25,8 @@ public final class Curves {
     public static final String HEADER = String.join(",", ModeRun.CURVES_COLUMNS);
 
     /**
-     * Protocol and data names become file names ({@code <protocol>-<data>-curves.png}): nothing but
-     * these characters, so that two pairs never share a file.
+     * Protocol and data names: nothing but these characters, so that they can name files ({@code
+     * plot-curves} writes {@code <protocol>-<data>-curves.png}) and two pairs never share one.
      */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_]+");
 

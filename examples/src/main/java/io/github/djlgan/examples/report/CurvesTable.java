@@ -31,16 +31,19 @@ import picocli.CommandLine.Spec;
  *       protocol's length, {@code --full}), the mean and range of its last K evaluations, and its
  *       final evaluation;
  *   <li>one row per variant (and label): the mean ± sample standard deviation over its runs of
- *       their readings at N, and of the means of their last K evaluations over the runs that
- *       reached the protocol's length;
+ *       their readings at N, and of their readings at the protocol's length (the mean of their last
+ *       K evaluations up to it) over the runs that reached it (in both, runs without an evaluation
+ *       up to the iteration are left out); a single run's reading stands alone;
  *   <li>with {@code --windows W}, one table per run of consecutive windows of W iterations ({@code
  *       (a, a + W]}): mean and range of modes and high quality, mean reverse KL and discriminator
  *       loss.
  * </ul>
  *
- * <p>Modes and high-quality percentages are given to one decimal, reverse KL and losses to two;
- * ranges are the least and greatest single evaluation. A reading over fewer than K evaluations says
- * how many.
+ * <p>The protocol's length is {@code --full}, by default the longest run of the protocol and data
+ * set among all the runs read ({@code --run} selects what is printed, not what is read). Modes and
+ * high-quality percentages are given to one decimal, reverse KL and losses to two; ranges are the
+ * least and greatest single evaluation. A run's reading over fewer than K evaluations says how
+ * many, and a mean over runs that includes one says so.
  */
 @Command(
         name = "curves-table",
@@ -54,8 +57,9 @@ import picocli.CommandLine.Spec;
         })
 public final class CurvesTable implements Callable<Integer> {
 
-    /** A {@code --run} selection: {@code DATA/VARIANT/SEED}. */
-    private static final Pattern RUN = Pattern.compile("([A-Za-z0-9_]+)/([A-Za-z0-9_]+)/(\\d+)");
+    /** A {@code --run} selection: {@code [PROTOCOL/]DATA/VARIANT/SEED}. */
+    private static final Pattern RUN =
+            Pattern.compile("(?:([A-Za-z0-9_]+)/)?([A-Za-z0-9_]+)/([A-Za-z0-9_]+)/(\\d+)");
 
     @Spec CommandSpec spec;
 
@@ -67,7 +71,8 @@ public final class CurvesTable implements Callable<Integer> {
             paramLabel = "N",
             description =
                     "Each run's reading at iteration N: the mean of its last K evaluations up to N,"
-                            + " for the runs that reached N (default: ${DEFAULT-VALUE}).")
+                            + " for the runs that reached N with an evaluation up to it (default:"
+                            + " ${DEFAULT-VALUE}).")
     int at;
 
     @Option(
@@ -98,7 +103,9 @@ public final class CurvesTable implements Callable<Integer> {
     @Option(
             names = "--run",
             paramLabel = "DATA/VARIANT/SEED",
-            description = "Only this run (repeatable), e.g. ring/gan/4; all runs by default.")
+            description =
+                    "Only this run (repeatable), e.g. ring/gan/4 or pacgan/ring/gan/4, of every"
+                            + " label; all runs by default.")
     List<String> only = new ArrayList<>();
 
     /** {@inheritDoc} */
@@ -159,8 +166,9 @@ public final class CurvesTable implements Callable<Integer> {
             if (n != null) {
                 atN.get(group).add(n);
             }
-            if (complete) {
-                atEnd.get(group).add(e);
+            List<Point> toLength = upTo(r.points(), length);
+            if (complete && !toLength.isEmpty()) {
+                atEnd.get(group).add(reading(toLength));
             }
             perRun.add(
                     name(r),
@@ -173,8 +181,8 @@ public final class CurvesTable implements Callable<Integer> {
         }
         sb.append(perRun.toMarkdown()).append('\n');
         sb.append(
-                        "Over runs (mean ± sd of the runs' readings; modes / high quality % /"
-                                + " reverse KL):")
+                        "Over runs (mean ± sd of the runs' readings, or a single run's reading;"
+                                + " modes / high quality % / reverse KL):")
                 .append("\n\n");
         Table overRuns =
                 new Table(
@@ -231,7 +239,7 @@ public final class CurvesTable implements Callable<Integer> {
             if (!in.isEmpty()) {
                 Reading w = summary(in, in.size());
                 t.add(
-                        iteration(from) + "–" + iteration(Math.min(to, end)),
+                        span(from, Math.min(to, end)),
                         String.format(Locale.ROOT, "%.1f (%d–%d)", w.modes, w.minModes, w.maxModes),
                         String.format(Locale.ROOT, "%.1f (%.1f–%.1f)", w.hq, w.minHq, w.maxHq),
                         String.format(Locale.ROOT, "%.2f", w.rkl),
@@ -289,7 +297,7 @@ public final class CurvesTable implements Callable<Integer> {
     }
 
     /**
-     * The means over K evaluations of one run.
+     * The means and ranges of some evaluations of one run (its last K, or a window).
      *
      * @param modes mean modes captured
      * @param minModes least modes captured
@@ -319,7 +327,7 @@ public final class CurvesTable implements Callable<Integer> {
             return String.format(Locale.ROOT, "%.1f / %.1f / %.2f", modes, hq, rkl) + fewer();
         }
 
-        /** Empty, or " (n evaluations)" when fewer than K were there to average. */
+        /** Empty, or " (n evaluations)" when fewer than asked for were there to average. */
         String fewer() {
             return count < wanted
                     ? " (" + count + (count == 1 ? " evaluation)" : " evaluations)")
@@ -327,18 +335,33 @@ public final class CurvesTable implements Callable<Integer> {
         }
     }
 
-    /** Mean ± sd over runs of their readings (a single run: its reading; none: a dash). */
+    /**
+     * Mean ± sd over runs of their readings (a single run: its reading; none: a dash), with a note
+     * if a reading averaged fewer evaluations than asked for.
+     */
     private static String overRuns(List<Reading> readings) {
         if (readings.isEmpty()) {
             return "–";
         }
+        String fewer =
+                readings.stream().anyMatch(r -> r.count() < r.wanted())
+                        ? " (a run's reading of fewer than "
+                                + readings.get(0).wanted()
+                                + " evaluations included)"
+                        : "";
         double[] modes = readings.stream().mapToDouble(Reading::modes).toArray();
         double[] hq = readings.stream().mapToDouble(Reading::hq).toArray();
         double[] rkl = readings.stream().mapToDouble(Reading::rkl).toArray();
         if (readings.size() == 1) {
-            return String.format(Locale.ROOT, "%.1f / %.1f / %.2f", modes[0], hq[0], rkl[0]);
+            return String.format(Locale.ROOT, "%.1f / %.1f / %.2f", modes[0], hq[0], rkl[0])
+                    + fewer;
         }
-        return Stats.meanSd(1, modes) + " / " + Stats.meanSd(1, hq) + " / " + Stats.meanSd(2, rkl);
+        return Stats.meanSd(1, modes)
+                + " / "
+                + Stats.meanSd(1, hq)
+                + " / "
+                + Stats.meanSd(2, rkl)
+                + fewer;
     }
 
     /** The options' own checks; the messages name the option and the value. */
@@ -355,7 +378,9 @@ public final class CurvesTable implements Callable<Integer> {
         for (String r : only) {
             if (!RUN.matcher(r).matches()) {
                 throw new IllegalArgumentException(
-                        "--run: expected DATA/VARIANT/SEED (e.g. ring/gan/4), got '" + r + "'");
+                        "--run: expected [PROTOCOL/]DATA/VARIANT/SEED (e.g. ring/gan/4), got '"
+                                + r
+                                + "'");
             }
         }
         return null;
@@ -368,7 +393,8 @@ public final class CurvesTable implements Callable<Integer> {
     }
 
     /**
-     * The runs {@code --run} selects (all without it); a selection that matches none is an error.
+     * The runs {@code --run} selects (all without it), of every label; a selection that matches
+     * none is an error.
      */
     private List<Run> selected(List<Run> runs) {
         if (only.isEmpty()) {
@@ -382,9 +408,10 @@ public final class CurvesTable implements Callable<Integer> {
                     runs.stream()
                             .filter(
                                     r ->
-                                            r.data().equals(m.group(1))
-                                                    && r.variant().equals(m.group(2))
-                                                    && Long.toString(r.seed()).equals(m.group(3)))
+                                            (m.group(1) == null || r.protocol().equals(m.group(1)))
+                                                    && r.data().equals(m.group(2))
+                                                    && r.variant().equals(m.group(3))
+                                                    && Long.toString(r.seed()).equals(m.group(4)))
                             .toList();
             if (matching.isEmpty()) {
                 throw new IllegalArgumentException(
@@ -396,7 +423,10 @@ public final class CurvesTable implements Callable<Integer> {
     }
 
     private static List<String> names(List<Run> runs) {
-        return runs.stream().map(r -> r.data() + "/" + r.variant() + "/" + r.seed()).toList();
+        return runs.stream()
+                .map(r -> r.protocol() + "/" + r.data() + "/" + r.variant() + "/" + r.seed())
+                .distinct()
+                .toList();
     }
 
     /** Runs by (protocol, data), then (label, variant) in order of first appearance, then seed. */
@@ -433,6 +463,13 @@ public final class CurvesTable implements Callable<Integer> {
 
     private static List<Point> upTo(List<Point> points, int iteration) {
         return points.stream().filter(p -> p.iteration() <= iteration).toList();
+    }
+
+    /** A window's label: "25k–50k" when both ends are whole thousands, else "2000–2500". */
+    private static String span(int from, int to) {
+        return from % 1000 == 0 && to % 1000 == 0
+                ? iteration(from) + "–" + iteration(to)
+                : from + "–" + to;
     }
 
     /** 200000 → "200k"; iterations that are not whole thousands as they are. */

@@ -25,7 +25,7 @@ import org.testng.annotations.AfterMethod;
 import org.testng.annotations.BeforeMethod;
 import org.testng.annotations.Test;
 
-/** The {@code plot-curves} command: reading curves files, running means, figures, bad inputs. */
+/** The {@code plot-curves} command: figures, running means, bad inputs (reading: CurvesTest). */
 public class PlotCurvesTest {
 
     private CurvesFixture files;
@@ -59,8 +59,8 @@ public class PlotCurvesTest {
             Path ring = out.resolve("metz-ring-curves.png");
             assertTrue(r.out().contains("Wrote " + grid), r.out());
             assertTrue(r.out().contains("Wrote " + ring), r.out());
-            try (Stream<Path> files = Files.list(out)) {
-                assertEquals(files.count(), 2);
+            try (Stream<Path> written = Files.list(out)) {
+                assertEquals(written.count(), 2);
             }
             for (Path file : List.of(grid, ring)) {
                 BufferedImage image = ImageIO.read(file.toFile());

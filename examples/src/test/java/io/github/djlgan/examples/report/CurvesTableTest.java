@@ -89,7 +89,7 @@ public class CurvesTableTest {
                 "| `gan` seed 2 | 8.0 / 30.0 / 0.80 | 400 | 8.5 (8–9) | 35.0 (30.0–40.0) | 0.55"
                         + " | 8 / 30.0 / 0.70 |");
         // over runs at 300: modes 13 and 8: 10.5, sd 5 / sqrt 2 = 3.54; HQ 65 and 30: 47.5, sd
-        // 35 / sqrt 2 = 24.75; rKL 0.7 and 0.8: 0.75, sd 0.1 / sqrt 2 = 0.071; at 600 only seed 1
+        // 35 / sqrt 2 = 24.749; rKL 0.7 and 0.8: 0.75, sd 0.1 / sqrt 2 = 0.071; at 600 only seed 1
         assertLine(
                 out,
                 "| `gan` | 10.5 ± 3.5 / 47.5 ± 24.7 / 0.75 ± 0.07 | 2 | 19.0 / 92.5 / 0.15 | 1 |");
@@ -99,7 +99,10 @@ public class CurvesTableTest {
                 out,
                 "| `gan` seed 1 | – | **2500** | 8.0 (8–8) | 70.0 (70.0–70.0) | 0.01 (1 evaluation)"
                         + " | 8 / 70.0 / 0.01 |");
-        assertLine(out, "| `gan` | – | 0 | 8.0 / 70.0 / 0.01 | 1 |");
+        assertLine(
+                out,
+                "| `gan` | – | 0 | 8.0 / 70.0 / 0.01 (a run's reading of fewer than 2 evaluations"
+                        + " included) | 1 |");
         assertFalse(out.contains("windows of"), out);
     }
 
@@ -135,6 +138,53 @@ public class CurvesTableTest {
     }
 
     @Test
+    public void endMeansStopAtFullAndWindowsWithoutEvaluationsAreLeftOut() throws IOException {
+        Path curves = files.write("curves.csv", CURVES);
+        Printed r =
+                run(
+                        "--curves",
+                        curves.toString(),
+                        "--at",
+                        "200",
+                        "--last",
+                        "3",
+                        "--full",
+                        "400",
+                        "--windows",
+                        "1000",
+                        "--run",
+                        "pacgan/grid/gan/1",
+                        "--run",
+                        "grid/gan/2",
+                        "--run",
+                        "metz/ring/gan/1");
+        assertEquals(r.exit(), 0, r.err());
+        String out = r.out();
+        // seed 1 at 200: only 100 and 200 (2 of 3): modes 11, HQ 55, rKL 0.9; its last 3 at its
+        // end (400, 500, 600): modes 18 (16-20), HQ 265 / 3 = 88.33 (80-95), rKL 0.7 / 3 = 0.233
+        assertLine(
+                out,
+                "| `gan` seed 1 | 11.0 / 55.0 / 0.90 (2 evaluations) | **600** | 18.0 (16–20) |"
+                        + " 88.3 (80.0–95.0) | 0.23 | 20 / 95.0 / 0.10 |");
+        // over runs at 400 (--full), each run's last 3 up to 400: seed 1 (200-400) modes 14, HQ
+        // 70, rKL 0.6; seed 2 (200-400) modes 8, HQ 30, rKL 2.3 / 3 = 0.767; means 11, 50, 0.683;
+        // sd 6 / sqrt 2 = 4.24, 40 / sqrt 2 = 28.28, 0.167 / sqrt 2 = 0.118. At 200, both from 2
+        // evaluations: modes 11 and 6, HQ 55 and 15, rKL 0.9 and 1.6: 8.5 ± 3.54, 35 ± 28.28,
+        // 1.25 ± 0.495
+        assertLine(
+                out,
+                "| `gan` | 8.5 ± 3.5 / 35.0 ± 28.3 / 1.25 ± 0.49 (a run's reading of fewer than 3"
+                    + " evaluations included) | 2 | 11.0 ± 4.2 / 50.0 ± 28.3 / 0.68 ± 0.12 | 2 |");
+        // the metz run's one evaluation at 2500: the windows (0, 1000] and (1000, 2000] hold none
+        assertLine(out, "| 2000–2500 | 8.0 (8–8) | 70.0 (70.0–70.0) | 0.01 | 1.38 |");
+        assertFalse(out.contains("| 0–1000 |"), out);
+        assertFalse(out.contains("| 1000–2000 |"), out);
+        // seed 1's one window, (0, 1000] cut at its end: all six evaluations; HQ 445 / 6 = 74.17,
+        // rKL 3.1 / 6 = 0.517, D loss 6.3 / 6 = 1.05
+        assertLine(out, "| 0–600 | 15.0 (10–20) | 74.2 (50.0–95.0) | 0.52 | 1.05 |");
+    }
+
+    @Test
     public void aLabelledFileIsAnotherGroupAndFullIsAnOption() throws IOException {
         Path joint = files.write("joint.csv", CURVES);
         Path perSlot =
@@ -164,7 +214,11 @@ public class CurvesTableTest {
                 out,
                 "| per-slot `gan` seed 2 | 25.0 / 91.0 / 0.03 (1 evaluation) | **200k** | 25.0"
                         + " (25–25) | 91.0 (91.0–91.0) | 0.03 (1 evaluation) | 25 / 91.0 / 0.03 |");
-        assertLine(out, "| per-slot `gan` | 25.0 / 91.0 / 0.03 | 1 | 25.0 / 91.0 / 0.03 | 1 |");
+        // at 400 (--full) it has no evaluation: complete (bold), but not in the means at 400
+        assertLine(
+                out,
+                "| per-slot `gan` | 25.0 / 91.0 / 0.03 (a run's reading of fewer than 2 evaluations"
+                        + " included) | 1 | – | 0 |");
     }
 
     @Test
@@ -177,12 +231,13 @@ public class CurvesTableTest {
             {"--last", "0", "--last: expected a number >= 1, got 0"},
             {"--full", "-5", "--full: expected a number >= 1, got -5"},
             {"--windows", "-1", "--windows: expected W >= 0 (0: none), got -1"},
-            {"--run", "grid/gan", "--run: expected DATA/VARIANT/SEED (e.g. ring/gan/4), got"},
+            {"--run", "grid/gan", "--run: expected [PROTOCOL/]DATA/VARIANT/SEED (e.g. ring/gan/4)"},
             {
                 "--run",
                 "grid/gan/9",
-                "--run: no run grid/gan/9 in [" + good + "]; runs: [grid/gan/1,"
+                "--run: no run grid/gan/9 in [" + good + "]; runs: [pacgan/grid"
             },
+            {"--run", "metz/grid/gan/1", "--run: no run metz/grid/gan/1 in ["},
             {"--curves", missing.toString(), "--curves: no such file " + missing},
         };
         for (String[] c : cases) {
