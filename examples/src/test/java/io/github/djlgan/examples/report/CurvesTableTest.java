@@ -59,6 +59,13 @@ public class CurvesTableTest {
         return MainCommand.run(command.toArray(String[]::new));
     }
 
+    /** Runs the command, which must succeed; returns what it printed. */
+    private static String output(String... args) {
+        Printed r = run(args);
+        assertEquals(r.exit(), 0, r.err());
+        return r.out();
+    }
+
     private static void assertLine(String output, String line) {
         assertTrue(output.lines().anyMatch(line::equals), "no line\n" + line + "\nin\n" + output);
     }
@@ -66,9 +73,7 @@ public class CurvesTableTest {
     @Test
     public void runsAndMeansOverRuns() throws IOException {
         Path curves = files.write("curves.csv", CURVES);
-        Printed r = run("--curves", curves.toString(), "--at", "300", "--last", "2");
-        assertEquals(r.exit(), 0, r.err());
-        String out = r.out();
+        String out = output("--curves", curves.toString(), "--at", "300", "--last", "2");
         assertTrue(out.startsWith("## pacgan, grid\n"), out);
         assertTrue(out.contains("\n## metz, ring\n"), out);
         assertLine(
@@ -109,8 +114,8 @@ public class CurvesTableTest {
     @Test
     public void windowsOfOneSelectedRun() throws IOException {
         Path curves = files.write("curves.csv", CURVES);
-        Printed r =
-                run(
+        String out =
+                output(
                         "--curves",
                         curves.toString(),
                         "--at",
@@ -121,8 +126,6 @@ public class CurvesTableTest {
                         "300",
                         "--run",
                         "grid/gan/2");
-        assertEquals(r.exit(), 0, r.err());
-        String out = r.out();
         assertFalse(out.contains("seed 1"), out);
         assertFalse(out.contains("metz"), out);
         // seed 2 alone: its own reading at 300; the grid's length is still 600 (seed 1's, read
@@ -140,8 +143,8 @@ public class CurvesTableTest {
     @Test
     public void endMeansStopAtFullAndWindowsWithoutEvaluationsAreLeftOut() throws IOException {
         Path curves = files.write("curves.csv", CURVES);
-        Printed r =
-                run(
+        String out =
+                output(
                         "--curves",
                         curves.toString(),
                         "--at",
@@ -158,8 +161,6 @@ public class CurvesTableTest {
                         "grid/gan/2",
                         "--run",
                         "metz/ring/gan/1");
-        assertEquals(r.exit(), 0, r.err());
-        String out = r.out();
         // seed 1 at 200: only 100 and 200 (2 of 3): modes 11, HQ 55, rKL 0.9; its last 3 at its
         // end (400, 500, 600): modes 18 (16-20), HQ 265 / 3 = 88.33 (80-95), rKL 0.7 / 3 = 0.233
         assertLine(
@@ -191,8 +192,8 @@ public class CurvesTableTest {
                 files.write(
                         "per-slot.csv",
                         HEADER + "\npacgan,grid,gan,2,200000,25,25,91.00,0.0300,1.2500,0.9000\n");
-        Printed r =
-                run(
+        String out =
+                output(
                         "--curves",
                         joint.toString(),
                         perSlot.toString(),
@@ -202,8 +203,6 @@ public class CurvesTableTest {
                         "2",
                         "--full",
                         "400");
-        assertEquals(r.exit(), 0, r.err());
-        String out = r.out();
         // --full 400: seed 2 of the unlabelled file is complete; the labelled run is another run
         assertLine(
                 out,
