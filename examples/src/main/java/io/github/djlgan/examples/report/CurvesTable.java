@@ -5,6 +5,7 @@ import io.github.djlgan.examples.report.Curves.Point;
 import io.github.djlgan.examples.report.Curves.Run;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -118,14 +119,21 @@ public final class CurvesTable implements Callable<Integer> {
         for (Run r : read) {
             lengths.merge(figure(r), end(r), Math::max);
         }
-        Map<String, List<Run>> byFigure = new LinkedHashMap<>();
-        for (Run r : sorted(runs)) {
-            byFigure.computeIfAbsent(figure(r), k -> new ArrayList<>()).add(r);
+        // (protocol, data) → (label, variant) → runs, both in order of first appearance
+        Map<String, Map<String, List<Run>>> byFigure = new LinkedHashMap<>();
+        for (Run r : runs) {
+            byFigure.computeIfAbsent(figure(r), k -> new LinkedHashMap<>())
+                    .computeIfAbsent(group(r), k -> new ArrayList<>())
+                    .add(r);
         }
         PrintWriter out = spec.commandLine().getOut();
-        for (List<Run> figure : byFigure.values()) {
-            int length = full != null ? full : lengths.get(figure(figure.get(0)));
-            out.print(tables(figure, length));
+        for (Map.Entry<String, Map<String, List<Run>>> figure : byFigure.entrySet()) {
+            List<Run> ordered = new ArrayList<>();
+            for (List<Run> group : figure.getValue().values()) {
+                group.stream().sorted(Comparator.comparingLong(Run::seed)).forEach(ordered::add);
+            }
+            int length = full != null ? full : lengths.get(figure.getKey());
+            out.print(tables(ordered, length));
         }
         out.flush();
         return 0;
@@ -285,11 +293,11 @@ public final class CurvesTable implements Callable<Integer> {
         double[] hq = used.stream().mapToDouble(Point::hqPct).toArray();
         return new Reading(
                 Stats.mean(modes),
-                (int) min(modes),
-                (int) max(modes),
+                used.stream().mapToInt(Point::modes).min().getAsInt(),
+                used.stream().mapToInt(Point::modes).max().getAsInt(),
                 Stats.mean(hq),
-                min(hq),
-                max(hq),
+                Arrays.stream(hq).min().getAsDouble(),
+                Arrays.stream(hq).max().getAsDouble(),
                 Stats.mean(used.stream().mapToDouble(Point::rkl).toArray()),
                 Stats.mean(used.stream().mapToDouble(Point::lossD).toArray()),
                 used.size(),
@@ -429,21 +437,6 @@ public final class CurvesTable implements Callable<Integer> {
                 .toList();
     }
 
-    /** Runs by (protocol, data), then (label, variant) in order of first appearance, then seed. */
-    private static List<Run> sorted(List<Run> runs) {
-        Map<String, Integer> order = new HashMap<>();
-        for (Run r : runs) {
-            order.putIfAbsent(figure(r), order.size());
-            order.putIfAbsent(figure(r) + "|" + group(r), order.size());
-        }
-        List<Run> sorted = new ArrayList<>(runs);
-        sorted.sort(
-                Comparator.<Run>comparingInt(r -> order.get(figure(r)))
-                        .thenComparingInt(r -> order.get(figure(r) + "|" + group(r)))
-                        .thenComparingLong(Run::seed));
-        return sorted;
-    }
-
     private static String figure(Run r) {
         return r.protocol() + ", " + r.data();
     }
@@ -477,21 +470,5 @@ public final class CurvesTable implements Callable<Integer> {
         return iteration % 1000 == 0 && iteration != 0
                 ? iteration / 1000 + "k"
                 : Integer.toString(iteration);
-    }
-
-    private static double min(double[] values) {
-        double m = Double.POSITIVE_INFINITY;
-        for (double v : values) {
-            m = Math.min(m, v);
-        }
-        return m;
-    }
-
-    private static double max(double[] values) {
-        double m = Double.NEGATIVE_INFINITY;
-        for (double v : values) {
-            m = Math.max(m, v);
-        }
-        return m;
     }
 }

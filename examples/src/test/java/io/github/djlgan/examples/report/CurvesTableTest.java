@@ -221,6 +221,28 @@ public class CurvesTableTest {
     }
 
     @Test
+    public void runsGroupedByVariantInOrderOfFirstAppearanceThenBySeed() throws IOException {
+        Path curves =
+                files.write(
+                        "order.csv",
+                        HEADER
+                                + "\npacgan,ring,pac4,2,100,8,8,90.00,0.0100,1.3000,0.9000"
+                                + "\npacgan,ring,gan,3,100,7,8,90.00,0.2000,1.2000,0.9000"
+                                + "\npacgan,ring,pac4,1,100,8,8,90.00,0.0100,1.3000,0.9000"
+                                + "\npacgan,ring,gan,1,100,6,8,90.00,0.3000,1.1000,0.9000\n");
+        List<String> rows =
+                output("--curves", curves.toString())
+                        .lines()
+                        .filter(l -> l.contains(" seed "))
+                        .map(l -> l.substring(0, l.indexOf(" seed ") + 7))
+                        .toList();
+        // pac4 appears first; within each variant, seeds ascending
+        assertEquals(
+                rows,
+                List.of("| `pac4` seed 1", "| `pac4` seed 2", "| `gan` seed 1", "| `gan` seed 3"));
+    }
+
+    @Test
     public void badOptionsAreUsageErrors() throws IOException {
         Path good = files.write("good.csv", CURVES);
         Path missing = files.dir().resolve("missing.csv");
