@@ -7,7 +7,9 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.DoubleSummaryStatistics;
 import java.util.HashMap;
+import java.util.IntSummaryStatistics;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -289,15 +291,16 @@ public final class CurvesTable implements Callable<Integer> {
      * @return their summary
      */
     private static Reading summary(List<Point> used, int wanted) {
-        double[] modes = used.stream().mapToDouble(Point::modes).toArray();
+        IntSummaryStatistics modes = used.stream().mapToInt(Point::modes).summaryStatistics();
         double[] hq = used.stream().mapToDouble(Point::hqPct).toArray();
+        DoubleSummaryStatistics hqRange = Arrays.stream(hq).summaryStatistics();
         return new Reading(
-                Stats.mean(modes),
-                used.stream().mapToInt(Point::modes).min().getAsInt(),
-                used.stream().mapToInt(Point::modes).max().getAsInt(),
+                Stats.mean(used.stream().mapToDouble(Point::modes).toArray()),
+                modes.getMin(),
+                modes.getMax(),
                 Stats.mean(hq),
-                Arrays.stream(hq).min().getAsDouble(),
-                Arrays.stream(hq).max().getAsDouble(),
+                hqRange.getMin(),
+                hqRange.getMax(),
                 Stats.mean(used.stream().mapToDouble(Point::rkl).toArray()),
                 Stats.mean(used.stream().mapToDouble(Point::lossD).toArray()),
                 used.size(),
